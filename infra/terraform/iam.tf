@@ -1,0 +1,161 @@
+# One task role per service, each allowed only what that service does.
+# Object-level grants are scoped to the exports bucket, queues to their own
+# queue, SES to the configured sender address.
+
+locals {
+  services = toset(["producer", "processor", "notifier"])
+
+  state_table_actions = [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+  ]
+
+  # What a dramatiq SQS consumer needs: look the queue up, receive, ack,
+  # extend visibility on requeue, and re-send for retries.
+  queue_consumer_actions = [
+    "sqs:GetQueueUrl",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:SendMessage",
+  ]
+}
+
+data "aws_iam_policy_document" "ecs_tasks_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "service" {
+  for_each = local.services
+
+  name               = "conveyor-${each.key}"
+  description        = "Task role of the conveyor ${each.key} service."
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+}
+
+# ---- producer: REST API that publishes events and reads job state ----
+
+data "aws_iam_policy_document" "producer" {
+  statement {
+    sid       = "PublishEvents"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.events.arn]
+  }
+
+  statement {
+    sid       = "JobState"
+    actions   = local.state_table_actions
+    resources = [aws_dynamodb_table.state.arn]
+  }
+
+  statement {
+    sid = "UploadsAndExportDownloads"
+    # PutObject for uploaded files, GetObject so presigned export links work.
+    actions   = ["s3:PutObject", "s3:GetObject"]
+    resources = ["${aws_s3_bucket.exports.arn}/*"]
+  }
+}
+
+# ---- processor: consumes its queue, writes exports, publishes results ----
+
+data "aws_iam_policy_document" "processor" {
+  statement {
+    sid       = "ConsumeQueue"
+    actions   = local.queue_consumer_actions
+    resources = [aws_sqs_queue.main["processor"].arn]
+  }
+
+  statement {
+    sid       = "PublishEvents"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.events.arn]
+  }
+
+  statement {
+    sid       = "JobState"
+    actions   = local.state_table_actions
+    resources = [aws_dynamodb_table.state.arn]
+  }
+
+  statement {
+    sid       = "ReadUploadsWriteExports"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = ["${aws_s3_bucket.exports.arn}/*"]
+  }
+
+  statement {
+    sid       = "ListExports"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.exports.arn]
+  }
+}
+
+# ---- notifier: consumes its queue and sends email from one address ----
+
+data "aws_iam_policy_document" "notifier" {
+  statement {
+    sid       = "ConsumeQueue"
+    actions   = local.queue_consumer_actions
+    resources = [aws_sqs_queue.main["notifier"].arn]
+  }
+
+  statement {
+    sid       = "DeliveryState"
+    actions   = local.state_table_actions
+    resources = [aws_dynamodb_table.state.arn]
+  }
+
+  statement {
+    sid       = "ExportLinks"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.exports.arn}/exports/*"]
+  }
+
+  statement {
+    sid       = "SendEmail"
+    actions   = ["ses:SendEmail", "ses:SendRawEmail"]
+    resources = [aws_ses_email_identity.sender.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ses:FromAddress"
+      values   = [var.ses_sender]
+    }
+  }
+}
+
+locals {
+  service_policies = {
+    producer  = data.aws_iam_policy_document.producer.json
+    processor = data.aws_iam_policy_document.processor.json
+    notifier  = data.aws_iam_policy_document.notifier.json
+  }
+}
+
+resource "aws_iam_role_policy" "service" {
+  for_each = local.services
+
+  name   = "conveyor-${each.key}"
+  role   = aws_iam_role.service[each.key].id
+  policy = local.service_policies[each.key]
+}

@@ -1,0 +1,87 @@
+locals {
+  # Events each worker consumes; the SNS filter policy drops everything else
+  # before it reaches the queue.
+  consumers = {
+    processor = ["OrderSubmitted", "ExportRequested", "FileUploaded"]
+    notifier  = ["OrderSubmitted", "ExportCompleted", "ExportFailed", "FileProcessed", "FileFailed"]
+  }
+}
+
+resource "aws_sns_topic" "events" {
+  name = "conveyor-events"
+}
+
+resource "aws_sqs_queue" "dlq" {
+  for_each = local.consumers
+
+  name                      = "conveyor-${each.key}-dlq"
+  message_retention_seconds = 1209600 # 14 days, longer than the main queue so failures can be inspected
+}
+
+resource "aws_sqs_queue" "main" {
+  for_each = local.consumers
+
+  name                       = "conveyor-${each.key}"
+  visibility_timeout_seconds = 300
+  message_retention_seconds  = 345600 # 4 days
+
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq[each.key].arn
+    maxReceiveCount     = 3
+  })
+}
+
+# Only the DLQ's own main queue may redrive into it.
+resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
+  for_each = local.consumers
+
+  queue_url = aws_sqs_queue.dlq[each.key].id
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.main[each.key].arn]
+  })
+}
+
+data "aws_iam_policy_document" "queue_from_topic" {
+  for_each = local.consumers
+
+  statement {
+    sid       = "AllowEventsTopic"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.main[each.key].arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["sns.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_sns_topic.events.arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "main" {
+  for_each = local.consumers
+
+  queue_url = aws_sqs_queue.main[each.key].id
+  policy    = data.aws_iam_policy_document.queue_from_topic[each.key].json
+}
+
+resource "aws_sns_topic_subscription" "consumer" {
+  for_each = local.consumers
+
+  topic_arn = aws_sns_topic.events.arn
+  protocol  = "sqs"
+  endpoint  = aws_sqs_queue.main[each.key].arn
+  # Workers receive the published body as-is, without the SNS envelope.
+  raw_message_delivery = true
+
+  filter_policy_scope = "MessageAttributes"
+  filter_policy       = jsonencode({ event_type = each.value })
+
+  # Without the queue policy in place, SNS deliveries are rejected.
+  depends_on = [aws_sqs_queue_policy.main]
+}

@@ -1,0 +1,52 @@
+output "events_topic_arn" {
+  description = "ARN of the SNS topic all events are published to."
+  value       = aws_sns_topic.events.arn
+}
+
+output "queue_names" {
+  description = "Main SQS queue name per consumer."
+  value       = { for k, q in aws_sqs_queue.main : k => q.name }
+}
+
+output "queue_urls" {
+  description = "Main SQS queue URL per consumer."
+  value       = { for k, q in aws_sqs_queue.main : k => q.url }
+}
+
+output "dead_letter_queue_urls" {
+  description = "Dead-letter queue URL per consumer."
+  value       = { for k, q in aws_sqs_queue.dlq : k => q.url }
+}
+
+output "state_table" {
+  description = "DynamoDB table for job and delivery state."
+  value       = aws_dynamodb_table.state.name
+}
+
+output "exports_bucket" {
+  description = "S3 bucket for generated exports."
+  value       = aws_s3_bucket.exports.bucket
+}
+
+output "service_role_arns" {
+  description = "IAM task role ARN per service."
+  value       = { for k, r in aws_iam_role.service : k => r.arn }
+}
+
+output "env" {
+  description = "Environment for running the services against this deployment (DATABASE_URL and JWT_SECRET are not included)."
+  value = merge(
+    {
+      AWS_REGION       = var.aws_region
+      EVENTS_TOPIC_ARN = aws_sns_topic.events.arn
+      PROCESSOR_QUEUE  = aws_sqs_queue.main["processor"].name
+      NOTIFIER_QUEUE   = aws_sqs_queue.main["notifier"].name
+      STATE_TABLE      = aws_dynamodb_table.state.name
+      EXPORTS_BUCKET   = aws_s3_bucket.exports.bucket
+      SES_SENDER       = var.ses_sender
+      LOG_LEVEL        = var.log_level
+      SKIP_SES         = tostring(var.skip_ses)
+    },
+    var.aws_endpoint_url == null ? {} : { AWS_ENDPOINT_URL = var.aws_endpoint_url },
+  )
+}

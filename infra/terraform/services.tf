@@ -1,0 +1,244 @@
+# ECS Fargate deployment of the three services from one image. Everything here
+# is skipped when deploy_services = false (e.g. applying against an emulator).
+
+locals {
+  ecs_count = var.deploy_services ? 1 : 0
+
+  # Same variables the services read locally; secrets come from SSM below.
+  service_environment = [
+    for name, value in {
+      AWS_REGION       = var.aws_region
+      EVENTS_TOPIC_ARN = aws_sns_topic.events.arn
+      PROCESSOR_QUEUE  = aws_sqs_queue.main["processor"].name
+      NOTIFIER_QUEUE   = aws_sqs_queue.main["notifier"].name
+      STATE_TABLE      = aws_dynamodb_table.state.name
+      EXPORTS_BUCKET   = aws_s3_bucket.exports.bucket
+      SES_SENDER       = var.ses_sender
+      LOG_LEVEL        = var.log_level
+      SKIP_SES         = tostring(var.skip_ses)
+    } : { name = name, value = value }
+  ]
+
+  service_secrets = {
+    producer  = ["DATABASE_URL", "JWT_SECRET"]
+    processor = ["DATABASE_URL"]
+    notifier  = []
+  }
+
+  service_sizes = {
+    producer  = { cpu = 256, memory = 512 }
+    processor = { cpu = 512, memory = 1024 } # PDF rendering with WeasyPrint
+    notifier  = { cpu = 256, memory = 512 }
+  }
+}
+
+resource "aws_ssm_parameter" "secret" {
+  for_each = var.deploy_services ? {
+    DATABASE_URL = var.database_url
+    JWT_SECRET   = var.jwt_secret
+  } : {}
+
+  name  = "/conveyor/${lower(each.key)}"
+  type  = "SecureString"
+  value = each.value
+
+  lifecycle {
+    precondition {
+      condition     = each.value != null && each.value != ""
+      error_message = "deploy_services = true needs database_url and jwt_secret."
+    }
+  }
+}
+
+resource "aws_cloudwatch_log_group" "service" {
+  for_each = var.deploy_services ? local.services : toset([])
+
+  name              = "/conveyor/${each.key}"
+  retention_in_days = var.log_retention_days
+}
+
+# ---- execution role: used by ECS itself to pull the image, ship logs, read secrets ----
+
+resource "aws_iam_role" "execution" {
+  count = local.ecs_count
+
+  name               = "conveyor-ecs-execution"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+}
+
+data "aws_iam_policy_document" "execution" {
+  count = local.ecs_count
+
+  statement {
+    sid = "PullImage"
+    actions = [
+      "ecr:GetAuthorizationToken",
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:GetDownloadUrlForLayer",
+      "ecr:BatchGetImage",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "WriteLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = [for g in aws_cloudwatch_log_group.service : "${g.arn}:*"]
+  }
+
+  statement {
+    sid       = "ReadSecrets"
+    actions   = ["ssm:GetParameters"]
+    resources = [for p in aws_ssm_parameter.secret : p.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "execution" {
+  count = local.ecs_count
+
+  name   = "conveyor-ecs-execution"
+  role   = aws_iam_role.execution[0].id
+  policy = data.aws_iam_policy_document.execution[0].json
+}
+
+# ---- cluster, task definitions, services ----
+
+resource "aws_ecs_cluster" "main" {
+  count = local.ecs_count
+
+  name = "conveyor"
+
+  setting {
+    name  = "containerInsights"
+    value = "enabled"
+  }
+}
+
+locals {
+  log_configuration = {
+    for svc in local.services : svc => {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = "/conveyor/${svc}"
+        awslogs-region        = var.aws_region
+        awslogs-stream-prefix = svc
+      }
+    }
+  }
+
+  secrets_for = {
+    for svc, names in local.service_secrets : svc => [
+      for n in names : { name = n, valueFrom = try(aws_ssm_parameter.secret[n].arn, "") }
+    ]
+  }
+
+  containers = {
+    producer = [{
+      name         = "producer"
+      image        = var.image
+      essential    = true
+      command      = ["python", "-m", "conveyor_producer"]
+      environment  = concat(local.service_environment, [{ name = "PORT", value = tostring(var.producer_port) }])
+      secrets      = local.secrets_for.producer
+      portMappings = [{ containerPort = var.producer_port, protocol = "tcp" }]
+      healthCheck = {
+        # The slim image has no curl; a TCP connect proves the server is up.
+        command     = ["CMD", "python", "-c", "import socket; socket.create_connection(('127.0.0.1', ${var.producer_port}), 2)"]
+        interval    = 15
+        timeout     = 5
+        retries     = 3
+        startPeriod = 20
+      }
+      logConfiguration = local.log_configuration.producer
+    }]
+
+    processor = [
+      {
+        # Schema migrations run to completion before the worker starts.
+        name             = "migrate"
+        image            = var.image
+        essential        = false
+        command          = ["python", "-m", "conveyor_processor.migrate"]
+        environment      = local.service_environment
+        secrets          = local.secrets_for.processor
+        logConfiguration = local.log_configuration.processor
+      },
+      {
+        name             = "processor"
+        image            = var.image
+        essential        = true
+        command          = ["python", "-m", "conveyor_processor"]
+        environment      = local.service_environment
+        secrets          = local.secrets_for.processor
+        dependsOn        = [{ containerName = "migrate", condition = "SUCCESS" }]
+        logConfiguration = local.log_configuration.processor
+      },
+    ]
+
+    notifier = [{
+      name             = "notifier"
+      image            = var.image
+      essential        = true
+      command          = ["python", "-m", "conveyor_notifier"]
+      environment      = local.service_environment
+      secrets          = local.secrets_for.notifier
+      logConfiguration = local.log_configuration.notifier
+    }]
+  }
+}
+
+resource "aws_ecs_task_definition" "service" {
+  for_each = var.deploy_services ? local.services : toset([])
+
+  family                   = "conveyor-${each.key}"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = local.service_sizes[each.key].cpu
+  memory                   = local.service_sizes[each.key].memory
+  execution_role_arn       = aws_iam_role.execution[0].arn
+  task_role_arn            = aws_iam_role.service[each.key].arn
+  container_definitions    = jsonencode(local.containers[each.key])
+
+  # The awslogs driver fails task start if the group does not exist yet.
+  depends_on = [aws_cloudwatch_log_group.service]
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.image != null
+      error_message = "deploy_services = true needs var.image."
+    }
+  }
+}
+
+resource "aws_ecs_service" "service" {
+  for_each = aws_ecs_task_definition.service
+
+  name            = "conveyor-${each.key}"
+  cluster         = aws_ecs_cluster.main[0].id
+  task_definition = each.value.arn
+  desired_count   = var.desired_count[each.key]
+  launch_type     = "FARGATE"
+
+  network_configuration {
+    subnets          = var.subnet_ids
+    security_groups  = var.security_group_ids
+    assign_public_ip = var.assign_public_ip
+  }
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  lifecycle {
+    precondition {
+      condition     = length(var.subnet_ids) > 0
+      error_message = "deploy_services = true needs subnet_ids."
+    }
+  }
+}

@@ -1,0 +1,105 @@
+variable "aws_region" {
+  description = "AWS region for every resource."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "aws_endpoint_url" {
+  description = "Endpoint of an AWS emulator (moto, LocalStack), e.g. http://127.0.0.1:5000. Null targets real AWS."
+  type        = string
+  default     = null
+}
+
+variable "exports_bucket_name" {
+  description = "Name of the S3 bucket that holds generated exports (globally unique on real AWS)."
+  type        = string
+  default     = "conveyor-exports"
+}
+
+variable "ses_sender" {
+  description = "Email address the notifier sends from; created as an SES email identity."
+  type        = string
+  default     = "no-reply@conveyor.example.com"
+}
+
+variable "skip_ses" {
+  description = "Passed to the services as SKIP_SES: log emails instead of sending them."
+  type        = bool
+  default     = false
+}
+
+variable "log_level" {
+  description = "LOG_LEVEL for the services."
+  type        = string
+  default     = "INFO"
+}
+
+variable "tags" {
+  description = "Extra tags added to every resource."
+  type        = map(string)
+  default     = {}
+}
+
+# ---- ECS Fargate services ----
+
+variable "deploy_services" {
+  description = "Create the ECS cluster, task definitions and services. Off for infrastructure-only applies (emulators, CI)."
+  type        = bool
+  default     = true
+}
+
+variable "image" {
+  description = "Container image built from the repository Dockerfile, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/conveyor:1.0.0."
+  type        = string
+  default     = null
+}
+
+variable "database_url" {
+  description = "PostgreSQL URL (postgresql://user:pass@host:5432/db) used by the producer and processor."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "jwt_secret" {
+  description = "Secret the producer signs and verifies API tokens with."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "subnet_ids" {
+  description = "Subnets for the Fargate tasks (private subnets with NAT or VPC endpoints)."
+  type        = list(string)
+  default     = []
+}
+
+variable "security_group_ids" {
+  description = "Security groups for the Fargate tasks; the producer's must allow inbound on producer_port from its clients."
+  type        = list(string)
+  default     = []
+}
+
+variable "assign_public_ip" {
+  description = "Give tasks a public IP (only for subnets without NAT)."
+  type        = bool
+  default     = false
+}
+
+variable "producer_port" {
+  description = "Port the producer API listens on (PORT)."
+  type        = number
+  default     = 8000
+}
+
+variable "desired_count" {
+  description = "Number of running tasks per service."
+  type        = map(number)
+  default     = { producer = 1, processor = 1, notifier = 1 }
+}
+
+variable "log_retention_days" {
+  description = "CloudWatch Logs retention for the service log groups."
+  type        = number
+  default     = 30
+}

@@ -1,0 +1,153 @@
+"""Creates Conveyor's AWS resources on an emulator; safe to run again.
+
+    python -m conveyor_aws.bootstrap [--prefix P] [--bucket B] [--sender S]
+
+prints the environment the services need, one KEY=value a line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from conveyor_aws import clients
+from conveyor_aws.resources import (
+    DLQ_RETENTION_SECONDS,
+    EXPORT_OBJECT_EXPIRY_DAYS,
+    MAX_RECEIVE_COUNT,
+    QUEUE_RETENTION_SECONDS,
+    QUEUE_VISIBILITY_TIMEOUT_SECONDS,
+    SERVICE_EVENTS,
+    ResourceNames,
+)
+
+
+def bootstrap(names: ResourceNames) -> dict[str, str]:
+    topic_arn = clients.sns().create_topic(Name=names.topic)["TopicArn"]
+    env = {"EVENTS_TOPIC_ARN": topic_arn}
+    for service, event_types in SERVICE_EVENTS.items():
+        queue_url = _create_queue_with_dlq(names, service)
+        _subscribe(topic_arn, queue_url, event_types)
+        env[f"{service.upper()}_QUEUE"] = names.queue(service)
+    _create_bucket(names.bucket)
+    _create_table(names.table)
+    clients.ses().verify_email_identity(EmailAddress=names.sender)
+    env |= {"EXPORTS_BUCKET": names.bucket, "STATE_TABLE": names.table, "SES_SENDER": names.sender}
+    return env
+
+
+def _queue_arn(queue_url: str) -> str:
+    attributes = clients.sqs().get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+    return attributes["Attributes"]["QueueArn"]
+
+
+def _create_queue_with_dlq(names: ResourceNames, service: str) -> str:
+    sqs = clients.sqs()
+    dlq_url = sqs.create_queue(
+        QueueName=names.dead_letter_queue(service),
+        Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS)},
+    )["QueueUrl"]
+    attributes = {
+        "VisibilityTimeout": str(QUEUE_VISIBILITY_TIMEOUT_SECONDS),
+        "MessageRetentionPeriod": str(QUEUE_RETENTION_SECONDS),
+        "RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": _queue_arn(dlq_url), "maxReceiveCount": MAX_RECEIVE_COUNT}
+        ),
+    }
+    queue_url = sqs.create_queue(QueueName=names.queue(service))["QueueUrl"]
+    # Set separately so a re-run converges an existing queue to these values.
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes=attributes)
+    return queue_url
+
+
+def _subscribe(topic_arn: str, queue_url: str, event_types: tuple[str, ...]) -> None:
+    sns, sqs = clients.sns(), clients.sqs()
+    queue_arn = _queue_arn(queue_url)
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+            }
+        ],
+    }
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps(policy)})
+    existing = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+    arn = next((s["SubscriptionArn"] for s in existing if s["Endpoint"] == queue_arn), None)
+    if arn is None:
+        arn = sns.subscribe(
+            TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, ReturnSubscriptionArn=True
+        )["SubscriptionArn"]
+    sns.set_subscription_attributes(
+        SubscriptionArn=arn, AttributeName="RawMessageDelivery", AttributeValue="true"
+    )
+    sns.set_subscription_attributes(
+        SubscriptionArn=arn,
+        AttributeName="FilterPolicy",
+        AttributeValue=json.dumps({"event_type": list(event_types)}),
+    )
+
+
+def _create_bucket(bucket: str) -> None:
+    s3 = clients.s3()
+    try:
+        s3.create_bucket(Bucket=bucket)
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "expire-exports",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": "exports/"},
+                    "Expiration": {"Days": EXPORT_OBJECT_EXPIRY_DAYS},
+                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                }
+            ]
+        },
+    )
+
+
+def _create_table(table: str) -> None:
+    dynamodb = clients.dynamodb()
+    try:
+        dynamodb.create_table(
+            TableName=table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+        )
+    except dynamodb.exceptions.ResourceInUseException:
+        return
+    dynamodb.get_waiter("table_exists").wait(TableName=table)
+    dynamodb.update_time_to_live(
+        TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"}
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    defaults = ResourceNames()
+    parser.add_argument("--prefix", default=defaults.prefix)
+    parser.add_argument("--bucket", default=defaults.bucket)
+    parser.add_argument("--sender", default=defaults.sender)
+    args = parser.parse_args()
+    env = bootstrap(ResourceNames(prefix=args.prefix, bucket=args.bucket, sender=args.sender))
+    for key, value in env.items():
+        print(f"{key}={value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""A thin DynamoDB adapter over the single `pk`/`sk` state table.
+
+Items are plain dicts of str, int, bool, None or nested lists/dicts; numbers
+come back as int. Conditional writes give the at-most-once marks and claims.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from conveyor_aws import clients
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+Item = dict[str, Any]
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def _to_wire(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _serializer.serialize(value) for key, value in item.items()}
+
+
+def _from_wire(item: Mapping[str, Any]) -> Item:
+    return {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+class StateStore:
+    def __init__(self, *, table: str, client: DynamoDBClient | None = None) -> None:
+        self.table = table
+        self._client = client
+
+    @property
+    def client(self) -> DynamoDBClient:
+        return self._client or clients.dynamodb()
+
+    def get(self, pk: str, sk: str) -> Item | None:
+        response = self.client.get_item(
+            TableName=self.table, Key=_to_wire({"pk": pk, "sk": sk}), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return _from_wire(item) if item else None
+
+    def put(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
+        self.client.put_item(TableName=self.table, Item=_to_wire({**attributes, "pk": pk, "sk": sk}))
+
+    def put_if_absent(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> bool:
+        """Write only if no item has this key; False means someone else wrote it first."""
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=_to_wire({**attributes, "pk": pk, "sk": sk}),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def update(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
+        """Set the given attributes on an item (creating it if needed)."""
+        names = {f"#a{i}": name for i, name in enumerate(attributes)}
+        values = {f":v{i}": value for i, value in enumerate(attributes.values())}
+        assignments = ", ".join(f"#a{i} = :v{i}" for i in range(len(attributes)))
+        self.client.update_item(
+            TableName=self.table,
+            Key=_to_wire({"pk": pk, "sk": sk}),
+            UpdateExpression=f"SET {assignments}",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=_to_wire(values),
+        )
+
+    def delete(self, pk: str, sk: str) -> None:
+        self.client.delete_item(TableName=self.table, Key=_to_wire({"pk": pk, "sk": sk}))

@@ -1,0 +1,66 @@
+"""moto server in its own process: AWS's wire protocols on a loopback port."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.request
+from types import TracebackType
+
+from conveyor_devstack.ports import LOOPBACK, free_port, wait_for_port
+
+# Credentials and region the emulator accepts; never real ones.
+EMULATOR_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+class MotoServer:
+    def __init__(self, *, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**EMULATOR_ENV, "AWS_ENDPOINT_URL": self.url}
+
+    def start(self) -> MotoServer:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, timeout_seconds=30)
+        return self
+
+    def data(self) -> bytes:
+        """Everything moto holds, e.g. the e-mails SES 'sent'."""
+        with urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=10) as response:  # noqa: S310
+            body: bytes = response.read()
+            return body
+
+    def reset(self) -> None:
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=10).close()  # noqa: S310
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+            self._process = None
+
+    def __enter__(self) -> MotoServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

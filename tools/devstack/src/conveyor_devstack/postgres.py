@@ -1,0 +1,96 @@
+"""A throwaway PostgreSQL cluster from the machine's binaries, on a loopback port.
+
+The server refuses to run as root, so as root the cluster is owned by and run
+as the `postgres` user.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from types import TracebackType
+
+from conveyor_devstack.ports import LOOPBACK, free_port
+
+DATABASE = "conveyor"
+USER = "conveyor"
+PG_SEARCH = ("/usr/lib/postgresql/*/bin", "/usr/local/pgsql/bin", "/opt/homebrew/opt/postgresql@*/bin")
+
+
+def find_bin_dir() -> Path:
+    explicit = os.environ.get("PG_BIN")
+    if explicit:
+        return Path(explicit)
+    on_path = shutil.which("pg_ctl")
+    if on_path:
+        return Path(on_path).resolve().parent
+    candidates = sorted(
+        (Path(p) for pattern in PG_SEARCH for p in glob.glob(pattern)),
+        key=lambda p: p.parts,
+        reverse=True,
+    )
+    for candidate in candidates:
+        if (candidate / "pg_ctl").exists():
+            return candidate
+    raise FileNotFoundError("PostgreSQL server binaries not found: install them or set PG_BIN")
+
+
+class TempPostgres:
+    def __init__(self, *, port: int | None = None) -> None:
+        self.bin_dir = find_bin_dir()
+        self.port = port or free_port()
+        self._dir = Path(tempfile.mkdtemp(prefix="conveyor-pg-"))
+        self.data_dir = self._dir / "data"
+        self._as_postgres = os.geteuid() == 0
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://{USER}@{LOOPBACK}:{self.port}/{DATABASE}"
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin_dir / args[0]), *args[1:]]
+        if self._as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, text=True)
+
+    def start(self) -> TempPostgres:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        if self._as_postgres:
+            shutil.chown(self._dir, user="postgres")
+        self._run("initdb", "-D", str(self.data_dir), "-U", USER, "-A", "trust", "-E", "UTF8")
+        options = (
+            f"-p {self.port} -c listen_addresses={LOOPBACK} -k {self._dir} "
+            # Durability is pointless for a throwaway cluster; speed is not.
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run(
+            "pg_ctl", "-D", str(self.data_dir), "-o", options,
+            "-l", str(self._dir / "server.log"), "-w", "start",
+        )
+        self._run("createdb", "-h", LOOPBACK, "-p", str(self.port), "-U", USER, DATABASE)
+
+    def stop(self) -> None:
+        try:
+            if (self.data_dir / "postmaster.pid").exists():
+                self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+        finally:
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> TempPostgres:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
