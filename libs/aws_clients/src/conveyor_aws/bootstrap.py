@@ -8,7 +8,9 @@ prints the environment the services need, one KEY=value a line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+from typing import TYPE_CHECKING
 
 from conveyor_aws import clients
 from conveyor_aws.resources import (
@@ -20,6 +22,9 @@ from conveyor_aws.resources import (
     SERVICE_EVENTS,
     ResourceNames,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.literals import QueueAttributeNameType
 
 
 def bootstrap(names: ResourceNames) -> dict[str, str]:
@@ -47,7 +52,7 @@ def _create_queue_with_dlq(names: ResourceNames, service: str) -> str:
         QueueName=names.dead_letter_queue(service),
         Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS)},
     )["QueueUrl"]
-    attributes = {
+    attributes: dict[QueueAttributeNameType, str] = {
         "VisibilityTimeout": str(QUEUE_VISIBILITY_TIMEOUT_SECONDS),
         "MessageRetentionPeriod": str(QUEUE_RETENTION_SECONDS),
         "RedrivePolicy": json.dumps(
@@ -94,10 +99,8 @@ def _subscribe(topic_arn: str, queue_url: str, event_types: tuple[str, ...]) -> 
 
 def _create_bucket(bucket: str) -> None:
     s3 = clients.s3()
-    try:
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
         s3.create_bucket(Bucket=bucket)
-    except s3.exceptions.BucketAlreadyOwnedByYou:
-        pass
     s3.put_bucket_lifecycle_configuration(
         Bucket=bucket,
         LifecycleConfiguration={

@@ -100,7 +100,7 @@ class EnvelopeBroker(SQSBroker):  # type: ignore[misc]
     def _ensure_queue(self, queue_name: str) -> None:
         """Use the existing queue and the DLQ its redrive policy names; never create."""
         if queue_name not in self.queue_names:
-            raise dramatiq.QueueNotFound(queue_name)
+            raise dramatiq.QueueNotFound(queue_name)  # type: ignore[no-untyped-call]
         if queue_name in self.queues:
             return
         try:
@@ -114,7 +114,9 @@ class EnvelopeBroker(SQSBroker):  # type: ignore[misc]
         self.dead_letter_queues[queue_name] = self.sqs.get_queue_by_name(QueueName=dlq_name)
         self.queues[queue_name] = queue
 
-    def enqueue(self, message: dramatiq.Message, *, delay: int | None = None) -> dramatiq.Message:
+    def enqueue(
+        self, message: dramatiq.Message[Any], *, delay: int | None = None
+    ) -> dramatiq.Message[Any]:
         """Send the envelope (args[0]) itself; used by retries and by tests."""
         self._ensure_queue(message.queue_name)
         self.emit_before("enqueue", message, delay)
@@ -155,7 +157,7 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
         self.queue_name = queue_name
         self.event_types = event_types
 
-    def __next__(self) -> dramatiq.Message | None:
+    def __next__(self) -> dramatiq.Message[Any] | None:
         if not self.messages and self.message_refc < self.prefetch:
             received = self.queue.receive_messages(
                 MaxNumberOfMessages=self.prefetch,
@@ -171,8 +173,8 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
                     self.message_refc += 1
         if self.messages:
             self.misses = 0
-            message: dramatiq.Message = self.messages.popleft()
-            return message
+            ready: dramatiq.Message[Any] = self.messages.popleft()
+            return ready
         # Nothing ready: back off rather than spin while all slots are busy.
         self.misses, backoff_ms = compute_backoff(
             self.misses, max_backoff=self.wait_time_seconds * 1_000 or 1_000
@@ -198,7 +200,7 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
             return None
         attributes = sqs_message.message_attributes or {}
         retries = int(attributes.get(RETRIES_ATTRIBUTE, {}).get("StringValue", "0"))
-        message = dramatiq.Message(
+        message: dramatiq.Message[Any] = dramatiq.Message(
             queue_name=self.queue_name,
             actor_name=envelope.event_type,
             args=(sqs_message.body,),
@@ -223,7 +225,7 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
         self.message_refc -= 1
 
 
-class VisibilityHeartbeat(Middleware):  # type: ignore[misc]
+class VisibilityHeartbeat(Middleware):
     """Extends the visibility of in-flight messages so a long job is not redelivered."""
 
     def __init__(self, *, visibility_timeout_seconds: int) -> None:

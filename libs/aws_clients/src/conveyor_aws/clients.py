@@ -45,7 +45,9 @@ def _config(service: str) -> Config:
 @cache
 def _client(service: str) -> Any:
     with _lock:
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+        region = (
+            os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+        )
         return boto3.session.Session().client(  # type: ignore[call-overload]
             service, region_name=region, config=_config(service)
         )

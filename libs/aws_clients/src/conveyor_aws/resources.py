@@ -11,7 +11,13 @@ import msgspec
 # Which event types each service's queue subscribes to (SNS filter policies).
 SERVICE_EVENTS: dict[str, tuple[str, ...]] = {
     "processor": ("OrderSubmitted", "ExportRequested", "FileUploaded"),
-    "notifier": ("OrderSubmitted", "ExportCompleted", "ExportFailed", "FileProcessed", "FileFailed"),
+    "notifier": (
+        "OrderSubmitted",
+        "ExportCompleted",
+        "ExportFailed",
+        "FileProcessed",
+        "FileFailed",
+    ),
 }
 
 QUEUE_VISIBILITY_TIMEOUT_SECONDS = 300

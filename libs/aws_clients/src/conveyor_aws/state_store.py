@@ -58,7 +58,9 @@ class StateStore:
         return _from_wire(item) if item else None
 
     def put(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
-        self.client.put_item(TableName=self.table, Item=_to_wire({**attributes, "pk": pk, "sk": sk}))
+        self.client.put_item(
+            TableName=self.table, Item=_to_wire({**attributes, "pk": pk, "sk": sk})
+        )
 
     def put_if_absent(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> bool:
         """Write only if no item has this key; False means someone else wrote it first."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import urllib.request
 from types import TracebackType
+
+import httpx
 
 from conveyor_devstack.ports import LOOPBACK, free_port, wait_for_port
 
@@ -37,19 +38,16 @@ class MotoServer:
             [sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(self.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         wait_for_port(self.port, timeout_seconds=30)
         return self
 
     def data(self) -> bytes:
         """Everything moto holds, e.g. the e-mails SES 'sent'."""
-        with urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=10) as response:  # noqa: S310
-            body: bytes = response.read()
-            return body
-
-    def reset(self) -> None:
-        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
-        urllib.request.urlopen(request, timeout=10).close()  # noqa: S310
+        response = httpx.get(f"{self.url}/moto-api/data.json", timeout=10)
+        response.raise_for_status()
+        return response.content
 
     def stop(self) -> None:
         if self._process is not None:
@@ -61,6 +59,9 @@ class MotoServer:
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()

@@ -18,7 +18,11 @@ from conveyor_devstack.ports import LOOPBACK, free_port
 
 DATABASE = "conveyor"
 USER = "conveyor"
-PG_SEARCH = ("/usr/lib/postgresql/*/bin", "/usr/local/pgsql/bin", "/opt/homebrew/opt/postgresql@*/bin")
+PG_SEARCH = (
+    "/usr/lib/postgresql/*/bin",
+    "/usr/local/pgsql/bin",
+    "/opt/homebrew/opt/postgresql@*/bin",
+)
 
 
 def find_bin_dir() -> Path:
@@ -51,11 +55,14 @@ class TempPostgres:
     def url(self) -> str:
         return f"postgresql://{USER}@{LOOPBACK}:{self.port}/{DATABASE}"
 
-    def _run(self, *args: str) -> None:
+    def _run(self, *args: str, check: bool = True) -> None:
         command = [str(self.bin_dir / args[0]), *args[1:]]
         if self._as_postgres:
             command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True, text=True)
+        # Own session: a Ctrl-C meant for the caller must not stop the server under it.
+        result = subprocess.run(command, capture_output=True, text=True, start_new_session=True)
+        if check and result.returncode != 0:
+            raise RuntimeError(f"{args[0]} failed ({result.returncode}): {result.stderr.strip()}")
 
     def start(self) -> TempPostgres:
         try:
@@ -75,15 +82,24 @@ class TempPostgres:
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
         self._run(
-            "pg_ctl", "-D", str(self.data_dir), "-o", options,
-            "-l", str(self._dir / "server.log"), "-w", "start",
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-o",
+            options,
+            "-l",
+            str(self._dir / "server.log"),
+            "-w",
+            "start",
         )
         self._run("createdb", "-h", LOOPBACK, "-p", str(self.port), "-U", USER, DATABASE)
 
     def stop(self) -> None:
         try:
             if (self.data_dir / "postmaster.pid").exists():
-                self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+                self._run(
+                    "pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop", check=False
+                )
         finally:
             shutil.rmtree(self._dir, ignore_errors=True)
 
@@ -91,6 +107,9 @@ class TempPostgres:
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()

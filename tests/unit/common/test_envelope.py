@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import msgspec
+import pytest
+
+from conveyor_common import schema
+from conveyor_common.envelope import InvalidEnvelope, decode, encode, peek_event_type, wrap
+from conveyor_common.events import OrderSubmitted
+from conveyor_common.orders import Order, OrderItem
+
+
+def an_order() -> Order:
+    return Order(
+        order_id=uuid.uuid4(),
+        tenant_id="acme",
+        customer_id="c-1",
+        customer_email="a@example.com",
+        customer_name=None,
+        currency="EUR",
+        items=(
+            OrderItem(
+                sku="S", name=None, quantity=2, unit_price=Decimal("1.50"), line_total=Decimal("3.00")
+            ),
+        ),
+        total_amount=Decimal("3.00"),
+        submitted_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
+
+
+def test_envelope_round_trips_through_plain_json() -> None:
+    # given an OrderSubmitted event in its envelope
+    envelope = wrap(OrderSubmitted(order=an_order()), tenant_id="acme", correlation_id="corr-1")
+    # when it is encoded and decoded
+    data = encode(envelope)
+    # then any JSON reader sees the envelope fields, and decoding restores the typed payload
+    plain = msgspec.json.decode(data)
+    assert set(plain) == {
+        "event_id",
+        "event_type",
+        "schema_version",
+        "occurred_at",
+        "correlation_id",
+        "tenant_id",
+        "payload",
+    }
+    assert plain["event_type"] == "OrderSubmitted"
+    assert plain["payload"]["order"]["total_amount"] == "3.00"
+    assert decode(data) == envelope
+    assert peek_event_type(data) == "OrderSubmitted"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"not json", "not an event envelope"),
+        (b'{"hello": "world"}', "not an event envelope"),
+        (b"\x00\xff", "not an event envelope"),
+    ],
+)
+def test_garbage_is_rejected_with_a_reason(body: bytes, reason: str) -> None:
+    with pytest.raises(InvalidEnvelope, match=reason):
+        decode(body)
+
+
+def test_unknown_event_type_and_version_and_payload_are_rejected() -> None:
+    # given a valid envelope turned into a dict we can tamper with
+    envelope = msgspec.json.decode(
+        encode(wrap(OrderSubmitted(order=an_order()), tenant_id="t", correlation_id="c"))
+    )
+    # then an unknown type, an unsupported version and a broken payload are all refused
+    for change, reason in [
+        ({"event_type": "Nope"}, "unknown event type 'Nope'"),
+        ({"schema_version": 99}, "schema version 99 is not supported"),
+        ({"payload": {"order": {"order_id": "x"}}}, "invalid OrderSubmitted payload"),
+    ]:
+        with pytest.raises(InvalidEnvelope, match=reason):
+            decode(msgspec.json.encode({**envelope, **change}))
+
+
+def test_committed_json_schema_matches_the_contracts() -> None:
+    # the schema in the repo is regenerated with `python -m conveyor_common.schema`
+    assert schema.SCHEMA_PATH.read_text() == schema.render()

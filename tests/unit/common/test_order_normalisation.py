@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+import pytest
+
+from conveyor_common.errors import ValidationFailed
+from conveyor_common.orders import Order, OrderRequest, normalise_order
+
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def normalise(body: dict[str, Any]) -> Order:
+    request = msgspec.convert(body, OrderRequest)
+    return normalise_order(request, order_id=uuid.uuid4(), tenant_id="acme", submitted_at=NOW)
+
+
+def a_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "customerId": "c-1",
+        "customerEmail": "buyer@example.com",
+        "currency": "EUR",
+        "items": [{"sku": "A", "quantity": 2, "unitPrice": "10.25"}],
+    }
+    return body | overrides
+
+
+def failures(body: dict[str, Any]) -> dict[str, str]:
+    with pytest.raises(ValidationFailed) as caught:
+        normalise(body)
+    return {error.field: error.message for error in caught.value.errors}
+
+
+def test_strings_are_trimmed_emails_lowered_and_currency_upper_cased() -> None:
+    order = normalise(
+        a_body(customerId="  c-9 ", customerEmail=" Ada@Example.COM ", currency=" usd ")
+    )
+    assert order.customer_id == "c-9"
+    assert order.customer_email == "ada@example.com"
+    assert order.currency == "USD"
+
+
+def test_money_gets_two_places_and_the_total_is_recomputed() -> None:
+    order = normalise(
+        a_body(
+            items=[
+                {"sku": "A", "quantity": 3, "unitPrice": 1.5},
+                {"sku": " B ", "name": " Pen ", "quantity": 1, "unitPrice": "2"},
+            ]
+        )
+    )
+    assert [str(item.unit_price) for item in order.items] == ["1.50", "2.00"]
+    assert [str(item.line_total) for item in order.items] == ["4.50", "2.00"]
+    assert str(order.total_amount) == "6.50"
+    assert order.items[1].sku == "B"
+    assert order.items[1].name == "Pen"
+
+
+def test_a_matching_total_is_accepted_in_any_spelling() -> None:
+    assert normalise(a_body(totalAmount=20.5)).total_amount == Decimal("20.50")
+
+
+def test_a_total_that_does_not_match_the_items_is_rejected() -> None:
+    assert failures(a_body(totalAmount="99.99")) == {
+        "totalAmount": "is 99.99 but the items add up to 20.50"
+    }
+
+
+@pytest.mark.parametrize("currency", ["XXQ", "EURO", "", "12"])
+def test_unknown_currencies_are_rejected(currency: str) -> None:
+    assert "currency" in failures(a_body(currency=currency))
+
+
+def test_sub_cent_and_negative_prices_are_rejected() -> None:
+    errors = failures(
+        a_body(
+            items=[
+                {"sku": "A", "quantity": 1, "unitPrice": "0.001"},
+                {"sku": "B", "quantity": 1, "unitPrice": "-1"},
+            ]
+        )
+    )
+    assert errors["items[0].unitPrice"] == "must have at most 2 decimal places"
+    assert errors["items[1].unitPrice"].startswith("must be between 0")
+
+
+def test_every_broken_rule_is_reported_at_once() -> None:
+    errors = failures(a_body(customerId="   ", customerEmail="not-an-email", currency="ZZZ"))
+    assert set(errors) == {"customerId", "customerEmail", "currency"}
+
+
+def test_schema_violations_are_caught_before_normalisation() -> None:
+    with pytest.raises(msgspec.ValidationError, match="items"):
+        msgspec.convert(a_body(items=[]), OrderRequest)
+    with pytest.raises(msgspec.ValidationError, match="unknown field"):
+        msgspec.convert(a_body(surprise=1), OrderRequest)

@@ -1,0 +1,173 @@
+"""Runs the whole stack and shows its main job.
+
+    python -m conveyor_devstack.demo [--once] [--port 8000]
+
+Starts moto server, PostgreSQL (or uses DATABASE_URL), the bootstrap, the
+migrations and the three services as processes; posts a few orders over HTTP;
+then shows them persisted in PostgreSQL and DynamoDB and the confirmation
+e-mails captured by the emulator. Ctrl-C stops everything (--once stops at
+the end of the demo).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import psycopg
+
+from conveyor_devstack.mailbox import captured_emails
+from conveyor_devstack.stack import Stack
+
+DEMO_TENANT = "demo-tenant"
+DEMO_TIMEOUT_SECONDS = 60
+
+SAMPLE_ORDERS: list[dict[str, Any]] = [
+    {
+        "customerId": "  cust-001 ",
+        "customerEmail": "  Ada.Lovelace@Example.COM ",
+        "customerName": "Ada Lovelace",
+        "currency": "eur",
+        "items": [
+            {
+                "sku": "BOOK-42",
+                "name": "Analytical Engine Notes",
+                "quantity": 2,
+                "unitPrice": "19.5",
+            },
+            {"sku": "PEN-1", "quantity": 3, "unitPrice": 1.25},
+        ],
+        "totalAmount": "42.75",
+    },
+    {
+        "customerId": "cust-002",
+        "customerEmail": "grace@example.com",
+        "customerName": "Grace Hopper",
+        "currency": "USD",
+        "items": [{"sku": "COBOL-1", "name": "Compiler", "quantity": 1, "unitPrice": "999.99"}],
+    },
+    {
+        "customerId": "cust-003",
+        "customerEmail": "alan@example.com",
+        "currency": "gbp",
+        "items": [{"sku": "ENIGMA", "quantity": 5, "unitPrice": "10"}],
+        "totalAmount": 50,
+    },
+]
+
+
+def mint_token(env: dict[str, str]) -> str:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "conveyor_producer.token",
+            "--sub",
+            "demo-user",
+            "--tenant",
+            DEMO_TENANT,
+            "--roles",
+            "admin",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+def post_orders(stack: Stack, token: str) -> list[str]:
+    order_ids = []
+    with httpx.Client(base_url=stack.producer_url, timeout=10) as http:
+        for order in SAMPLE_ORDERS:
+            response = http.post(
+                "/api/v1/orders", json=order, headers={"Authorization": f"Bearer {token}"}
+            )
+            print(f"POST /api/v1/orders -> {response.status_code} {response.text}")
+            response.raise_for_status()
+            order_ids.append(response.json()["orderId"])
+        bad = http.post(
+            "/api/v1/orders",
+            json={**SAMPLE_ORDERS[0], "currency": "XXQ"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        print(f"POST with a bad currency -> {bad.status_code} {bad.text}")
+    return order_ids
+
+
+def wait_for_pipeline(stack: Stack, order_ids: list[str]) -> None:
+    deadline = time.monotonic() + DEMO_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        with psycopg.connect(str(stack.database_url)) as conn:
+            persisted = conn.execute(
+                "SELECT count(*) FROM orders WHERE order_id = ANY(%s::uuid[])", (order_ids,)
+            ).fetchone()
+        emails = captured_emails(stack.moto.data())
+        if persisted and persisted[0] == len(order_ids) and len(emails) >= len(order_ids):
+            return
+        time.sleep(0.5)
+    raise TimeoutError("the orders did not flow through the pipeline in time")
+
+
+def show_results(stack: Stack, order_ids: list[str]) -> None:
+    print("\n== PostgreSQL: orders")
+    with psycopg.connect(str(stack.database_url)) as conn:
+        rows = conn.execute(
+            "SELECT order_id, customer_email, currency, total_amount, "
+            "(SELECT count(*) FROM order_items i WHERE i.order_id = o.order_id) "
+            "FROM orders o WHERE order_id = ANY(%s::uuid[]) ORDER BY created_at",
+            (order_ids,),
+        ).fetchall()
+    for order_id, email, currency, total, items in rows:
+        print(f"  {order_id}  {email:<28} {total:>10} {currency}  {items} item(s)")
+    print("\n== DynamoDB: order read model")
+    dynamodb = boto3.client("dynamodb", endpoint_url=stack.moto.url, region_name="us-east-1")
+    for order_id in order_ids:
+        item = dynamodb.get_item(
+            TableName=stack.env["STATE_TABLE"],
+            Key={"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "ORDER"}},
+        ).get("Item", {})
+        print(f"  ORDER#{order_id}  status={item.get('status', {}).get('S')}")
+    print("\n== SES (captured by the emulator)")
+    for email in captured_emails(stack.moto.data()):
+        print(f"  to={','.join(email.to)}  subject={email.subject!r}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--once", action="store_true", help="stop after the demo")
+    parser.add_argument("--port", type=int, default=8000, help="the producer's port")
+    args = parser.parse_args()
+    log_dir = Path(".devstack/logs").resolve()
+    print(f"starting the stack (logs in {log_dir}) ...")
+    with Stack(producer_port=args.port, log_dir=log_dir) as stack:
+        print(f"producer: {stack.producer_url}  (OpenAPI: {stack.producer_url}/schema)")
+        print(f"moto:     {stack.moto.url}\npostgres: {stack.database_url}\n")
+        token = mint_token(stack.env)
+        order_ids = post_orders(stack, token)
+        wait_for_pipeline(stack, order_ids)
+        show_results(stack, order_ids)
+        print("\n== env for your own requests")
+        print(json.dumps({"TOKEN": token, "PRODUCER": stack.producer_url}, indent=2))
+        if not args.once:
+            stopped = threading.Event()
+            signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+            print("\nthe stack is running; Ctrl-C stops it")
+            with contextlib.suppress(KeyboardInterrupt):
+                stopped.wait()
+        print("stopping ...")
+    print("stopped")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""The whole stack on one machine: moto server, PostgreSQL, bootstrap, migrations and
+the three services as separate processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+from types import TracebackType
+
+from conveyor_devstack.moto_server import MotoServer
+from conveyor_devstack.ports import LOOPBACK, free_port
+from conveyor_devstack.postgres import TempPostgres
+from conveyor_devstack.services import WORKER_READY_MARK, ServiceProcess
+
+DEV_JWT_SECRET = "conveyor-dev-secret-change-me-in-production"  # noqa: S105
+
+
+class Stack:
+    def __init__(
+        self,
+        *,
+        database_url: str | None = None,
+        producer_port: int | None = None,
+        log_dir: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self.database_url = database_url or os.environ.get("DATABASE_URL")
+        self.producer_port = producer_port or free_port()
+        self.log_dir = log_dir or Path(tempfile.mkdtemp(prefix="conveyor-logs-"))
+        self.extra_env = extra_env or {}
+        self.moto = MotoServer()
+        self.env: dict[str, str] = {}
+        self.services: dict[str, ServiceProcess] = {}
+        self._resources = ExitStack()
+
+    @property
+    def producer_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.producer_port}"
+
+    def start(self) -> Stack:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self._resources.enter_context(self.moto)
+        if self.database_url is None:
+            self.database_url = self._resources.enter_context(TempPostgres()).url
+        self.env = {
+            **os.environ,
+            **self.moto.env,
+            "DATABASE_URL": self.database_url,
+            "JWT_SECRET": os.environ.get("JWT_SECRET", DEV_JWT_SECRET),
+            "PORT": str(self.producer_port),
+            "HOST": LOOPBACK,
+            **self.extra_env,
+        }
+        self.env |= self._bootstrap()
+        subprocess.run(
+            [sys.executable, "-m", "conveyor_processor.migrate"], env=self.env, check=True
+        )
+        for name in ("processor", "notifier", "producer"):
+            self.start_service(name)
+
+    def _bootstrap(self) -> dict[str, str]:
+        output = subprocess.run(
+            [sys.executable, "-m", "conveyor_aws.bootstrap"],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        return dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
+
+    def start_service(self, name: str) -> ServiceProcess:
+        """Start (or restart) one service and wait until it is ready."""
+        service = ServiceProcess(name, f"conveyor_{name}", env=self.env, log_dir=self.log_dir)
+        self.services[name] = service.start()
+        if name == "producer":
+            service.wait_for_http(f"{self.producer_url}/ready")
+        else:
+            service.wait_until(WORKER_READY_MARK)
+        return service
+
+    def stop(self) -> None:
+        for service in reversed(list(self.services.values())):
+            service.stop()
+        self.services.clear()
+        self._resources.close()
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
