@@ -23,7 +23,11 @@ def an_order() -> Order:
         currency="EUR",
         items=(
             OrderItem(
-                sku="S", name=None, quantity=2, unit_price=Decimal("1.50"), line_total=Decimal("3.00")
+                sku="S",
+                name=None,
+                quantity=2,
+                unit_price=Decimal("1.50"),
+                line_total=Decimal("3.00"),
             ),
         ),
         total_amount=Decimal("3.00"),
@@ -68,7 +72,7 @@ def test_garbage_is_rejected_with_a_reason(body: bytes, reason: str) -> None:
 
 def test_unknown_event_type_and_version_and_payload_are_rejected() -> None:
     # given a valid envelope turned into a dict we can tamper with
-    envelope = msgspec.json.decode(
+    envelope: dict[str, object] = msgspec.json.decode(
         encode(wrap(OrderSubmitted(order=an_order()), tenant_id="t", correlation_id="c"))
     )
     # then an unknown type, an unsupported version and a broken payload are all refused

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from types import TracebackType
 
 import httpx
 
+from conveyor_devstack.lifecycle import Lifecycle
 from conveyor_devstack.ports import LOOPBACK, free_port, wait_for_port
 
 # Credentials and region the emulator accepts; never real ones.
@@ -20,7 +20,7 @@ EMULATOR_ENV = {
 }
 
 
-class MotoServer:
+class MotoServer(Lifecycle):
     def __init__(self, *, port: int | None = None) -> None:
         self.port = port or free_port()
         self._process: subprocess.Popen[bytes] | None = None
@@ -54,14 +54,3 @@ class MotoServer:
             self._process.terminate()
             self._process.wait(timeout=10)
             self._process = None
-
-    def __enter__(self) -> MotoServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -12,8 +12,8 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from types import TracebackType
 
+from conveyor_devstack.lifecycle import Lifecycle
 from conveyor_devstack.ports import LOOPBACK, free_port
 
 DATABASE = "conveyor"
@@ -43,7 +43,7 @@ def find_bin_dir() -> Path:
     raise FileNotFoundError("PostgreSQL server binaries not found: install them or set PG_BIN")
 
 
-class TempPostgres:
+class TempPostgres(Lifecycle):
     def __init__(self, *, port: int | None = None) -> None:
         self.bin_dir = find_bin_dir()
         self.port = port or free_port()
@@ -102,14 +102,3 @@ class TempPostgres:
                 )
         finally:
             shutil.rmtree(self._dir, ignore_errors=True)
-
-    def __enter__(self) -> TempPostgres:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -9,8 +9,8 @@ import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
-from types import TracebackType
 
+from conveyor_devstack.lifecycle import Lifecycle
 from conveyor_devstack.moto_server import MotoServer
 from conveyor_devstack.ports import LOOPBACK, free_port
 from conveyor_devstack.postgres import TempPostgres
@@ -19,7 +19,7 @@ from conveyor_devstack.services import WORKER_READY_MARK, ServiceProcess
 DEV_JWT_SECRET = "conveyor-dev-secret-change-me-in-production"  # noqa: S105
 
 
-class Stack:
+class Stack(Lifecycle):
     def __init__(
         self,
         *,
@@ -95,14 +95,3 @@ class Stack:
             service.stop()
         self.services.clear()
         self._resources.close()
-
-    def __enter__(self) -> Stack:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
