@@ -76,11 +76,12 @@ def test_unknown_event_type_and_version_and_payload_are_rejected() -> None:
         encode(wrap(OrderSubmitted(order=an_order()), tenant_id="t", correlation_id="c"))
     )
     # then an unknown type, an unsupported version and a broken payload are all refused
-    for change, reason in [
+    changes: list[tuple[dict[str, object], str]] = [
         ({"event_type": "Nope"}, "unknown event type 'Nope'"),
         ({"schema_version": 99}, "schema version 99 is not supported"),
         ({"payload": {"order": {"order_id": "x"}}}, "invalid OrderSubmitted payload"),
-    ]:
+    ]
+    for change, reason in changes:
         with pytest.raises(InvalidEnvelope, match=reason):
             decode(msgspec.json.encode({**envelope, **change}))
 
