@@ -1,6 +1,6 @@
 """Writes the JSON Schema of the event envelope, kept in the repo for other consumers.
 
-    python -m conveyor_common.schema > libs/common/schema/envelope.schema.json
+python -m conveyor_common.schema > libs/common/schema/envelope.schema.json
 """
 
 from __future__ import annotations
