@@ -1,0 +1,23 @@
+"""`python -m conveyor_notifier`: consume the notifier queue until stopped."""
+
+from __future__ import annotations
+
+from conveyor_aws.broker import run_worker
+from conveyor_common.log import configure_logging
+from conveyor_common.settings import load
+from conveyor_notifier.settings import NotifierSettings
+from conveyor_notifier.worker import build_broker
+
+
+def main() -> None:
+    settings = load(NotifierSettings)
+    configure_logging("notifier", settings)
+    run_worker(
+        build_broker(settings),
+        threads=settings.worker_threads,
+        queues=[settings.notifier_queue],
+    )
+
+
+if __name__ == "__main__":
+    main()

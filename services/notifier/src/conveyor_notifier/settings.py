@@ -1,0 +1,12 @@
+"""The notifier's settings, read from the environment."""
+
+from __future__ import annotations
+
+from conveyor_common.settings import AwsConfig, WorkerConfig
+
+
+class NotifierSettings(AwsConfig, WorkerConfig):
+    notifier_queue: str
+    ses_sender: str
+    # Log e-mails instead of sending them, where no SES identity is set up.
+    skip_ses: bool = False

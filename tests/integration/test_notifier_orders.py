@@ -1,0 +1,164 @@
+"""The notifier against moto server: SES, the DynamoDB ledger and a real SQS worker."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import dramatiq
+import pytest
+
+from conveyor_aws import clients
+from conveyor_aws.mail import SesSender
+from conveyor_aws.publisher import EventPublisher
+from conveyor_aws.resources import ResourceNames
+from conveyor_aws.state_store import StateStore
+from conveyor_common.envelope import Envelope, wrap
+from conveyor_common.events import OrderSubmitted
+from conveyor_common.orders import Order, OrderItem
+from conveyor_devstack.moto_server import MotoServer
+from conveyor_notifier.handlers import Delivery, handle_order_submitted
+from conveyor_notifier.ledger import SENT, SentOnceLedger, ledger_key
+from conveyor_notifier.render import ORDER_CONFIRMATION
+from conveyor_notifier.settings import NotifierSettings
+from conveyor_notifier.worker import build_broker
+
+pytestmark = pytest.mark.integration
+
+DEADLINE_SECONDS = 30
+POLL_INTERVAL_SECONDS = 0.2
+
+
+def _order_envelope(recipient: str) -> Envelope:
+    price = Decimal("12.50")
+    order = Order(
+        order_id=uuid.uuid4(),
+        tenant_id="tenant-int",
+        customer_id="cust-int",
+        customer_email=recipient,
+        customer_name="Integration Tester",
+        currency="USD",
+        items=(
+            OrderItem(
+                sku="INT-1", name="Gadget", quantity=3, unit_price=price, line_total=price * 3
+            ),
+        ),
+        total_amount=price * 3,
+        submitted_at=datetime.now(UTC),
+    )
+    return wrap(OrderSubmitted(order=order), tenant_id="tenant-int", correlation_id="corr-int")
+
+
+def _unique_recipient() -> str:
+    return f"notifier-{uuid.uuid4().hex}@example.com"
+
+
+def _emails_to(moto_server: MotoServer, recipient: str) -> list[dict[str, Any]]:
+    """The e-mails moto's SES accepted for this recipient."""
+    messages: list[dict[str, Any]] = json.loads(moto_server.data())["ses"]["Message"]
+    return [m for m in messages if recipient in m["destinations"]["ToAddresses"]]
+
+
+def _wait_until(condition: Callable[[], bool], *, what: str) -> None:
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {DEADLINE_SECONDS} s waiting for {what}")
+        time.sleep(POLL_INTERVAL_SECONDS)
+
+
+def _queue_depth(queue_name: str) -> int:
+    sqs = clients.sqs()
+    url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=[
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ],
+    )["Attributes"]
+    return sum(int(count) for count in attributes.values())
+
+
+def test_confirmation_is_sent_through_ses_and_recorded(
+    aws: dict[str, str], moto_server: MotoServer
+) -> None:
+    # given an OrderSubmitted event for a customer no other test mails
+    recipient = _unique_recipient()
+    envelope = _order_envelope(recipient)
+    store = StateStore(table=aws["STATE_TABLE"])
+
+    # when the notifier handles it with the real SES sender
+    delivery = handle_order_submitted(
+        envelope,
+        ledger=SentOnceLedger(store=store),
+        mailer=SesSender(sender=aws["SES_SENDER"]),
+    )
+
+    # then SES holds one e-mail with the confirmation subject, and the ledger its message id
+    assert delivery is Delivery.SENT
+    [email] = _emails_to(moto_server, recipient)
+    assert email["subject"] == f"Order {envelope.payload.order.order_id} confirmed"  # type: ignore[attr-defined]
+    assert email["source"] == aws["SES_SENDER"]
+    record = store.get(*ledger_key(envelope.event_id, ORDER_CONFIRMATION))
+    assert record is not None
+    assert record["status"] == SENT
+    assert record["ses_message_id"] == email["id"]
+
+
+def test_only_one_of_two_concurrent_claims_wins(aws: dict[str, str]) -> None:
+    # given two workers holding the same event
+    ledger = SentOnceLedger(store=StateStore(table=aws["STATE_TABLE"]))
+    event_id = uuid.uuid4()
+    both_ready = threading.Barrier(2)
+
+    def claim() -> bool:
+        both_ready.wait()
+        return ledger.claim(event_id, ORDER_CONFIRMATION)
+
+    # when both claim its e-mail at once
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = [future.result() for future in [pool.submit(claim), pool.submit(claim)]]
+
+    # then exactly one may send, and a released claim can be taken again
+    assert sorted(results) == [False, True]
+    ledger.release(event_id, ORDER_CONFIRMATION)
+    assert ledger.claim(event_id, ORDER_CONFIRMATION)
+
+
+def test_worker_sends_one_email_for_a_redelivered_event(
+    aws: dict[str, str], moto_server: MotoServer
+) -> None:
+    # given a notifier worker consuming its queue over the SQS wire protocol
+    settings = NotifierSettings(skip_ses=False)
+    worker = dramatiq.Worker(
+        build_broker(settings), queues={settings.notifier_queue}, worker_threads=2
+    )
+    publisher = EventPublisher(topic_arn=aws["EVENTS_TOPIC_ARN"])
+    recipient = _unique_recipient()
+    envelope = _order_envelope(recipient)
+    worker.start()
+    try:
+        # when the event is published to the topic
+        publisher.publish(envelope)
+
+        # then the confirmation reaches SES
+        _wait_until(lambda: len(_emails_to(moto_server, recipient)) >= 1, what="the e-mail")
+
+        # when the same event is published again and the worker has drained the queue
+        publisher.publish(envelope)
+        _wait_until(lambda: _queue_depth(settings.notifier_queue) == 0, what="the queue to drain")
+
+        # then the customer still has exactly one e-mail and nothing went to the DLQ
+        assert len(_emails_to(moto_server, recipient)) == 1
+        assert _queue_depth(ResourceNames().dead_letter_queue("notifier")) == 0
+    finally:
+        worker.stop()
