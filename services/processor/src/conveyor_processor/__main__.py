@@ -1,0 +1,3 @@
+from conveyor_processor.worker import main
+
+main()

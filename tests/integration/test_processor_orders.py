@@ -1,0 +1,444 @@
+"""The processor against real PostgreSQL and the moto server over its wire protocols."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import dramatiq
+import msgspec
+import psycopg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from psycopg import sql
+from sqlalchemy import Engine, create_engine, make_url
+
+from conveyor_aws import clients
+from conveyor_aws.broker import ERROR_ATTRIBUTE
+from conveyor_aws.publisher import EventPublisher
+from conveyor_aws.resources import MAX_RECEIVE_COUNT, ResourceNames
+from conveyor_aws.state_store import StateStore
+from conveyor_common.envelope import Envelope, encode, wrap
+from conveyor_common.events import OrderSubmitted
+from conveyor_common.orders import Order, OrderItemRequest, OrderRequest, normalise_order
+from conveyor_devstack.ports import LOOPBACK, free_port
+from conveyor_processor.db import build_engine, sqlalchemy_url
+from conveyor_processor.handlers import handle_order_submitted
+from conveyor_processor.migrate import alembic_config, downgrade, upgrade
+from conveyor_processor.models import METADATA
+from conveyor_processor.read_model import DynamoOrderReadModel
+from conveyor_processor.repository import EventReused, SqlOrderRepository
+from conveyor_processor.settings import ProcessorSettings
+from conveyor_processor.worker import build_broker
+
+pytestmark = pytest.mark.integration
+
+TENANT = "tenant-int"
+DELIVERY_TIMEOUT_SECONDS = 30
+# Three receives, each hidden POISON_REDELIVERY_SECONDS, plus the worker's polling.
+DEAD_LETTER_TIMEOUT_SECONDS = 40
+POLL_INTERVAL_SECONDS = 0.2
+# Retries come back at once, so a failing message reaches the DLQ in seconds.
+FAST_BACKOFF_MS = 10
+# Racing duplicates collide on either unique index only some of the time: race often.
+RACE_ROUNDS = 50
+
+NAMES = ResourceNames()
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def an_order() -> Order:
+    request = OrderRequest(
+        customer_id="cust-9",
+        customer_email="grace@example.com",
+        customer_name="Grace",
+        currency="usd",
+        items=[
+            OrderItemRequest(sku="SKU-1", quantity=3, unit_price=Decimal("19.99"), name="Mug"),
+            OrderItemRequest(sku="SKU-2", quantity=1, unit_price=Decimal("0.05")),
+        ],
+    )
+    return normalise_order(
+        request,
+        order_id=uuid.uuid4(),
+        tenant_id=TENANT,
+        submitted_at=datetime(2025, 2, 3, 4, 5, 6, tzinfo=UTC),
+    )
+
+
+def an_envelope(order: Order) -> Envelope:
+    return wrap(OrderSubmitted(order=order), tenant_id=TENANT, correlation_id=str(uuid.uuid4()))
+
+
+def wait_until(condition: Callable[[], bool], *, timeout_seconds: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_seconds} s waiting for {what}")
+        time.sleep(POLL_INTERVAL_SECONDS)
+
+
+def query(database_url: str, statement: str, *params: Any) -> list[tuple[Any, ...]]:
+    with psycopg.connect(database_url) as connection:
+        return connection.execute(statement, params).fetchall()
+
+
+def order_count(database_url: str, order_id: uuid.UUID) -> int:
+    rows = query(database_url, "SELECT count(*) FROM orders WHERE order_id = %s", order_id)
+    count: int = rows[0][0]
+    return count
+
+
+def queue_url(name: str) -> str:
+    return clients.sqs().get_queue_url(QueueName=name)["QueueUrl"]
+
+
+def queue_is_drained(name: str) -> bool:
+    """Nothing waiting, in flight or delayed: every message was acked or dead-lettered."""
+    attributes = clients.sqs().get_queue_attributes(
+        QueueUrl=queue_url(name),
+        AttributeNames=[
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ],
+    )["Attributes"]
+    return all(int(count) == 0 for count in attributes.values())
+
+
+def collect_dead_letters(expected: int) -> list[dict[str, Any]]:
+    """Receive (and hide) dead letters until `expected` arrived; each one is kept once."""
+    url = queue_url(NAMES.dead_letter_queue("processor"))
+    received: dict[str, dict[str, Any]] = {}
+
+    def all_arrived() -> bool:
+        response = clients.sqs().receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=1,
+            VisibilityTimeout=DEAD_LETTER_TIMEOUT_SECONDS * 2,
+            MessageAttributeNames=["All"],
+            AttributeNames=["ApproximateReceiveCount"],
+        )
+        for message in response.get("Messages", []):
+            received[message["MessageId"]] = dict(message)
+        return len(received) >= expected
+
+    wait_until(all_arrived, timeout_seconds=DEAD_LETTER_TIMEOUT_SECONDS, what="dead letters")
+    return list(received.values())
+
+
+@contextmanager
+def running(broker: dramatiq.Broker, queue: str) -> Iterator[None]:
+    worker = dramatiq.Worker(broker, queues={queue}, worker_threads=2)
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.stop()
+
+
+# --- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def engine(db: str) -> Iterator[Engine]:
+    engine = build_engine(db)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def empty_database(database_url: str) -> Iterator[str]:
+    """A database of its own in the test cluster, so migrating it disturbs no other test."""
+    name = f"conveyor_migrations_{uuid.uuid4().hex}"
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def settings(aws: dict[str, str], db: str) -> ProcessorSettings:
+    return ProcessorSettings(
+        database_url=db,
+        state_table=aws["STATE_TABLE"],
+        events_topic_arn=aws["EVENTS_TOPIC_ARN"],
+        processor_queue=aws["PROCESSOR_QUEUE"],
+    )
+
+
+@pytest.fixture
+def read_model(aws: dict[str, str]) -> DynamoOrderReadModel:
+    return DynamoOrderReadModel(StateStore(table=aws["STATE_TABLE"]))
+
+
+@pytest.fixture
+def publisher(aws: dict[str, str]) -> EventPublisher:
+    return EventPublisher(topic_arn=aws["EVENTS_TOPIC_ARN"])
+
+
+# --- migrations ------------------------------------------------------------------------------
+
+
+def public_tables(database_url: str) -> set[str]:
+    rows = query(database_url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    return {name for (name,) in rows}
+
+
+def test_migrations_build_the_models_schema_and_downgrade_to_nothing(empty_database: str) -> None:
+    # given an empty database
+    assert public_tables(empty_database) == set()
+
+    # when migrated to the newest revision
+    upgrade(empty_database)
+
+    # then the schema is exactly what the models declare, at the head revision
+    head = ScriptDirectory.from_config(alembic_config(empty_database)).get_current_head()
+    assert query(empty_database, "SELECT version_num FROM alembic_version") == [(head,)]
+    check = create_engine(sqlalchemy_url(empty_database))
+    try:
+        with check.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), METADATA) == []
+    finally:
+        check.dispose()
+
+    # when downgraded to base
+    downgrade(empty_database)
+
+    # then only alembic's own, empty bookkeeping table is left
+    assert public_tables(empty_database) == {"alembic_version"}
+    assert query(empty_database, "SELECT version_num FROM alembic_version") == []
+
+
+# --- repository ------------------------------------------------------------------------------
+
+
+def test_an_order_saved_twice_is_stored_once_with_its_items(engine: Engine, db: str) -> None:
+    # given
+    order = an_order()
+    event_id = uuid.uuid4()
+    repository = SqlOrderRepository(engine)
+
+    # when
+    first = repository.save_order(order, event_id=event_id, correlation_id="corr-a")
+    second = repository.save_order(order, event_id=event_id, correlation_id="corr-a")
+
+    # then
+    assert (first, second) == (True, False)
+    orders = query(
+        db,
+        "SELECT tenant_id, customer_id, customer_email, customer_name, currency, total_amount,"
+        " status, created_at, event_id, correlation_id, persisted_at IS NOT NULL FROM orders",
+    )
+    assert orders == [
+        (
+            TENANT,
+            "cust-9",
+            "grace@example.com",
+            "Grace",
+            "USD",
+            Decimal("60.02"),
+            "PERSISTED",
+            datetime(2025, 2, 3, 4, 5, 6, tzinfo=UTC),
+            event_id,
+            "corr-a",
+            True,
+        )
+    ]
+    items = query(
+        db,
+        "SELECT order_id, line_no, sku, name, quantity, unit_price, line_total"
+        " FROM order_items ORDER BY line_no",
+    )
+    assert items == [
+        (order.order_id, 1, "SKU-1", "Mug", 3, Decimal("19.99"), Decimal("59.97")),
+        (order.order_id, 2, "SKU-2", None, 1, Decimal("0.05"), Decimal("0.05")),
+    ]
+
+
+def test_concurrent_saves_of_one_order_insert_it_exactly_once(engine: Engine, db: str) -> None:
+    # given deliveries of the same event racing each other, round after round
+    repository = SqlOrderRepository(engine)
+    orders = [an_order() for _ in range(RACE_ROUNDS)]
+    outcomes: list[list[bool]] = []
+
+    def race(order: Order) -> list[bool]:
+        event_id = uuid.uuid4()
+        start = threading.Barrier(2)
+        results: list[bool] = []
+
+        def deliver() -> None:
+            start.wait()
+            results.append(repository.save_order(order, event_id=event_id, correlation_id="c"))
+
+        threads = [threading.Thread(target=deliver) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return results
+
+    # when
+    for order in orders:
+        outcomes.append(sorted(race(order)))
+
+    # then every race had one winner, no failure, and left one order with its items
+    assert outcomes == [[False, True]] * RACE_ROUNDS
+    assert query(db, "SELECT count(*) FROM orders") == [(RACE_ROUNDS,)]
+    assert query(db, "SELECT count(*) FROM order_items") == [
+        (sum(len(order.items) for order in orders),)
+    ]
+
+
+def test_an_event_id_reused_for_another_order_is_refused(engine: Engine, db: str) -> None:
+    # given an order stored under an event id
+    repository = SqlOrderRepository(engine)
+    event_id = uuid.uuid4()
+    repository.save_order(an_order(), event_id=event_id, correlation_id="c")
+    other = an_order()
+
+    # when another order arrives under the same event id
+    with pytest.raises(EventReused):
+        repository.save_order(other, event_id=event_id, correlation_id="c")
+
+    # then it is not stored
+    assert order_count(db, other.order_id) == 0
+
+
+# --- handler ---------------------------------------------------------------------------------
+
+
+def test_the_handler_writes_the_order_and_its_read_model(
+    engine: Engine, db: str, read_model: DynamoOrderReadModel, aws: dict[str, str]
+) -> None:
+    # given
+    order = an_order()
+    envelope = an_envelope(order)
+
+    # when
+    handle_order_submitted(envelope, orders=SqlOrderRepository(engine), read_model=read_model)
+
+    # then
+    assert order_count(db, order.order_id) == 1
+    item = StateStore(table=aws["STATE_TABLE"]).get(f"ORDER#{order.order_id}", "ORDER")
+    assert item is not None
+    assert (item["tenant_id"], item["status"]) == (TENANT, "PERSISTED")
+    assert msgspec.convert(item["order"], Order, strict=False) == order
+    assert datetime.fromisoformat(item["persisted_at"]) >= order.submitted_at
+
+
+# --- worker ----------------------------------------------------------------------------------
+
+
+def test_the_worker_persists_a_published_order_once_whatever_the_deliveries(
+    settings: ProcessorSettings,
+    engine: Engine,
+    db: str,
+    read_model: DynamoOrderReadModel,
+    publisher: EventPublisher,
+) -> None:
+    # given a running worker and an order published through SNS
+    order = an_order()
+    envelope = an_envelope(order)
+    broker = build_broker(settings, orders=SqlOrderRepository(engine), read_model=read_model)
+    with running(broker, settings.processor_queue):
+        publisher.publish(envelope)
+        wait_until(
+            lambda: order_count(db, order.order_id) == 1,
+            timeout_seconds=DELIVERY_TIMEOUT_SECONDS,
+            what="the order row",
+        )
+
+        # when the same envelope is delivered again
+        publisher.publish(envelope)
+        wait_until(
+            lambda: queue_is_drained(settings.processor_queue),
+            timeout_seconds=DELIVERY_TIMEOUT_SECONDS,
+            what="the redelivery to be handled",
+        )
+
+    # then there is still one order, and nothing was dead-lettered
+    assert order_count(db, order.order_id) == 1
+    assert query(db, "SELECT count(*) FROM order_items") == [(len(order.items),)]
+    assert queue_is_drained(NAMES.dead_letter_queue("processor"))
+
+
+def test_undeliverable_messages_reach_the_dead_letter_queue(
+    settings: ProcessorSettings, engine: Engine, read_model: DynamoOrderReadModel
+) -> None:
+    # given a running worker
+    unknown_type = json.dumps(
+        {
+            "event_id": str(uuid.uuid4()),
+            "event_type": "NoSuchEvent",
+            "schema_version": 1,
+            "occurred_at": "2025-01-01T00:00:00Z",
+            "correlation_id": "corr-poison",
+            "tenant_id": TENANT,
+            "payload": {},
+        }
+    )
+    bodies = {"this is not json {", unknown_type}
+    broker = build_broker(settings, orders=SqlOrderRepository(engine), read_model=read_model)
+    with running(broker, settings.processor_queue):
+        # when bodies no actor can take are sent straight to the queue
+        for body in bodies:
+            clients.sqs().send_message(
+                QueueUrl=queue_url(settings.processor_queue), MessageBody=body
+            )
+
+        # then SQS redrive moves each to the DLQ after its receives
+        dead = collect_dead_letters(len(bodies))
+
+    assert {message["Body"] for message in dead} == bodies
+    assert all(
+        int(message["Attributes"]["ApproximateReceiveCount"]) >= MAX_RECEIVE_COUNT
+        for message in dead
+    )
+    assert queue_is_drained(settings.processor_queue)
+
+
+def test_an_order_that_always_fails_ends_in_the_dead_letter_queue_with_its_reason(
+    settings: ProcessorSettings,
+    read_model: DynamoOrderReadModel,
+    publisher: EventPublisher,
+    aws: dict[str, str],
+) -> None:
+    # given a worker whose database is unreachable, retrying without delay
+    unreachable = build_engine(f"postgresql://conveyor@{LOOPBACK}:{free_port()}/conveyor")
+    broker = build_broker(
+        settings,
+        orders=SqlOrderRepository(unreachable),
+        read_model=read_model,
+        min_backoff_ms=FAST_BACKOFF_MS,
+    )
+    order = an_order()
+    envelope = an_envelope(order)
+    try:
+        with running(broker, settings.processor_queue):
+            # when
+            publisher.publish(envelope)
+            dead = collect_dead_letters(1)
+    finally:
+        unreachable.dispose()
+
+    # then the envelope is parked as it was published, with why it failed
+    assert [message["Body"] for message in dead] == [encode(envelope).decode()]
+    reason = dead[0]["MessageAttributes"][ERROR_ATTRIBUTE]["StringValue"]
+    assert "OperationalError" in reason
+    assert queue_is_drained(settings.processor_queue)
+    # The system of record failed, so the read model was never written.
+    assert StateStore(table=aws["STATE_TABLE"]).get(f"ORDER#{order.order_id}", "ORDER") is None

@@ -1,0 +1,166 @@
+"""The order handler against in-memory fakes of PostgreSQL and the read model."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import structlog
+from structlog.testing import capture_logs
+
+from conveyor_common.envelope import Envelope, Event, wrap
+from conveyor_common.events import OrderSubmitted
+from conveyor_common.orders import Order, OrderItemRequest, OrderRequest, normalise_order
+from conveyor_processor.handlers import handle_order_submitted
+
+TENANT = "tenant-a"
+PERSISTED_AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+class FakeOrders:
+    def __init__(self, *, fail_with: Exception | None = None) -> None:
+        self.orders: dict[uuid.UUID, Order] = {}
+        self.event_ids: dict[uuid.UUID, uuid.UUID] = {}
+        self.log_context: list[dict[str, Any]] = []
+        self.fail_with = fail_with
+
+    def save_order(self, order: Order, *, event_id: uuid.UUID, correlation_id: str) -> bool:
+        self.log_context.append(structlog.contextvars.get_contextvars())
+        if self.fail_with is not None:
+            raise self.fail_with
+        if order.order_id in self.orders:
+            return False
+        self.orders[order.order_id] = order
+        self.event_ids[order.order_id] = event_id
+        return True
+
+
+class FakeReadModel:
+    def __init__(self) -> None:
+        self.writes: list[tuple[Order, datetime]] = []
+
+    def save(self, order: Order, *, persisted_at: datetime) -> None:
+        self.writes.append((order, persisted_at))
+
+
+class NotAnOrder(Event, frozen=True, kw_only=True):
+    event_type = "NotAnOrder"
+
+
+def an_order() -> Order:
+    request = OrderRequest(
+        customer_id="c-1",
+        customer_email="Ada@Example.com",
+        currency="eur",
+        items=[
+            OrderItemRequest(sku="A", quantity=2, unit_price=Decimal("9.99")),
+            OrderItemRequest(sku="B", quantity=1, unit_price=Decimal("0.02"), name="Pin"),
+        ],
+    )
+    return normalise_order(
+        request,
+        order_id=uuid.uuid4(),
+        tenant_id=TENANT,
+        submitted_at=datetime(2025, 3, 1, 11, 59, tzinfo=UTC),
+    )
+
+
+def an_envelope(order: Order, *, correlation_id: str = "corr-1") -> Envelope:
+    return wrap(OrderSubmitted(order=order), tenant_id=TENANT, correlation_id=correlation_id)
+
+
+def handle(envelope: Envelope, orders: FakeOrders, read_model: FakeReadModel) -> None:
+    handle_order_submitted(
+        envelope, orders=orders, read_model=read_model, clock=lambda: PERSISTED_AT
+    )
+
+
+def test_a_new_order_is_persisted_then_written_to_the_read_model() -> None:
+    # given
+    order = an_order()
+    envelope = an_envelope(order)
+    orders, read_model = FakeOrders(), FakeReadModel()
+
+    # when
+    handle(envelope, orders, read_model)
+
+    # then
+    assert orders.orders == {order.order_id: order}
+    assert orders.event_ids == {order.order_id: envelope.event_id}
+    assert read_model.writes == [(order, PERSISTED_AT)]
+
+
+def test_the_same_event_delivered_twice_leaves_one_order() -> None:
+    # given
+    order = an_order()
+    envelope = an_envelope(order)
+    orders, read_model = FakeOrders(), FakeReadModel()
+    handle(envelope, orders, read_model)
+
+    # when
+    handle(envelope, orders, read_model)
+
+    # then
+    assert list(orders.orders) == [order.order_id]
+    assert read_model.writes == [(order, PERSISTED_AT), (order, PERSISTED_AT)]
+
+
+def test_the_read_model_is_not_written_when_the_system_of_record_fails() -> None:
+    # given
+    orders, read_model = FakeOrders(fail_with=ConnectionError("database down")), FakeReadModel()
+
+    # when
+    with pytest.raises(ConnectionError):
+        handle(an_envelope(an_order()), orders, read_model)
+
+    # then
+    assert read_model.writes == []
+
+
+def test_the_envelope_correlation_id_is_bound_while_handling() -> None:
+    # given
+    envelope = an_envelope(an_order(), correlation_id="corr-42")
+    orders = FakeOrders()
+
+    # when
+    handle(envelope, orders, FakeReadModel())
+
+    # then
+    assert orders.log_context[0]["correlation_id"] == "corr-42"
+    assert orders.log_context[0]["event_id"] == str(envelope.event_id)
+    assert "correlation_id" not in structlog.contextvars.get_contextvars()
+
+
+def test_the_outcome_is_logged_with_the_correlation_id() -> None:
+    # given
+    order = an_order()
+    envelope = an_envelope(order, correlation_id="corr-7")
+    orders, read_model = FakeOrders(), FakeReadModel()
+
+    # when
+    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+        handle(envelope, orders, read_model)
+        handle(envelope, orders, read_model)
+
+    # then
+    assert [(log["event"], log["correlation_id"], log["duplicate"]) for log in logs] == [
+        ("order persisted", "corr-7", False),
+        ("order already persisted", "corr-7", True),
+    ]
+    assert {log["order_id"] for log in logs} == {str(order.order_id)}
+
+
+def test_an_envelope_of_another_event_type_is_refused() -> None:
+    # given
+    envelope = wrap(NotAnOrder(), tenant_id=TENANT, correlation_id="corr-1")
+    orders = FakeOrders()
+
+    # when
+    with pytest.raises(TypeError, match="NotAnOrder"):
+        handle(envelope, orders, FakeReadModel())
+
+    # then
+    assert orders.orders == {}
