@@ -20,6 +20,7 @@ import json
 import signal
 import threading
 import time
+import traceback
 from collections.abc import Iterable
 from typing import Any
 
@@ -42,6 +43,8 @@ POISON_REDELIVERY_SECONDS = 2
 DEFAULT_TIME_LIMIT_MS = 30 * 60 * 1_000
 RETRIES_ATTRIBUTE = "conveyor_retries"
 ERROR_ATTRIBUTE = "conveyor_error"
+# Message option holding the latest failure, for the DLQ's reason attribute.
+FAILURE_OPTION = "conveyor_failure"
 # SQS message attributes hold at most 256 KiB in all; a reason needs far less.
 MAX_ERROR_LENGTH = 1_000
 
@@ -71,6 +74,7 @@ class EnvelopeBroker(SQSBroker):  # type: ignore[misc]
                     max_backoff=MAX_RETRY_BACKOFF_MS,
                 ),
                 heartbeat,
+                FailureReason(),
             ],
             dead_letter=True,
             visibility_timeout=visibility_timeout_seconds,
@@ -213,7 +217,7 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
 
     def nack(self, message: _SQSMessage) -> None:
         """Retries are exhausted: park the envelope in the DLQ with the reason."""
-        reason = str(message.options.get("traceback") or "failed").strip().splitlines()[-1]
+        reason = str(message.options.get(FAILURE_OPTION) or "failed")
         self.dead_letter_queue.send_message(
             MessageBody=message._sqs_message.body,
             MessageAttributes={
@@ -223,6 +227,21 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
         )
         message._sqs_message.delete()
         self.message_refc -= 1
+
+
+class FailureReason(Middleware):
+    """Remembers the exception line of a failure.
+
+    The traceback's last line is not it when the message spans lines, as
+    SQLAlchemy's do ("(Background on this error at: ...)").
+    """
+
+    def after_process_message(
+        self, broker: dramatiq.Broker, message: Any, *, result: Any = None, exception: Any = None
+    ) -> None:
+        if exception is not None:
+            summary = traceback.format_exception_only(exception)[0].strip()
+            message.options[FAILURE_OPTION] = summary
 
 
 class VisibilityHeartbeat(Middleware):
