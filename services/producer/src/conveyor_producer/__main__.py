@@ -1,0 +1,32 @@
+"""`python -m conveyor_producer`: serve the API with uvicorn until SIGTERM."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from conveyor_common.log import configure_logging
+from conveyor_common.settings import load
+from conveyor_producer.app import create_app
+from conveyor_producer.settings import ProducerSettings
+
+# uvicorn drains in-flight requests on SIGTERM for at most this long.
+GRACEFUL_SHUTDOWN_SECONDS = 20
+
+
+def main() -> None:
+    settings = load(ProducerSettings)
+    configure_logging("producer", settings)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        workers=1,
+        log_config=None,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Idempotency-Key rules, pure: key syntax, request fingerprints and what a retry gets.
+
+A key remembers the first request's fingerprint and the envelope made for it.
+A retry with the same request gets the first answer; if that first attempt never
+got its event published (the caller saw a 503), the retry publishes the very same
+envelope, so consumers can tell it is one event. Reusing a key for a different
+request is refused with 422, as the IETF Idempotency-Key draft suggests.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+from datetime import datetime, timedelta
+
+import msgspec
+
+from conveyor_common.orders import Order
+from conveyor_producer.errors import IdempotencyKeyReused, InvalidIdempotencyKey
+
+HEADER = "Idempotency-Key"
+KEY_MAX_LENGTH = 255
+RETENTION = timedelta(hours=24)
+_PRINTABLE_KEY = re.compile(rf"^[\x20-\x7e]{{1,{KEY_MAX_LENGTH}}}$")
+# Generated per attempt, so they must not make two identical requests differ.
+_VOLATILE_FIELDS = ("order_id", "submitted_at")
+
+
+class Status(enum.StrEnum):
+    PENDING = "PENDING"
+    PUBLISHED = "PUBLISHED"
+
+
+class Decision(enum.Enum):
+    REPLAY = "replay"
+    """The first attempt completed: answer as it did, publish nothing."""
+    RESUME = "resume"
+    """The first attempt's event was never published: publish that same envelope now."""
+
+
+class IdempotencyRecord(msgspec.Struct, frozen=True, kw_only=True):
+    fingerprint: str
+    order_id: str
+    event_id: str
+    envelope: str
+    status: Status
+    response: dict[str, str]
+    ttl: int
+
+
+def check_key(value: str) -> str:
+    if not _PRINTABLE_KEY.match(value):
+        raise InvalidIdempotencyKey(
+            f"{HEADER} must be 1 to {KEY_MAX_LENGTH} printable ASCII characters"
+        )
+    return value
+
+
+def fingerprint(order: Order) -> str:
+    """SHA-256 of the normalised order without the fields generated for each attempt."""
+    fields = msgspec.to_builtins(order)
+    for name in _VOLATILE_FIELDS:
+        fields.pop(name, None)
+    canonical = msgspec.json.encode(fields, order="sorted")
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def expires_at(now: datetime) -> int:
+    """The record's DynamoDB TTL, in epoch seconds."""
+    return int((now + RETENTION).timestamp())
+
+
+def is_expired(record: IdempotencyRecord, *, now: datetime) -> bool:
+    # DynamoDB deletes expired items lazily, so an expired record may still be read.
+    return record.ttl <= int(now.timestamp())
+
+
+def decide(stored: IdempotencyRecord, *, request_fingerprint: str) -> Decision:
+    if stored.fingerprint != request_fingerprint:
+        raise IdempotencyKeyReused(f"this {HEADER} was already used for a different request")
+    return Decision.REPLAY if stored.status is Status.PUBLISHED else Decision.RESUME

@@ -1,0 +1,50 @@
+"""Decoding an order request body, telling broken JSON (400) from wrong shape (422)."""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+
+from conveyor_common.errors import FieldError, ValidationFailed
+from conveyor_common.orders import OrderRequest
+from conveyor_producer.errors import MalformedBody
+
+_decoder = msgspec.json.Decoder(OrderRequest)
+_syntax_checker = msgspec.json.Decoder()
+# msgspec ends a validation message with " - at `$.items[0].sku`" when not at the root.
+_LOCATION = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_NAMED_FIELD = re.compile(r"(?:unknown|required) field `(?P<name>[^`]+)`")
+
+
+def decode_order_request(body: bytes) -> OrderRequest:
+    if not body.strip():
+        raise MalformedBody("the request body is empty")
+    try:
+        return _decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        # msgspec validates while parsing, so broken JSON after a wrong field is found here too.
+        check_syntax(body)
+        raise ValidationFailed([field_error(str(exc))]) from exc
+    except msgspec.DecodeError as exc:
+        raise MalformedBody(f"the request body is not valid JSON: {exc}") from exc
+
+
+def check_syntax(body: bytes) -> None:
+    try:
+        _syntax_checker.decode(body)
+    except msgspec.DecodeError as exc:
+        raise MalformedBody(f"the request body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise MalformedBody("the request body is nested too deeply") from exc
+
+
+def field_error(message: str) -> FieldError:
+    """A msgspec validation message as a field path (as the caller spelled it) and a reason."""
+    match = _LOCATION.match(message)
+    assert match is not None  # the pattern matches any text
+    reason, path = match["message"], (match["path"] or "").lstrip(".")
+    named = _NAMED_FIELD.search(reason)
+    if named:
+        path = f"{path}.{named['name']}" if path else named["name"]
+    return FieldError(path, reason)

@@ -1,0 +1,98 @@
+"""HTTP routes: thin translations between requests and the service layer."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import ClientException
+from litestar.params import FromPath, HeaderParameter, RawBody
+from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_415_UNSUPPORTED_MEDIA_TYPE
+
+from conveyor_producer.auth import Principal, principal_of
+from conveyor_producer.correlation import correlation_id_of
+from conveyor_producer.handlers import OrderService, ReadinessService
+from conveyor_producer.idempotency import HEADER as IDEMPOTENCY_HEADER
+from conveyor_producer.problems import documented_problems
+from conveyor_producer.views import AcceptedOrder, OrderView
+
+API_PREFIX = "/api/v1"
+JSON_MEDIA_TYPE = "application/json"
+
+
+def require_json(request: Request[Any, Any, Any]) -> None:
+    media_type, _ = request.content_type
+    if media_type != JSON_MEDIA_TYPE:
+        raise ClientException(
+            f"Content-Type must be {JSON_MEDIA_TYPE}",
+            status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        )
+
+
+class OrdersController(Controller):
+    path = "/orders"
+    tags = ["orders"]  # noqa: RUF012 (Litestar reads it as a class attribute)
+
+    @post(
+        "/",
+        status_code=HTTP_202_ACCEPTED,
+        sync_to_thread=True,
+        summary="Submit an order",
+        description=(
+            "The body is an order request (conveyor_common.orders.OrderRequest, camelCase "
+            "JSON). Accepted orders are processed asynchronously; poll the Location URL. "
+            "An Idempotency-Key makes retries safe; reusing one for a different body is 422."
+        ),
+        responses=documented_problems(400, 401, 413, 415, 422, 503),
+    )
+    def submit(
+        self,
+        request: Request[Principal, str, Any],
+        body: RawBody,
+        orders: NamedDependency[OrderService],
+        idempotency_key: Annotated[str | None, HeaderParameter(name=IDEMPOTENCY_HEADER)] = None,
+    ) -> Response[AcceptedOrder]:
+        require_json(request)
+        accepted = orders.submit(
+            body,
+            principal=principal_of(request),
+            correlation_id=correlation_id_of(request),
+            idempotency_key=idempotency_key,
+        )
+        return Response(
+            accepted,
+            status_code=HTTP_202_ACCEPTED,
+            headers={"Location": f"{API_PREFIX}{self.path}/{accepted.order_id}"},
+        )
+
+    @get(
+        "/{order_id:uuid}",
+        sync_to_thread=True,
+        summary="Read an order's status",
+        responses=documented_problems(401, 404, 503),
+    )
+    def read(
+        self,
+        request: Request[Principal, str, Any],
+        order_id: FromPath[uuid.UUID],
+        orders: NamedDependency[OrderService],
+    ) -> OrderView:
+        return orders.get(order_id, principal=principal_of(request))
+
+
+@get("/health", sync_to_thread=False, summary="Liveness", tags=["operations"])
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get(
+    "/ready",
+    sync_to_thread=True,
+    summary="Readiness",
+    tags=["operations"],
+    responses=documented_problems(503),
+)
+def ready(readiness: NamedDependency[ReadinessService]) -> dict[str, Any]:
+    return {"status": "ready", "checks": readiness.report()}

@@ -1,0 +1,19 @@
+"""The producer's settings, read from the environment once at start-up."""
+
+from __future__ import annotations
+
+from pydantic import AnyHttpUrl, SecretStr
+
+from conveyor_common.settings import AwsConfig, DatabaseConfig, PublisherConfig
+
+ONE_MEBIBYTE = 1024 * 1024
+
+
+class ProducerSettings(AwsConfig, DatabaseConfig, PublisherConfig):
+    jwt_secret: SecretStr
+    jwt_audience: str | None = None
+    # When set, tokens are RS256 and verified against this key set instead of the secret.
+    jwks_url: AnyHttpUrl | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_request_body_bytes: int = ONE_MEBIBYTE

@@ -1,0 +1,73 @@
+"""Prints a development bearer token signed with JWT_SECRET.
+
+python -m conveyor_producer.token --sub alice --tenant acme --roles admin --ttl 3600
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from pydantic import SecretStr
+
+from conveyor_common.settings import BaseConfig, load
+from conveyor_producer.auth import SHARED_SECRET_ALGORITHM
+
+DEFAULT_TTL_SECONDS = 3600
+
+
+class TokenSettings(BaseConfig):
+    jwt_secret: SecretStr
+    jwt_audience: str | None = None
+
+
+def issue_token(
+    secret: str,
+    *,
+    sub: str,
+    tenant: str,
+    roles: Sequence[str] = (),
+    ttl_seconds: int = DEFAULT_TTL_SECONDS,
+    audience: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    issued_at = now or datetime.now(UTC)
+    claims: dict[str, object] = {
+        "sub": sub,
+        "tenant": tenant,
+        "roles": list(roles),
+        "iat": issued_at,
+        "exp": issued_at + timedelta(seconds=ttl_seconds),
+    }
+    if audience:
+        claims["aud"] = audience
+    return jwt.encode(claims, secret, algorithm=SHARED_SECRET_ALGORITHM)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Print a development bearer token.")
+    parser.add_argument("--sub", required=True)
+    parser.add_argument("--tenant", required=True)
+    parser.add_argument(
+        "--roles", nargs="*", default=[], help="role names, space or comma separated"
+    )
+    parser.add_argument("--ttl", type=int, default=DEFAULT_TTL_SECONDS, help="seconds")
+    args = parser.parse_args(argv)
+    settings = load(TokenSettings)
+    roles = [role for value in args.roles for role in value.split(",") if role]
+    print(
+        issue_token(
+            settings.jwt_secret.get_secret_value(),
+            sub=args.sub,
+            tenant=args.tenant,
+            roles=roles,
+            ttl_seconds=args.ttl,
+            audience=settings.jwt_audience,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""What callers see of an order: camelCase JSON, money as strings with 2 decimals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from conveyor_common.money import CENT
+from conveyor_common.orders import Order
+
+
+class AcceptedOrder(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    order_id: str
+    status: str
+
+
+class OrderItemView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    sku: str
+    name: str | None
+    quantity: int
+    unit_price: str
+    line_total: str
+
+
+class OrderView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    order_id: str
+    status: str
+    customer_id: str
+    customer_email: str
+    customer_name: str | None
+    currency: str
+    items: list[OrderItemView]
+    total_amount: str
+    submitted_at: datetime
+
+
+class StoredOrder(msgspec.Struct, frozen=True, kw_only=True):
+    """An ORDER#id item, whichever service wrote it."""
+
+    tenant_id: str
+    status: str
+    order: Order
+
+
+def stored_order(item: dict[str, Any]) -> StoredOrder:
+    return msgspec.convert(item, StoredOrder)
+
+
+def money_text(amount: Decimal) -> str:
+    return str(amount.quantize(CENT))
+
+
+def order_view(stored: StoredOrder) -> OrderView:
+    order = stored.order
+    return OrderView(
+        order_id=str(order.order_id),
+        status=stored.status,
+        customer_id=order.customer_id,
+        customer_email=order.customer_email,
+        customer_name=order.customer_name,
+        currency=order.currency,
+        items=[
+            OrderItemView(
+                sku=item.sku,
+                name=item.name,
+                quantity=item.quantity,
+                unit_price=money_text(item.unit_price),
+                line_total=money_text(item.line_total),
+            )
+            for item in order.items
+        ],
+        total_amount=money_text(order.total_amount),
+        submitted_at=order.submitted_at,
+    )

@@ -1,0 +1,149 @@
+"""In-memory stand-ins for the producer's adapters, and an app wired to them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pytest
+from botocore.exceptions import EndpointConnectionError
+from litestar.testing import TestClient
+
+from conveyor_common.envelope import Envelope
+from conveyor_producer.app import create_app
+from conveyor_producer.readiness import ReadinessCheck
+from conveyor_producer.settings import ProducerSettings
+from conveyor_producer.token import issue_token
+
+SECRET = "unit-test-secret-of-at-least-32-bytes!"
+TENANT = "acme"
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+        # Raised by every write when set, to simulate a failing table.
+        self.fault: Exception | None = None
+
+    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        item = self.items.get((pk, sk))
+        return dict(item) if item is not None else None
+
+    def put(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
+        if self.fault is not None:
+            raise self.fault
+        self.items[(pk, sk)] = {**attributes, "pk": pk, "sk": sk}
+
+    def put_if_absent(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> bool:
+        if (pk, sk) in self.items:
+            return False
+        self.put(pk, sk, attributes)
+        return True
+
+    def update(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
+        self.items.setdefault((pk, sk), {"pk": pk, "sk": sk}).update(attributes)
+
+    def delete(self, pk: str, sk: str) -> None:
+        self.items.pop((pk, sk), None)
+
+
+class FakePublisher:
+    """Records what it publishes; fails the first `failures` attempts like an unreachable SNS."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.published: list[Envelope] = []
+        self.failures = 0
+        self.store_at_publish: list[dict[tuple[str, str], dict[str, Any]]] = []
+        self._store = store
+
+    def publish(self, envelope: Envelope) -> str:
+        self.store_at_publish.append(dict(self._store.items))
+        if self.failures:
+            self.failures -= 1
+            raise EndpointConnectionError(endpoint_url="https://sns.example.invalid")
+        self.published.append(envelope)
+        return f"message-{len(self.published)}"
+
+
+class FakeCheck:
+    def __init__(self, name: str, *, error: Exception | None = None) -> None:
+        self.name = name
+        self.error = error
+        self.opened = False
+        self.closed = False
+
+    def open(self) -> None:
+        self.opened = True
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def settings() -> ProducerSettings:
+    return ProducerSettings(
+        state_table="conveyor-state",
+        database_url="postgresql://unused@127.0.0.1:1/unused",
+        events_topic_arn="arn:aws:sns:us-east-1:000000000000:conveyor-events",
+        jwt_secret=SECRET,
+        max_request_body_bytes=64 * 1024,
+    )
+
+
+@pytest.fixture
+def store() -> FakeStore:
+    return FakeStore()
+
+
+@pytest.fixture
+def publisher(store: FakeStore) -> FakePublisher:
+    return FakePublisher(store)
+
+
+@pytest.fixture
+def checks() -> list[FakeCheck]:
+    return [FakeCheck("database"), FakeCheck("aws")]
+
+
+@pytest.fixture
+def client(
+    settings: ProducerSettings,
+    publisher: FakePublisher,
+    store: FakeStore,
+    checks: list[FakeCheck],
+) -> Iterator[TestClient[Any]]:
+    readiness: list[ReadinessCheck] = list(checks)
+    app = create_app(settings, publisher=publisher, store=store, readiness_checks=readiness)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def bearer(
+    *, tenant: str = TENANT, roles: tuple[str, ...] = (), sub: str = "alice"
+) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(SECRET, sub=sub, tenant=tenant, roles=roles)}"}
+
+
+@pytest.fixture
+def auth() -> dict[str, str]:
+    return bearer()
+
+
+def order_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "customerId": "  cust-42 ",
+        "customerEmail": " Jane.Doe@Example.COM ",
+        "customerName": "  Jane Doe ",
+        "currency": "eur",
+        "items": [
+            {"sku": " SKU-1 ", "name": " Widget ", "quantity": 2, "unitPrice": "19.99"},
+            {"sku": "SKU-2", "quantity": 1, "unitPrice": 5},
+        ],
+        "totalAmount": "44.98",
+    }
+    body.update(overrides)
+    return body
