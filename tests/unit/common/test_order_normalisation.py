@@ -98,3 +98,10 @@ def test_schema_violations_are_caught_before_normalisation() -> None:
         msgspec.convert(a_body(items=[]), OrderRequest)
     with pytest.raises(msgspec.ValidationError, match="unknown field"):
         msgspec.convert(a_body(surprise=1), OrderRequest)
+
+
+@pytest.mark.parametrize("email", ["a\x00b@example.com", "a@exa\x7fmple.com", "a b@example.com"])
+def test_emails_with_control_characters_or_spaces_are_rejected(email: str) -> None:
+    assert failures(a_body(customerEmail=email)) == {
+        "customerEmail": "is not a valid e-mail address"
+    }

@@ -16,7 +16,7 @@ from conveyor_common.money import to_currency, to_money
 MAX_ITEMS = 500
 MAX_QUANTITY = 100_000
 MAX_AMOUNT = Decimal("1000000000")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s.\x00-\x1f\x7f]+$")
 
 Text = Annotated[str, msgspec.Meta(max_length=256)]
 
