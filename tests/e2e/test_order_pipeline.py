@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import httpx
@@ -54,6 +55,14 @@ def order_rows(stack: Stack, order_id: str) -> list[tuple[Any, ...]]:
         ).fetchall()
 
 
+def persisted_over_api(api: httpx.Client, order_id: str) -> dict[str, Any] | None:
+    response = api.get(f"/api/v1/orders/{order_id}")
+    if response.status_code == 200 and response.json()["status"] == "PERSISTED":
+        body: dict[str, Any] = response.json()
+        return body
+    return None
+
+
 def emails_to(stack: Stack, address: str) -> list[CapturedEmail]:
     return [email for email in captured_emails(stack.moto.data()) if address in email.to]
 
@@ -72,7 +81,7 @@ def test_orders_flow_to_postgres_dynamodb_and_email(
         order_ids.append(response.json()["orderId"])
     # then each is persisted, normalised, in PostgreSQL
     for order_id, email in zip(order_ids, emails, strict=True):
-        rows = eventually(lambda oid=order_id: order_rows(stack, oid), what="the order row")
+        rows = eventually(partial(order_rows, stack, order_id), what="the order row")
         assert rows == [("cust-7", email, "EUR", Decimal("42.00"))]
     # and in the DynamoDB read model, which the API serves
     dynamodb = aws_client("dynamodb")
@@ -94,7 +103,7 @@ def test_orders_flow_to_postgres_dynamodb_and_email(
         assert [item["lineTotal"] for item in body["items"]] == ["39.00", "3.00"]
     # and each customer got one confirmation e-mail, captured by the emulator
     for email, order_id in zip(emails, order_ids, strict=True):
-        sent = eventually(lambda e=email: emails_to(stack, e), what=f"the e-mail to {email}")
+        sent = eventually(partial(emails_to, stack, email), what=f"the e-mail to {email}")
         assert len(sent) == 1
         assert order_id in sent[0].subject + sent[0].body
         assert "&lt;b&gt;Lovelace&lt;/b&gt;" in sent[0].body
