@@ -92,12 +92,7 @@ def test_orders_flow_to_postgres_dynamodb_and_email(
         )
         assert "Item" in item
         body = eventually(
-            lambda oid=order_id: (
-                (r := api.get(f"/api/v1/orders/{oid}")).status_code == 200
-                and r.json()["status"] == "PERSISTED"
-                and r.json()
-            ),
-            what="the persisted order over the API",
+            partial(persisted_over_api, api, order_id), what="the persisted order over the API"
         )
         assert body["totalAmount"] == "42.00"
         assert [item["lineTotal"] for item in body["items"]] == ["39.00", "3.00"]
