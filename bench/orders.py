@@ -24,7 +24,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import psycopg
 
@@ -89,7 +88,7 @@ def summarise(name: str, latencies: list[float], seconds: float) -> float:
 
 
 def raw_publishes(stack: Stack, *, concurrency: int, seconds: float) -> float:
-    sns = boto3.client("sns", endpoint_url=stack.moto.url, region_name="us-east-1")
+    sns = stack.moto.client("sns")
     publisher = EventPublisher(topic_arn=stack.env["EVENTS_TOPIC_ARN"], client=sns)
     latencies: list[float] = []
     lock = threading.Lock()
@@ -153,7 +152,7 @@ async def post_orders(
 
 def purge_queues(stack: Stack) -> None:
     """Deep moto queues slow down linearly; start the end-to-end phase empty."""
-    sqs = boto3.client("sqs", endpoint_url=stack.moto.url, region_name="us-east-1")
+    sqs = stack.moto.client("sqs")
     for queue in (stack.env["PROCESSOR_QUEUE"], stack.env["NOTIFIER_QUEUE"]):
         sqs.purge_queue(QueueUrl=sqs.get_queue_url(QueueName=queue)["QueueUrl"])
 

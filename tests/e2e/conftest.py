@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import boto3
 import httpx
 import pytest
 
@@ -31,16 +30,7 @@ def stack(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 def aws_client(stack: Stack) -> Callable[[str], Any]:
     """A boto3 client for the stack's emulator, independent of this process's environment."""
 
-    def make(service: str) -> Any:
-        return boto3.client(
-            service,  # type: ignore[call-overload]
-            endpoint_url=stack.moto.url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-
-    return make
+    return stack.moto.client
 
 
 def mint_token(stack: Stack, *, tenant: str, sub: str = "e2e-user", roles: str = "") -> str:

@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import psycopg
 
@@ -131,7 +130,7 @@ def show_results(stack: Stack, order_ids: list[str]) -> None:
     for order_id, email, currency, total, items in rows:
         print(f"  {order_id}  {email:<28} {total:>10} {currency}  {items} item(s)")
     print("\n== DynamoDB: order read model")
-    dynamodb = boto3.client("dynamodb", endpoint_url=stack.moto.url, region_name="us-east-1")
+    dynamodb = stack.moto.client("dynamodb")
     for order_id in order_ids:
         item = dynamodb.get_item(
             TableName=stack.env["STATE_TABLE"],

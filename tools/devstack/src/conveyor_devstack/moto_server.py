@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from typing import Any
 
+import boto3
 import httpx
 
 from conveyor_devstack.lifecycle import Lifecycle
@@ -45,6 +47,16 @@ class MotoServer(Lifecycle):
         )
         wait_for_port(self.port, timeout_seconds=30)
         return self
+
+    def client(self, service: str) -> Any:
+        """A boto3 client bound to this server, whatever this process's environment says."""
+        return boto3.session.Session().client(  # type: ignore[call-overload]
+            service,
+            endpoint_url=self.url,
+            region_name=EMULATOR_ENV["AWS_REGION"],
+            aws_access_key_id=EMULATOR_ENV["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=EMULATOR_ENV["AWS_SECRET_ACCESS_KEY"],
+        )
 
     def data(self) -> bytes:
         """Everything moto holds, e.g. the e-mails SES 'sent'."""
