@@ -29,26 +29,28 @@ resource "aws_sqs_queue" "main" {
     deadLetterTargetArn = aws_sqs_queue.dlq[each.key].arn
     maxReceiveCount     = 3
   })
+
+  # Set inline rather than with aws_sqs_queue_policy: one create call, and the
+  # queue never exists without it. The ARN is built because the queue's own
+  # attribute is not known yet.
+  policy = data.aws_iam_policy_document.queue_from_topic[each.key].json
 }
 
-# Only the DLQ's own main queue may redrive into it.
-resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
-  for_each = local.consumers
-
-  queue_url = aws_sqs_queue.dlq[each.key].id
-  redrive_allow_policy = jsonencode({
-    redrivePermission = "byQueue"
-    sourceQueueArns   = [aws_sqs_queue.main[each.key].arn]
-  })
+locals {
+  queue_arns = {
+    for k in keys(local.consumers) :
+    k => "arn:${data.aws_partition.current.partition}:sqs:${var.aws_region}:${data.aws_caller_identity.current.account_id}:conveyor-${k}"
+  }
 }
 
+# Lets only the events topic deliver into each main queue.
 data "aws_iam_policy_document" "queue_from_topic" {
   for_each = local.consumers
 
   statement {
     sid       = "AllowEventsTopic"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.main[each.key].arn]
+    resources = [local.queue_arns[each.key]]
 
     principals {
       type        = "Service"
@@ -63,13 +65,6 @@ data "aws_iam_policy_document" "queue_from_topic" {
   }
 }
 
-resource "aws_sqs_queue_policy" "main" {
-  for_each = local.consumers
-
-  queue_url = aws_sqs_queue.main[each.key].id
-  policy    = data.aws_iam_policy_document.queue_from_topic[each.key].json
-}
-
 resource "aws_sns_topic_subscription" "consumer" {
   for_each = local.consumers
 
@@ -81,7 +76,4 @@ resource "aws_sns_topic_subscription" "consumer" {
 
   filter_policy_scope = "MessageAttributes"
   filter_policy       = jsonencode({ event_type = each.value })
-
-  # Without the queue policy in place, SNS deliveries are rejected.
-  depends_on = [aws_sqs_queue_policy.main]
 }

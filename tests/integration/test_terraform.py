@@ -1,0 +1,296 @@
+"""Terraform deployment in infra/terraform: validate, then apply and destroy it
+against a real moto server and inspect the result with boto3.
+
+The whole configuration is applied, ECS services included: moto accepts them
+and checks their subnets against its own default VPC.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform binary not on PATH"),
+]
+
+REPO = Path(__file__).resolve().parents[2]
+TF_DIR = REPO / "infra" / "terraform"
+REGION = "us-east-1"
+PROCESSOR_EVENTS = ["OrderSubmitted", "ExportRequested", "FileUploaded"]
+NOTIFIER_EVENTS = ["OrderSubmitted", "ExportCompleted", "ExportFailed", "FileProcessed", "FileFailed"]
+
+
+def tf_env(data_dir: Path | None = None) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))
+    }
+    env.update(
+        TF_CLI_CONFIG_FILE=str(TF_DIR / "cli.tfrc"),  # offline provider mirror
+        TF_IN_AUTOMATION="1",
+        TF_INPUT="0",
+        CHECKPOINT_DISABLE="1",
+    )
+    if data_dir is not None:
+        env["TF_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def terraform(workdir: Path, *args: str, timeout: float = 240) -> str:
+    proc = subprocess.run(
+        ["terraform", *args, "-no-color"],
+        cwd=workdir,
+        env=tf_env(workdir / ".terraform"),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert proc.returncode == 0, f"terraform {args[0]} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    log = (tmp_path_factory.mktemp("moto") / "server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, "moto server exited during start-up"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "moto server did not start within 30 s"
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def client(service: str, endpoint: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+@pytest.fixture(scope="module")
+def applied(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Apply a copy of the configuration (own state and .terraform), yield its outputs, destroy."""
+    workdir = tmp_path_factory.mktemp("terraform")
+    for f in [*TF_DIR.glob("*.tf"), TF_DIR / ".terraform.lock.hcl"]:
+        shutil.copy(f, workdir)
+
+    subnet = client("ec2", moto_endpoint).describe_subnets()["Subnets"][0]["SubnetId"]
+    tf_vars = [
+        f"-var=aws_endpoint_url={moto_endpoint}",
+        "-var=image=conveyor:test",
+        f'-var=subnet_ids=["{subnet}"]',
+        "-var=database_url=postgresql://conveyor:conveyor@db:5432/conveyor",
+        "-var=jwt_secret=test-secret",
+    ]
+    terraform(workdir, "init", "-backend=false", "-lockfile=readonly")
+    try:
+        terraform(workdir, "apply", "-auto-approve", *tf_vars)
+        outputs = json.loads(terraform(workdir, "output", "-json"))
+        yield {k: v["value"] for k, v in outputs.items()}
+    finally:
+        # No refresh: the state was just written, and refreshing every
+        # resource against the emulator only costs time.
+        terraform(workdir, "destroy", "-auto-approve", "-refresh=false", *tf_vars)
+        topics = client("sns", moto_endpoint).list_topics()["Topics"]
+        assert topics == [], f"destroy left topics behind: {topics}"
+
+
+def test_terraform_check_script() -> None:
+    proc = subprocess.run(
+        [str(REPO / "scripts" / "terraform-check")],
+        env=tf_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "The configuration is valid" in proc.stdout
+
+
+def test_outputs_env_map(applied: dict[str, Any], moto_endpoint: str) -> None:
+    env = applied["env"]
+    assert env["AWS_ENDPOINT_URL"] == moto_endpoint
+    assert env["AWS_REGION"] == REGION
+    assert env["EVENTS_TOPIC_ARN"] == applied["events_topic_arn"]
+    assert env["EVENTS_TOPIC_ARN"].endswith(":conveyor-events")
+    assert env["PROCESSOR_QUEUE"] == "conveyor-processor"
+    assert env["NOTIFIER_QUEUE"] == "conveyor-notifier"
+    assert env["STATE_TABLE"] == applied["state_table"] == "conveyor-state"
+    assert env["EXPORTS_BUCKET"] == applied["exports_bucket"] == "conveyor-exports"
+    assert env["SES_SENDER"] == "no-reply@conveyor.example.com"
+    assert "DATABASE_URL" not in env and "JWT_SECRET" not in env
+
+
+def test_queues_have_dlq_redrive(applied: dict[str, Any], moto_endpoint: str) -> None:
+    sqs = client("sqs", moto_endpoint)
+    for name in ("processor", "notifier"):
+        url = sqs.get_queue_url(QueueName=f"conveyor-{name}")["QueueUrl"]
+        assert applied["queue_urls"][name] == url
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert attrs["VisibilityTimeout"] == "300"
+        assert attrs["MessageRetentionPeriod"] == "345600"
+        redrive = json.loads(attrs["RedrivePolicy"])
+        assert int(redrive["maxReceiveCount"]) == 3
+        assert redrive["deadLetterTargetArn"].endswith(f":conveyor-{name}-dlq")
+        policy = json.loads(attrs["Policy"])
+        (stmt,) = policy["Statement"]
+        assert stmt["Action"] == "sqs:SendMessage"
+        assert stmt["Condition"]["ArnEquals"]["aws:SourceArn"] == applied["events_topic_arn"]
+
+        dlq_url = sqs.get_queue_url(QueueName=f"conveyor-{name}-dlq")["QueueUrl"]
+        dlq = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["MessageRetentionPeriod"])
+        assert dlq["Attributes"]["MessageRetentionPeriod"] == "1209600"
+
+
+def test_subscriptions_filter_and_raw_delivery(applied: dict[str, Any], moto_endpoint: str) -> None:
+    sns = client("sns", moto_endpoint)
+    subs = sns.list_subscriptions_by_topic(TopicArn=applied["events_topic_arn"])["Subscriptions"]
+    by_queue = {s["Endpoint"].rsplit(":", 1)[1]: s for s in subs}
+    assert set(by_queue) == {"conveyor-processor", "conveyor-notifier"}
+    expected = {"conveyor-processor": PROCESSOR_EVENTS, "conveyor-notifier": NOTIFIER_EVENTS}
+    for queue, sub in by_queue.items():
+        assert sub["Protocol"] == "sqs"
+        attrs = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
+        assert attrs["RawMessageDelivery"] == "true"
+        assert json.loads(attrs["FilterPolicy"]) == {"event_type": expected[queue]}
+
+
+def test_events_are_routed_by_event_type(applied: dict[str, Any], moto_endpoint: str) -> None:
+    sns, sqs = client("sns", moto_endpoint), client("sqs", moto_endpoint)
+    urls = applied["queue_urls"]
+
+    def publish(event_type: str) -> None:
+        sns.publish(
+            TopicArn=applied["events_topic_arn"],
+            Message=json.dumps({"event_type": event_type}),
+            MessageAttributes={"event_type": {"DataType": "String", "StringValue": event_type}},
+        )
+
+    def drain(url: str) -> list[str]:
+        msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        bodies = []
+        for m in msgs.get("Messages", []):
+            bodies.append(json.loads(m["Body"])["event_type"])  # raw: no SNS envelope
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        return sorted(bodies)
+
+    for event_type in ("ExportRequested", "ExportCompleted", "OrderSubmitted", "Unrelated"):
+        publish(event_type)
+    assert drain(urls["processor"]) == ["ExportRequested", "OrderSubmitted"]
+    assert drain(urls["notifier"]) == ["ExportCompleted", "OrderSubmitted"]
+
+
+def test_exports_bucket(applied: dict[str, Any], moto_endpoint: str) -> None:
+    s3 = client("s3", moto_endpoint)
+    bucket = applied["exports_bucket"]
+    rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+    assert rules["expire-exports"]["Filter"]["Prefix"] == "exports/"
+    assert rules["expire-exports"]["Expiration"]["Days"] == 30
+    abort = rules["abort-incomplete-uploads"]["AbortIncompleteMultipartUpload"]
+    assert abort["DaysAfterInitiation"] == 1
+    sse = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
+    assert sse["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+
+
+def test_state_table(applied: dict[str, Any], moto_endpoint: str) -> None:
+    ddb = client("dynamodb", moto_endpoint)
+    table = ddb.describe_table(TableName=applied["state_table"])["Table"]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert {(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]} == {
+        ("pk", "HASH"),
+        ("sk", "RANGE"),
+    }
+    ttl = ddb.describe_time_to_live(TableName=applied["state_table"])["TimeToLiveDescription"]
+    assert ttl["AttributeName"] == "ttl"
+    assert ttl["TimeToLiveStatus"] == "ENABLED"
+
+
+def test_ses_identity(applied: dict[str, Any], moto_endpoint: str) -> None:
+    identities = client("ses", moto_endpoint).list_identities()["Identities"]
+    assert applied["env"]["SES_SENDER"] in identities
+
+
+def test_service_roles_are_scoped(applied: dict[str, Any], moto_endpoint: str) -> None:
+    iam = client("iam", moto_endpoint)
+
+    def actions(service: str) -> set[str]:
+        doc = iam.get_role_policy(RoleName=f"conveyor-{service}", PolicyName=f"conveyor-{service}")
+        policy = doc["PolicyDocument"]
+        if isinstance(policy, str):
+            policy = json.loads(policy)
+        found: set[str] = set()
+        for stmt in policy["Statement"]:
+            acts = stmt["Action"]
+            found.update([acts] if isinstance(acts, str) else acts)
+        return found
+
+    producer, processor, notifier = actions("producer"), actions("processor"), actions("notifier")
+    assert "sns:Publish" in producer and "sqs:ReceiveMessage" not in producer
+    assert {"sqs:ReceiveMessage", "sns:Publish", "s3:PutObject"} <= processor
+    assert "ses:SendEmail" in notifier and "sns:Publish" not in notifier
+    assert not any(a.startswith("ses:") for a in producer | processor)
+
+
+def test_ecs_task_definitions_wire_env(applied: dict[str, Any], moto_endpoint: str) -> None:
+    ecs = client("ecs", moto_endpoint)
+    td = ecs.describe_task_definition(taskDefinition="conveyor-processor")["taskDefinition"]
+    containers = {c["name"]: c for c in td["containerDefinitions"]}
+    assert containers["migrate"]["command"] == ["python", "-m", "conveyor_processor.migrate"]
+    assert containers["processor"]["dependsOn"] == [
+        {"containerName": "migrate", "condition": "SUCCESS"}
+    ]
+    env = {e["name"]: e["value"] for e in containers["processor"]["environment"]}
+    expected = {k: v for k, v in applied["env"].items() if k != "AWS_ENDPOINT_URL"}
+    assert env == expected
+    assert [s["name"] for s in containers["processor"]["secrets"]] == ["DATABASE_URL"]
+
+    services = ecs.describe_services(
+        cluster="conveyor",
+        services=["conveyor-producer", "conveyor-processor", "conveyor-notifier"],
+    )["services"]
+    assert len(services) == 3
+    assert {s["launchType"] for s in services} == {"FARGATE"}
