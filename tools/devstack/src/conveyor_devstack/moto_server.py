@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import httpx
+from botocore.config import Config
 
 from conveyor_devstack.lifecycle import Lifecycle
 from conveyor_devstack.ports import LOOPBACK, free_port, wait_for_port
@@ -48,10 +49,11 @@ class MotoServer(Lifecycle):
         wait_for_port(self.port, timeout_seconds=30)
         return self
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, *, max_connections: int = 10) -> Any:
         """A boto3 client bound to this server, whatever this process's environment says."""
         return boto3.session.Session().client(  # type: ignore[call-overload]
             service,
+            config=Config(max_pool_connections=max_connections),
             endpoint_url=self.url,
             region_name=EMULATOR_ENV["AWS_REGION"],
             aws_access_key_id=EMULATOR_ENV["AWS_ACCESS_KEY_ID"],
