@@ -10,16 +10,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
+
+from conveyor_devstack.moto_server import MotoServer
 
 pytestmark = [
     pytest.mark.integration,
@@ -30,13 +28,17 @@ REPO = Path(__file__).resolve().parents[2]
 TF_DIR = REPO / "infra" / "terraform"
 REGION = "us-east-1"
 PROCESSOR_EVENTS = ["OrderSubmitted", "ExportRequested", "FileUploaded"]
-NOTIFIER_EVENTS = ["OrderSubmitted", "ExportCompleted", "ExportFailed", "FileProcessed", "FileFailed"]
+NOTIFIER_EVENTS = [
+    "OrderSubmitted",
+    "ExportCompleted",
+    "ExportFailed",
+    "FileProcessed",
+    "FileFailed",
+]
 
 
 def tf_env(data_dir: Path | None = None) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
     env.update(
         TF_CLI_CONFIG_FILE=str(TF_DIR / "cli.tfrc"),  # offline provider mirror
         TF_IN_AUTOMATION="1",
@@ -62,60 +64,33 @@ def terraform(workdir: Path, *args: str, timeout: float = 240) -> str:
     return proc.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@pytest.fixture(scope="module")
+def terraform_moto() -> Iterator[MotoServer]:
+    """An emulator of its own: Terraform creates the same names the bootstrap does."""
+    with MotoServer() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
-def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    log = (tmp_path_factory.mktemp("moto") / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, "moto server exited during start-up"
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "moto server did not start within 30 s"
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-
-
-def client(service: str, endpoint: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+def moto_endpoint(terraform_moto: MotoServer) -> str:
+    return terraform_moto.url
 
 
 @pytest.fixture(scope="module")
-def applied(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def client(terraform_moto: MotoServer) -> Callable[[str], Any]:
+    return terraform_moto.client
+
+
+@pytest.fixture(scope="module")
+def applied(
+    moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory, client: Callable[[str], Any]
+) -> Iterator[dict[str, Any]]:
     """Apply a copy of the configuration (own state and .terraform), yield its outputs, destroy."""
     workdir = tmp_path_factory.mktemp("terraform")
     for f in [*TF_DIR.glob("*.tf"), TF_DIR / ".terraform.lock.hcl"]:
         shutil.copy(f, workdir)
 
-    subnet = client("ec2", moto_endpoint).describe_subnets()["Subnets"][0]["SubnetId"]
+    subnet = client("ec2").describe_subnets()["Subnets"][0]["SubnetId"]
     tf_vars = [
         f"-var=aws_endpoint_url={moto_endpoint}",
         "-var=image=conveyor:test",
@@ -132,7 +107,7 @@ def applied(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         # No refresh: the state was just written, and refreshing every
         # resource against the emulator only costs time.
         terraform(workdir, "destroy", "-auto-approve", "-refresh=false", *tf_vars)
-        topics = client("sns", moto_endpoint).list_topics()["Topics"]
+        topics = client("sns").list_topics()["Topics"]
         assert topics == [], f"destroy left topics behind: {topics}"
 
 
@@ -160,11 +135,12 @@ def test_outputs_env_map(applied: dict[str, Any], moto_endpoint: str) -> None:
     assert env["STATE_TABLE"] == applied["state_table"] == "conveyor-state"
     assert env["EXPORTS_BUCKET"] == applied["exports_bucket"] == "conveyor-exports"
     assert env["SES_SENDER"] == "no-reply@conveyor.example.com"
-    assert "DATABASE_URL" not in env and "JWT_SECRET" not in env
+    assert "DATABASE_URL" not in env
+    assert "JWT_SECRET" not in env
 
 
-def test_queues_have_dlq_redrive(applied: dict[str, Any], moto_endpoint: str) -> None:
-    sqs = client("sqs", moto_endpoint)
+def test_queues_have_dlq_redrive(applied: dict[str, Any], client: Callable[[str], Any]) -> None:
+    sqs = client("sqs")
     for name in ("processor", "notifier"):
         url = sqs.get_queue_url(QueueName=f"conveyor-{name}")["QueueUrl"]
         assert applied["queue_urls"][name] == url
@@ -184,21 +160,27 @@ def test_queues_have_dlq_redrive(applied: dict[str, Any], moto_endpoint: str) ->
         assert dlq["Attributes"]["MessageRetentionPeriod"] == "1209600"
 
 
-def test_subscriptions_filter_and_raw_delivery(applied: dict[str, Any], moto_endpoint: str) -> None:
-    sns = client("sns", moto_endpoint)
+def test_subscriptions_filter_and_raw_delivery(
+    applied: dict[str, Any], client: Callable[[str], Any]
+) -> None:
+    sns = client("sns")
     subs = sns.list_subscriptions_by_topic(TopicArn=applied["events_topic_arn"])["Subscriptions"]
     by_queue = {s["Endpoint"].rsplit(":", 1)[1]: s for s in subs}
     assert set(by_queue) == {"conveyor-processor", "conveyor-notifier"}
     expected = {"conveyor-processor": PROCESSOR_EVENTS, "conveyor-notifier": NOTIFIER_EVENTS}
     for queue, sub in by_queue.items():
         assert sub["Protocol"] == "sqs"
-        attrs = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
+        attrs = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])[
+            "Attributes"
+        ]
         assert attrs["RawMessageDelivery"] == "true"
         assert json.loads(attrs["FilterPolicy"]) == {"event_type": expected[queue]}
 
 
-def test_events_are_routed_by_event_type(applied: dict[str, Any], moto_endpoint: str) -> None:
-    sns, sqs = client("sns", moto_endpoint), client("sqs", moto_endpoint)
+def test_events_are_routed_by_event_type(
+    applied: dict[str, Any], client: Callable[[str], Any]
+) -> None:
+    sns, sqs = client("sns"), client("sqs")
     urls = applied["queue_urls"]
 
     def publish(event_type: str) -> None:
@@ -222,8 +204,8 @@ def test_events_are_routed_by_event_type(applied: dict[str, Any], moto_endpoint:
     assert drain(urls["notifier"]) == ["ExportCompleted", "OrderSubmitted"]
 
 
-def test_exports_bucket(applied: dict[str, Any], moto_endpoint: str) -> None:
-    s3 = client("s3", moto_endpoint)
+def test_exports_bucket(applied: dict[str, Any], client: Callable[[str], Any]) -> None:
+    s3 = client("s3")
     bucket = applied["exports_bucket"]
     rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
     assert rules["expire-exports"]["Filter"]["Prefix"] == "exports/"
@@ -236,8 +218,8 @@ def test_exports_bucket(applied: dict[str, Any], moto_endpoint: str) -> None:
     assert all(block.values())
 
 
-def test_state_table(applied: dict[str, Any], moto_endpoint: str) -> None:
-    ddb = client("dynamodb", moto_endpoint)
+def test_state_table(applied: dict[str, Any], client: Callable[[str], Any]) -> None:
+    ddb = client("dynamodb")
     table = ddb.describe_table(TableName=applied["state_table"])["Table"]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert {(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]} == {
@@ -249,13 +231,13 @@ def test_state_table(applied: dict[str, Any], moto_endpoint: str) -> None:
     assert ttl["TimeToLiveStatus"] == "ENABLED"
 
 
-def test_ses_identity(applied: dict[str, Any], moto_endpoint: str) -> None:
-    identities = client("ses", moto_endpoint).list_identities()["Identities"]
+def test_ses_identity(applied: dict[str, Any], client: Callable[[str], Any]) -> None:
+    identities = client("ses").list_identities()["Identities"]
     assert applied["env"]["SES_SENDER"] in identities
 
 
-def test_service_roles_are_scoped(applied: dict[str, Any], moto_endpoint: str) -> None:
-    iam = client("iam", moto_endpoint)
+def test_service_roles_are_scoped(applied: dict[str, Any], client: Callable[[str], Any]) -> None:
+    iam = client("iam")
 
     def actions(service: str) -> set[str]:
         doc = iam.get_role_policy(RoleName=f"conveyor-{service}", PolicyName=f"conveyor-{service}")
@@ -269,14 +251,18 @@ def test_service_roles_are_scoped(applied: dict[str, Any], moto_endpoint: str) -
         return found
 
     producer, processor, notifier = actions("producer"), actions("processor"), actions("notifier")
-    assert "sns:Publish" in producer and "sqs:ReceiveMessage" not in producer
+    assert "sns:Publish" in producer
+    assert "sqs:ReceiveMessage" not in producer
     assert {"sqs:ReceiveMessage", "sns:Publish", "s3:PutObject"} <= processor
-    assert "ses:SendEmail" in notifier and "sns:Publish" not in notifier
+    assert "ses:SendEmail" in notifier
+    assert "sns:Publish" not in notifier
     assert not any(a.startswith("ses:") for a in producer | processor)
 
 
-def test_ecs_task_definitions_wire_env(applied: dict[str, Any], moto_endpoint: str) -> None:
-    ecs = client("ecs", moto_endpoint)
+def test_ecs_task_definitions_wire_env(
+    applied: dict[str, Any], client: Callable[[str], Any]
+) -> None:
+    ecs = client("ecs")
     td = ecs.describe_task_definition(taskDefinition="conveyor-processor")["taskDefinition"]
     containers = {c["name"]: c for c in td["containerDefinitions"]}
     assert containers["migrate"]["command"] == ["python", "-m", "conveyor_processor.migrate"]
