@@ -23,11 +23,11 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
-def _to_wire(item: Mapping[str, Any]) -> dict[str, Any]:
+def to_wire(item: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _serializer.serialize(value) for key, value in item.items()}
 
 
-def _from_wire(item: Mapping[str, Any]) -> Item:
+def from_wire(item: Mapping[str, Any]) -> Item:
     return {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
 
 
@@ -52,22 +52,20 @@ class StateStore:
 
     def get(self, pk: str, sk: str) -> Item | None:
         response = self.client.get_item(
-            TableName=self.table, Key=_to_wire({"pk": pk, "sk": sk}), ConsistentRead=True
+            TableName=self.table, Key=to_wire({"pk": pk, "sk": sk}), ConsistentRead=True
         )
         item = response.get("Item")
-        return _from_wire(item) if item else None
+        return from_wire(item) if item else None
 
     def put(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
-        self.client.put_item(
-            TableName=self.table, Item=_to_wire({**attributes, "pk": pk, "sk": sk})
-        )
+        self.client.put_item(TableName=self.table, Item=to_wire({**attributes, "pk": pk, "sk": sk}))
 
     def put_if_absent(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> bool:
         """Write only if no item has this key; False means someone else wrote it first."""
         try:
             self.client.put_item(
                 TableName=self.table,
-                Item=_to_wire({**attributes, "pk": pk, "sk": sk}),
+                Item=to_wire({**attributes, "pk": pk, "sk": sk}),
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except self.client.exceptions.ConditionalCheckFailedException:
@@ -81,11 +79,11 @@ class StateStore:
         assignments = ", ".join(f"#a{i} = :v{i}" for i in range(len(attributes)))
         self.client.update_item(
             TableName=self.table,
-            Key=_to_wire({"pk": pk, "sk": sk}),
+            Key=to_wire({"pk": pk, "sk": sk}),
             UpdateExpression=f"SET {assignments}",
             ExpressionAttributeNames=names,
-            ExpressionAttributeValues=_to_wire(values),
+            ExpressionAttributeValues=to_wire(values),
         )
 
     def delete(self, pk: str, sk: str) -> None:
-        self.client.delete_item(TableName=self.table, Key=_to_wire({"pk": pk, "sk": sk}))
+        self.client.delete_item(TableName=self.table, Key=to_wire({"pk": pk, "sk": sk}))

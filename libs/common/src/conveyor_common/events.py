@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+from typing import Any
+
 from conveyor_common.envelope import Event, register
+from conveyor_common.exports.model import ExportFormat
 from conveyor_common.orders import Order
 
 
@@ -12,3 +17,48 @@ class OrderSubmitted(Event, frozen=True, kw_only=True):
     schema_version = 1
 
     order: Order
+
+
+class _ExportEvent(Event, frozen=True, kw_only=True):
+    """What every export e-mail needs: which export, and whom to tell."""
+
+    export_id: uuid.UUID
+    requested_by: str
+    resource: str
+    format: ExportFormat
+    title: str | None
+    notify: tuple[str, ...]
+
+
+@register
+class ExportRequested(_ExportEvent, frozen=True, kw_only=True):
+    event_type = "ExportRequested"
+    schema_version = 1
+
+    filters: dict[str, Any]
+    columns: tuple[str, ...] | None
+    include_bom: bool
+    estimated_row_count: int
+    requested_at: datetime
+    expires_at: datetime
+
+
+@register
+class ExportCompleted(_ExportEvent, frozen=True, kw_only=True):
+    event_type = "ExportCompleted"
+    schema_version = 1
+
+    file_name: str
+    row_count: int
+    size_bytes: int
+    download_url: str
+    download_url_expires_at: datetime
+    expires_at: datetime
+
+
+@register
+class ExportFailed(_ExportEvent, frozen=True, kw_only=True):
+    event_type = "ExportFailed"
+    schema_version = 1
+
+    reason: str

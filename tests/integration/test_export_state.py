@@ -1,0 +1,129 @@
+"""Export job claims, leases and cancellation against DynamoDB on the moto server."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from conveyor_aws.export_state import ExportStateStore
+from conveyor_aws.state_store import StateStore
+from conveyor_common.exports.job import ExportJob
+from conveyor_common.exports.model import ExportFormat, ExportStatus
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+LEASE_SECONDS = 30
+
+
+def a_job() -> ExportJob:
+    return ExportJob(
+        export_id=uuid.uuid4(),
+        tenant_id="acme",
+        requested_by="alice",
+        resource="orders",
+        format=ExportFormat.CSV,
+        filters={"currency": ["EUR"]},
+        columns=None,
+        title="Q2",
+        notify=("alice@example.com",),
+        status=ExportStatus.QUEUED,
+        estimated_row_count=10,
+        created_at=NOW,
+        expires_at=NOW + timedelta(days=30),
+    )
+
+
+@pytest.fixture
+def store(aws: dict[str, str]) -> ExportStateStore:
+    return ExportStateStore(StateStore(table=aws["STATE_TABLE"]))
+
+
+def test_a_job_is_created_once_and_reads_back(store: ExportStateStore) -> None:
+    job = a_job()
+    assert store.create(job)
+    assert not store.create(job)
+    assert store.get(job.export_id) == job
+
+
+def test_only_one_worker_claims_a_job(store: ExportStateStore) -> None:
+    job = a_job()
+    store.create(job)
+    first = store.claim(job.export_id, owner="w1", lease_seconds=LEASE_SECONDS, now=NOW)
+    second = store.claim(job.export_id, owner="w2", lease_seconds=LEASE_SECONDS, now=NOW)
+    assert first is not None
+    assert first.status is ExportStatus.PROCESSING
+    assert first.attempts == 1
+    assert first.started_at == NOW
+    assert second is None
+
+
+def test_an_expired_lease_is_claimed_again_as_another_attempt(store: ExportStateStore) -> None:
+    job = a_job()
+    store.create(job)
+    store.claim(job.export_id, owner="dead", lease_seconds=LEASE_SECONDS, now=NOW)
+    later = NOW + timedelta(seconds=LEASE_SECONDS + 1)
+    reclaimed = store.claim(job.export_id, owner="w2", lease_seconds=LEASE_SECONDS, now=later)
+    assert reclaimed is not None
+    assert reclaimed.lease_owner == "w2"
+    assert reclaimed.attempts == 2
+    # the dead worker's heartbeat and finish are refused from now on
+    assert store.heartbeat(job.export_id, owner="dead", lease_seconds=5, now=later) is None
+    assert (
+        store.finish(job.export_id, owner="dead", status=ExportStatus.COMPLETED, now=later) is None
+    )
+
+
+def test_heartbeat_records_progress_and_finish_is_final(store: ExportStateStore) -> None:
+    job = a_job()
+    store.create(job)
+    store.claim(job.export_id, owner="w1", lease_seconds=LEASE_SECONDS, now=NOW)
+    beat = store.heartbeat(
+        job.export_id,
+        owner="w1",
+        lease_seconds=LEASE_SECONDS,
+        now=NOW,
+        progress={"progress_percentage": 40, "actual_row_count": 4},
+    )
+    assert beat is not None
+    assert beat.progress_percentage == 40
+    done = store.finish(
+        job.export_id,
+        owner="w1",
+        status=ExportStatus.COMPLETED,
+        now=NOW,
+        fields={"progress_percentage": 100, "file_size_bytes": 123},
+    )
+    assert done is not None
+    assert done.status is ExportStatus.COMPLETED
+    assert done.lease_owner is None
+    assert done.completed_at == NOW
+    assert store.claim(job.export_id, owner="w3", lease_seconds=5, now=NOW) is None
+
+
+def test_cancel_stops_a_queued_job_at_once_and_flags_a_running_one(
+    store: ExportStateStore,
+) -> None:
+    queued, running, finished = a_job(), a_job(), a_job()
+    for job in (queued, running, finished):
+        store.create(job)
+    store.claim(running.export_id, owner="w1", lease_seconds=LEASE_SECONDS, now=NOW)
+    store.claim(finished.export_id, owner="w1", lease_seconds=LEASE_SECONDS, now=NOW)
+    store.finish(finished.export_id, owner="w1", status=ExportStatus.COMPLETED, now=NOW)
+
+    cancelled = store.request_cancel(queued.export_id, now=NOW)
+    assert cancelled is not None
+    assert cancelled.status is ExportStatus.CANCELLED
+    assert store.claim(queued.export_id, owner="w2", lease_seconds=5, now=NOW) is None
+
+    flagged = store.request_cancel(running.export_id, now=NOW)
+    assert flagged is not None
+    assert flagged.status is ExportStatus.PROCESSING
+    assert flagged.cancel_requested
+
+    unchanged = store.request_cancel(finished.export_id, now=NOW)
+    assert unchanged is not None
+    assert unchanged.status is ExportStatus.COMPLETED
+    assert store.request_cancel(uuid.uuid4(), now=NOW) is None
