@@ -55,6 +55,12 @@ def order_rows(stack: Stack, order_id: str) -> list[tuple[Any, ...]]:
         ).fetchall()
 
 
+def read_model_item(dynamodb: Any, table: str, order_id: str) -> dict[str, Any] | None:
+    key = {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "ORDER"}}
+    item: dict[str, Any] | None = dynamodb.get_item(TableName=table, Key=key).get("Item")
+    return item
+
+
 def persisted_over_api(api: httpx.Client, order_id: str) -> dict[str, Any] | None:
     response = api.get(f"/api/v1/orders/{order_id}")
     if response.status_code == 200 and response.json()["status"] == "PERSISTED":
@@ -72,10 +78,16 @@ def test_orders_flow_to_postgres_dynamodb_and_email(
 ) -> None:
     # given three customers placing orders over HTTP
     emails = [unique_email() for _ in range(3)]
-    # when they post their orders
+    # when they post their orders, each with its own correlation id
     order_ids = []
-    for email in emails:
-        response = api.post("/api/v1/orders", json=an_order_body(email))
+    correlation_ids = [f"corr-{uuid.uuid4()}" for _ in emails]
+    for email, correlation_id in zip(emails, correlation_ids, strict=True):
+        response = api.post(
+            "/api/v1/orders",
+            json=an_order_body(email),
+            headers={"X-Correlation-ID": correlation_id},
+        )
+        assert response.headers["X-Correlation-ID"] == correlation_id
         assert response.status_code == 202, response.text
         assert response.json()["status"] == "ACCEPTED"
         order_ids.append(response.json()["orderId"])
@@ -86,11 +98,11 @@ def test_orders_flow_to_postgres_dynamodb_and_email(
     # and in the DynamoDB read model, which the API serves
     dynamodb = aws_client("dynamodb")
     for order_id in order_ids:
-        item = dynamodb.get_item(
-            TableName=stack.env["STATE_TABLE"],
-            Key={"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "ORDER"}},
+        item = eventually(
+            partial(read_model_item, dynamodb, stack.env["STATE_TABLE"], order_id),
+            what="the DynamoDB read model",
         )
-        assert "Item" in item
+        assert item["status"] == {"S": "PERSISTED"}
         body = eventually(
             partial(persisted_over_api, api, order_id), what="the persisted order over the API"
         )
@@ -102,6 +114,10 @@ def test_orders_flow_to_postgres_dynamodb_and_email(
         assert len(sent) == 1
         assert order_id in sent[0].subject + sent[0].body
         assert "&lt;b&gt;Lovelace&lt;/b&gt;" in sent[0].body
+    # and the request's correlation id reached both workers' JSON logs
+    for correlation_id in correlation_ids:
+        for worker in ("processor", "notifier"):
+            assert f'"correlation_id": "{correlation_id}"' in stack.services[worker].log()
 
 
 def test_an_event_delivered_twice_leaves_one_order_and_one_email(

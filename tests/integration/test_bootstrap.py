@@ -1,0 +1,47 @@
+"""The emulator bootstrap converges to the same resources however often it runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conveyor_aws import clients
+from conveyor_aws.bootstrap import bootstrap
+from conveyor_aws.resources import (
+    MAX_RECEIVE_COUNT,
+    QUEUE_RETENTION_SECONDS,
+    QUEUE_VISIBILITY_TIMEOUT_SECONDS,
+    SERVICE_EVENTS,
+    ResourceNames,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def test_running_the_bootstrap_again_changes_nothing(aws: dict[str, str]) -> None:
+    # given the resources the session already bootstrapped
+    names = ResourceNames()
+    # when the bootstrap runs again
+    env = bootstrap(names)
+    # then it reports the same environment
+    assert {key: aws[key] for key in env} == env
+    sqs, sns = clients.sqs(), clients.sns()
+    subscriptions = sns.list_subscriptions_by_topic(TopicArn=env["EVENTS_TOPIC_ARN"])
+    by_endpoint = {s["Endpoint"].rsplit(":", 1)[-1]: s for s in subscriptions["Subscriptions"]}
+    # and each service still has exactly one filtered, raw subscription and a DLQ
+    assert sorted(by_endpoint) == sorted(names.queue(service) for service in SERVICE_EVENTS)
+    for service, event_types in SERVICE_EVENTS.items():
+        url = sqs.get_queue_url(QueueName=names.queue(service))["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert attributes["VisibilityTimeout"] == str(QUEUE_VISIBILITY_TIMEOUT_SECONDS)
+        assert attributes["MessageRetentionPeriod"] == str(QUEUE_RETENTION_SECONDS)
+        redrive = json.loads(attributes["RedrivePolicy"])
+        assert redrive["maxReceiveCount"] == MAX_RECEIVE_COUNT
+        assert redrive["deadLetterTargetArn"].endswith(names.dead_letter_queue(service))
+        subscription = by_endpoint[names.queue(service)]
+        sub_attributes = sns.get_subscription_attributes(
+            SubscriptionArn=subscription["SubscriptionArn"]
+        )["Attributes"]
+        assert sub_attributes["RawMessageDelivery"] == "true"
+        assert json.loads(sub_attributes["FilterPolicy"]) == {"event_type": list(event_types)}
