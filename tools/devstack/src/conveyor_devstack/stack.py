@@ -80,9 +80,11 @@ class Stack(Lifecycle):
         ).stdout
         return dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
 
-    def start_service(self, name: str) -> ServiceProcess:
-        """Start (or restart) one service and wait until it is ready."""
-        service = ServiceProcess(name, f"conveyor_{name}", env=self.env, log_dir=self.log_dir)
+    def start_service(self, name: str, *, env: dict[str, str] | None = None) -> ServiceProcess:
+        """Start (or restart) one service, with extra settings if given, and wait until ready."""
+        service = ServiceProcess(
+            name, f"conveyor_{name}", env=self.env | (env or {}), log_dir=self.log_dir
+        )
         self.services[name] = service.start()
         if name == "producer":
             service.wait_for_http(f"{self.producer_url}/ready")
