@@ -24,7 +24,7 @@ from conveyor_common.envelope import Envelope, wrap
 from conveyor_common.events import OrderSubmitted
 from conveyor_common.orders import Order, OrderItem
 from conveyor_devstack.moto_server import MotoServer
-from conveyor_notifier.handlers import Delivery, handle_order_submitted
+from conveyor_notifier.handlers import Delivery, handle_event
 from conveyor_notifier.ledger import SENT, SentOnceLedger, ledger_key
 from conveyor_notifier.render import ORDER_CONFIRMATION
 from conveyor_notifier.settings import NotifierSettings
@@ -97,7 +97,7 @@ def test_confirmation_is_sent_through_ses_and_recorded(
     store = StateStore(table=aws["STATE_TABLE"])
 
     # when the notifier handles it with the real SES sender
-    delivery = handle_order_submitted(
+    delivery = handle_event(
         envelope,
         ledger=SentOnceLedger(store=store),
         mailer=SesSender(sender=aws["SES_SENDER"]),

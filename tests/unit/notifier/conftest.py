@@ -1,21 +1,60 @@
-"""Builders for the notifier's unit tests."""
+"""Builders and fakes for the notifier's unit tests."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
+from conveyor_aws.mail import Email
 from conveyor_common.envelope import Envelope, wrap
-from conveyor_common.events import OrderSubmitted
+from conveyor_common.events import ExportCompleted, ExportFailed, OrderSubmitted
+from conveyor_common.exports.model import ExportFormat
 from conveyor_common.orders import OrderItemRequest, OrderRequest, normalise_order
 
 SUBMITTED_AT = datetime(2024, 5, 17, 9, 30, tzinfo=UTC)
+LINK_EXPIRES_AT = datetime(2024, 5, 24, 9, 30, tzinfo=UTC)
+EXPORT_EXPIRES_AT = datetime(2024, 6, 16, 9, 30, tzinfo=UTC)
+DOWNLOAD_URL = "https://exports.example.com/q1.csv?X-Amz-Expires=604800&X-Amz-Signature=abc"
 
 OrderEnvelopeFactory = Callable[..., Envelope]
+ExportEnvelopeFactory = Callable[..., Envelope]
+
+
+class InMemoryStore:
+    """The conditional-write semantics of the DynamoDB state store, in a dict."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def put_if_absent(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> bool:
+        if (pk, sk) in self.items:
+            return False
+        self.items[pk, sk] = dict(attributes)
+        return True
+
+    def update(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
+        self.items.setdefault((pk, sk), {}).update(attributes)
+
+    def delete(self, pk: str, sk: str) -> None:
+        self.items.pop((pk, sk), None)
+
+
+class RecordingMailer:
+    def __init__(self, *, failures: int = 0) -> None:
+        self.sent: list[Email] = []
+        self._failures_left = failures
+
+    def send(self, email: Email) -> str:
+        if self._failures_left:
+            self._failures_left -= 1
+            raise ConnectionError("SES is unreachable")
+        self.sent.append(email)
+        return f"ses-{len(self.sent)}"
 
 
 @pytest.fixture
@@ -44,5 +83,60 @@ def order_envelope() -> OrderEnvelopeFactory:
             request, order_id=uuid.uuid4(), tenant_id="tenant-1", submitted_at=SUBMITTED_AT
         )
         return wrap(OrderSubmitted(order=order), tenant_id="tenant-1", correlation_id="corr-1")
+
+    return make
+
+
+@pytest.fixture
+def export_completed_envelope() -> ExportEnvelopeFactory:
+    """Makes an ExportCompleted envelope; keyword arguments override its fields."""
+
+    def make(
+        *,
+        title: str | None = "Q1 orders",
+        notify: tuple[str, ...] = ("ada@example.com",),
+        row_count: int = 12_345,
+        size_bytes: int = 12_345_678,
+        download_url: str = DOWNLOAD_URL,
+    ) -> Envelope:
+        event = ExportCompleted(
+            export_id=uuid.uuid4(),
+            requested_by="user-1",
+            resource="orders",
+            format=ExportFormat.CSV,
+            title=title,
+            notify=notify,
+            file_name="q1-orders.csv",
+            row_count=row_count,
+            size_bytes=size_bytes,
+            download_url=download_url,
+            download_url_expires_at=LINK_EXPIRES_AT,
+            expires_at=EXPORT_EXPIRES_AT,
+        )
+        return wrap(event, tenant_id="tenant-1", correlation_id="corr-1")
+
+    return make
+
+
+@pytest.fixture
+def export_failed_envelope() -> ExportEnvelopeFactory:
+    """Makes an ExportFailed envelope; keyword arguments override its fields."""
+
+    def make(
+        *,
+        title: str | None = "Q1 orders",
+        notify: tuple[str, ...] = ("ada@example.com",),
+        reason: str = "the database was unreachable",
+    ) -> Envelope:
+        event = ExportFailed(
+            export_id=uuid.uuid4(),
+            requested_by="user-1",
+            resource="order_items",
+            format=ExportFormat.XLSX,
+            title=title,
+            notify=notify,
+            reason=reason,
+        )
+        return wrap(event, tenant_id="tenant-1", correlation_id="corr-1")
 
     return make

@@ -1,50 +1,28 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 import pytest
+from tests.unit.notifier.conftest import InMemoryStore, RecordingMailer
 
-from conveyor_aws.mail import Email
-from conveyor_common.envelope import Envelope
-from conveyor_notifier.handlers import Delivery, handle_order_submitted
+from conveyor_common.envelope import Envelope, Event, wrap
+from conveyor_notifier.handlers import Delivery, NoEmailForEvent, handle_event
 from conveyor_notifier.ledger import SENDING, SENT, SentOnceLedger
-from conveyor_notifier.render import ORDER_CONFIRMATION
+from conveyor_notifier.render import EXPORT_COMPLETED, EXPORT_FAILED, ORDER_CONFIRMATION
 
-OrderEnvelopeFactory = Callable[..., Envelope]
+EnvelopeFactory = Callable[..., Envelope]
 
-
-class InMemoryStore:
-    """The conditional-write semantics of the DynamoDB state store, in a dict."""
-
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str], dict[str, Any]] = {}
-
-    def put_if_absent(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> bool:
-        if (pk, sk) in self.items:
-            return False
-        self.items[pk, sk] = dict(attributes)
-        return True
-
-    def update(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
-        self.items.setdefault((pk, sk), {}).update(attributes)
-
-    def delete(self, pk: str, sk: str) -> None:
-        self.items.pop((pk, sk), None)
+# Each e-mail kind: the fixture making its event, and the template keying its ledger entry.
+EMAIL_KINDS = [
+    pytest.param("order_envelope", ORDER_CONFIRMATION, id="order-confirmation"),
+    pytest.param("export_completed_envelope", EXPORT_COMPLETED, id="export-completed"),
+    pytest.param("export_failed_envelope", EXPORT_FAILED, id="export-failed"),
+]
 
 
-class RecordingMailer:
-    def __init__(self, *, failures: int = 0) -> None:
-        self.sent: list[Email] = []
-        self._failures_left = failures
-
-    def send(self, email: Email) -> str:
-        if self._failures_left:
-            self._failures_left -= 1
-            raise ConnectionError("SES is unreachable")
-        self.sent.append(email)
-        return f"ses-{len(self.sent)}"
+class _FileProcessed(Event, frozen=True, kw_only=True):
+    event_type = "FileProcessed"
 
 
 @pytest.fixture
@@ -57,75 +35,142 @@ def ledger(store: InMemoryStore) -> SentOnceLedger:
     return SentOnceLedger(store=store)
 
 
-def test_sends_the_confirmation_and_records_it_as_sent(
-    order_envelope: OrderEnvelopeFactory, ledger: SentOnceLedger, store: InMemoryStore
+@pytest.mark.parametrize(("factory", "template"), EMAIL_KINDS)
+def test_sends_the_email_and_records_it_as_sent(
+    factory: str,
+    template: str,
+    request: pytest.FixtureRequest,
+    ledger: SentOnceLedger,
+    store: InMemoryStore,
 ) -> None:
-    # given a new OrderSubmitted event
-    envelope = order_envelope(customer_email="first@example.com")
+    # given a new event
+    envelope: Envelope = request.getfixturevalue(factory)()
     mailer = RecordingMailer()
 
     # when it is handled
-    delivery = handle_order_submitted(envelope, ledger=ledger, mailer=mailer)
+    delivery = handle_event(envelope, ledger=ledger, mailer=mailer)
 
-    # then one e-mail goes to the customer and the ledger holds its SES message id
+    # then one e-mail goes out and the ledger holds its SES message id under the template
     assert delivery is Delivery.SENT
-    assert [email.to for email in mailer.sent] == [("first@example.com",)]
-    record = store.items[f"EMAIL#{envelope.event_id}", ORDER_CONFIRMATION]
+    assert [email.to for email in mailer.sent] == [("ada@example.com",)]
+    record = store.items[f"EMAIL#{envelope.event_id}", template]
     assert record["status"] == SENT
     assert record["ses_message_id"] == "ses-1"
 
 
+@pytest.mark.parametrize(("factory", "template"), EMAIL_KINDS)
 def test_duplicate_delivery_sends_once(
-    order_envelope: OrderEnvelopeFactory, ledger: SentOnceLedger
+    factory: str, template: str, request: pytest.FixtureRequest, ledger: SentOnceLedger
 ) -> None:
     # given an event that was already handled
-    envelope = order_envelope()
+    envelope: Envelope = request.getfixturevalue(factory)()
     mailer = RecordingMailer()
-    handle_order_submitted(envelope, ledger=ledger, mailer=mailer)
+    handle_event(envelope, ledger=ledger, mailer=mailer)
 
     # when the same event is delivered again
-    delivery = handle_order_submitted(envelope, ledger=ledger, mailer=mailer)
+    delivery = handle_event(envelope, ledger=ledger, mailer=mailer)
 
-    # then it is skipped and the customer still has one e-mail
+    # then it is skipped and there is still one e-mail
     assert delivery is Delivery.ALREADY_CLAIMED
     assert len(mailer.sent) == 1
 
 
+@pytest.mark.parametrize(("factory", "template"), EMAIL_KINDS)
 def test_claim_held_by_another_worker_means_skip(
-    order_envelope: OrderEnvelopeFactory, ledger: SentOnceLedger
+    factory: str, template: str, request: pytest.FixtureRequest, ledger: SentOnceLedger
 ) -> None:
     # given another worker claimed this event's e-mail and is sending it
-    envelope = order_envelope()
-    assert ledger.claim(envelope.event_id, ORDER_CONFIRMATION)
+    envelope: Envelope = request.getfixturevalue(factory)()
+    assert ledger.claim(envelope.event_id, template)
     mailer = RecordingMailer()
 
     # when this worker handles the same event
-    delivery = handle_order_submitted(envelope, ledger=ledger, mailer=mailer)
+    delivery = handle_event(envelope, ledger=ledger, mailer=mailer)
 
     # then it sends nothing
     assert delivery is Delivery.ALREADY_CLAIMED
     assert mailer.sent == []
 
 
+@pytest.mark.parametrize(("factory", "template"), EMAIL_KINDS)
 def test_failed_send_releases_the_claim_so_a_retry_sends(
-    order_envelope: OrderEnvelopeFactory, ledger: SentOnceLedger, store: InMemoryStore
+    factory: str,
+    template: str,
+    request: pytest.FixtureRequest,
+    ledger: SentOnceLedger,
+    store: InMemoryStore,
 ) -> None:
     # given a mailer whose first send fails
-    envelope = order_envelope()
+    envelope: Envelope = request.getfixturevalue(factory)()
     mailer = RecordingMailer(failures=1)
 
     # when the event is handled, then the failure propagates so the broker retries
     with pytest.raises(ConnectionError):
-        handle_order_submitted(envelope, ledger=ledger, mailer=mailer)
+        handle_event(envelope, ledger=ledger, mailer=mailer)
     # and the claim is gone
     assert store.items == {}
 
     # when the retry handles it
-    delivery = handle_order_submitted(envelope, ledger=ledger, mailer=mailer)
+    delivery = handle_event(envelope, ledger=ledger, mailer=mailer)
 
     # then the e-mail is sent exactly once
     assert delivery is Delivery.SENT
     assert len(mailer.sent) == 1
+
+
+def test_completed_and_failed_emails_of_one_export_are_claimed_apart(
+    export_completed_envelope: EnvelopeFactory,
+    export_failed_envelope: EnvelopeFactory,
+    ledger: SentOnceLedger,
+    store: InMemoryStore,
+) -> None:
+    # given an ExportCompleted and an ExportFailed event that share an event id
+    completed = export_completed_envelope()
+    failed = wrap(
+        export_failed_envelope().payload,
+        tenant_id="tenant-1",
+        correlation_id="corr-1",
+        event_id=completed.event_id,
+    )
+    mailer = RecordingMailer()
+
+    # when both are handled
+    deliveries = [handle_event(e, ledger=ledger, mailer=mailer) for e in (completed, failed)]
+
+    # then each template has its own ledger entry and both e-mails go out
+    assert deliveries == [Delivery.SENT, Delivery.SENT]
+    assert set(store.items) == {
+        (f"EMAIL#{completed.event_id}", EXPORT_COMPLETED),
+        (f"EMAIL#{completed.event_id}", EXPORT_FAILED),
+    }
+
+
+def test_export_without_recipients_sends_nothing_and_claims_nothing(
+    export_completed_envelope: EnvelopeFactory, ledger: SentOnceLedger, store: InMemoryStore
+) -> None:
+    # given an export whose requester asked nobody to be told
+    envelope = export_completed_envelope(notify=())
+    mailer = RecordingMailer()
+
+    # when it is handled
+    delivery = handle_event(envelope, ledger=ledger, mailer=mailer)
+
+    # then nothing is sent and the ledger stays empty
+    assert delivery is Delivery.NO_RECIPIENTS
+    assert mailer.sent == []
+    assert store.items == {}
+
+
+def test_event_without_an_email_is_refused_before_any_claim(
+    ledger: SentOnceLedger, store: InMemoryStore
+) -> None:
+    # given an event type the notifier has no e-mail for
+    envelope = wrap(_FileProcessed(), tenant_id="tenant-1", correlation_id="corr-1")
+
+    # when / then handling it fails loudly and leaves no claim
+    with pytest.raises(NoEmailForEvent, match="FileProcessed"):
+        handle_event(envelope, ledger=ledger, mailer=RecordingMailer())
+    assert store.items == {}
 
 
 def test_ledger_claims_are_keyed_by_event_and_template(
@@ -137,7 +182,7 @@ def test_ledger_claims_are_keyed_by_event_and_template(
     # when the order confirmation is claimed for it, and the same claim is attempted again
     first = ledger.claim(event_id, ORDER_CONFIRMATION)
     second = ledger.claim(event_id, ORDER_CONFIRMATION)
-    other_template = ledger.claim(event_id, "export_completed")
+    other_template = ledger.claim(event_id, EXPORT_COMPLETED)
 
     # then only the first claim of each template wins, under the agreed key
     assert (first, second, other_template) == (True, False, True)

@@ -9,7 +9,7 @@ from conveyor_aws.mail import Email
 from conveyor_common.envelope import Envelope
 from conveyor_common.log import correlation, get_logger
 from conveyor_notifier.ledger import SentOnceLedger
-from conveyor_notifier.render import ORDER_CONFIRMATION, render_order_confirmation
+from conveyor_notifier.render import EMAIL_KINDS
 
 logger = get_logger(__name__)
 
@@ -23,22 +23,33 @@ class Mailer(Protocol):
 class Delivery(enum.StrEnum):
     SENT = "sent"
     ALREADY_CLAIMED = "already_claimed"
+    NO_RECIPIENTS = "no_recipients"
 
 
-def handle_order_submitted(
-    envelope: Envelope, *, ledger: SentOnceLedger, mailer: Mailer
-) -> Delivery:
-    """Send the order confirmation unless this event's e-mail was claimed before."""
+class NoEmailForEvent(LookupError):
+    """The notifier sends no e-mail for this event type."""
+
+
+def handle_event(envelope: Envelope, *, ledger: SentOnceLedger, mailer: Mailer) -> Delivery:
+    """Send the event's e-mail unless it was claimed before: render, claim, send, record."""
+    kind = EMAIL_KINDS.get(envelope.event_type)
+    if kind is None:
+        raise NoEmailForEvent(f"the notifier sends no e-mail for {envelope.event_type}")
+    template = kind.template
     with correlation(envelope.correlation_id, event_id=str(envelope.event_id)):
-        email = render_order_confirmation(envelope)
-        if not ledger.claim(envelope.event_id, ORDER_CONFIRMATION):
-            logger.info("order confirmation already claimed", template=ORDER_CONFIRMATION)
+        # Rendered before claiming: a template error must not leave a claim behind.
+        email = kind.render(envelope)
+        if not email.to:
+            logger.warning("e-mail has no recipients", template=template)
+            return Delivery.NO_RECIPIENTS
+        if not ledger.claim(envelope.event_id, template):
+            logger.info("e-mail already claimed", template=template)
             return Delivery.ALREADY_CLAIMED
         try:
             message_id = mailer.send(email)
         except Exception:
-            ledger.release(envelope.event_id, ORDER_CONFIRMATION)
+            ledger.release(envelope.event_id, template)
             raise
-        ledger.mark_sent(envelope.event_id, ORDER_CONFIRMATION, ses_message_id=message_id)
-        logger.info("order confirmation sent", template=ORDER_CONFIRMATION, message_id=message_id)
+        ledger.mark_sent(envelope.event_id, template, ses_message_id=message_id)
+        logger.info("e-mail sent", template=template, message_id=message_id)
         return Delivery.SENT

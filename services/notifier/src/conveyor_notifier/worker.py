@@ -8,10 +8,16 @@ from conveyor_aws.broker import EnvelopeBroker
 from conveyor_aws.mail import SesSender
 from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import decode
-from conveyor_notifier.handlers import Mailer, handle_order_submitted
+from conveyor_notifier.handlers import Mailer, handle_event
 from conveyor_notifier.ledger import SentOnceLedger
 from conveyor_notifier.mailers import LoggingMailer
+from conveyor_notifier.render import EMAIL_KINDS
 from conveyor_notifier.settings import NotifierSettings
+
+# Subscribed to the notifier's queue but with no e-mail yet. They get no actor on
+# purpose: the broker leaves them undelivered, so SQS redrive parks them in the
+# DLQ, from where they can be redriven once their e-mails exist.
+EVENT_TYPES_WITHOUT_EMAIL = frozenset({"FileProcessed", "FileFailed"})
 
 
 def build_mailer(settings: NotifierSettings) -> Mailer:
@@ -24,15 +30,16 @@ def build_broker(
     ledger: SentOnceLedger | None = None,
     mailer: Mailer | None = None,
 ) -> EnvelopeBroker:
-    """A broker with every notifier actor registered on the notifier queue."""
+    """A broker with an actor per e-mail kind, each named after its event type."""
     broker = EnvelopeBroker(visibility_timeout_seconds=settings.visibility_timeout_seconds)
     sent_once = ledger or SentOnceLedger(store=StateStore(table=settings.state_table))
     sender = mailer or build_mailer(settings)
 
-    def order_submitted(envelope_text: str) -> None:
-        handle_order_submitted(decode(envelope_text), ledger=sent_once, mailer=sender)
+    def send_email(envelope_text: str) -> None:
+        handle_event(decode(envelope_text), ledger=sent_once, mailer=sender)
 
-    dramatiq.actor(actor_name="OrderSubmitted", queue_name=settings.notifier_queue, broker=broker)(
-        order_submitted
-    )
+    for event_type in EMAIL_KINDS:
+        dramatiq.actor(actor_name=event_type, queue_name=settings.notifier_queue, broker=broker)(
+            send_email
+        )
     return broker
