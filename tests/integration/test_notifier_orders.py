@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 import dramatiq
 import pytest
@@ -23,6 +22,7 @@ from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import Envelope, wrap
 from conveyor_common.events import OrderSubmitted
 from conveyor_common.orders import Order, OrderItem
+from conveyor_devstack.mailbox import CapturedEmail, captured_emails
 from conveyor_devstack.moto_server import MotoServer
 from conveyor_notifier.handlers import Delivery, handle_event
 from conveyor_notifier.ledger import SENT, SentOnceLedger, ledger_key
@@ -56,17 +56,29 @@ def _order_envelope(recipient: str) -> Envelope:
     return wrap(OrderSubmitted(order=order), tenant_id="tenant-int", correlation_id="corr-int")
 
 
-def _unique_recipient() -> str:
+def emails_to(moto_server: MotoServer, recipient: str) -> list[CapturedEmail]:
+    """The e-mails moto's SES accepted for this recipient."""
+    return [m for m in captured_emails(moto_server.data()) if recipient in m.to]
+
+
+def unique_recipient() -> str:
     return f"notifier-{uuid.uuid4().hex}@example.com"
 
 
-def _emails_to(moto_server: MotoServer, recipient: str) -> list[dict[str, Any]]:
-    """The e-mails moto's SES accepted for this recipient."""
-    messages: list[dict[str, Any]] = json.loads(moto_server.data())["ses"]["Message"]
-    return [m for m in messages if recipient in m["destinations"]["ToAddresses"]]
+@contextmanager
+def running_worker(settings: NotifierSettings) -> Iterator[None]:
+    """A notifier worker consuming its queue over the SQS wire protocol, in this process."""
+    worker = dramatiq.Worker(
+        build_broker(settings), queues={settings.notifier_queue}, worker_threads=2
+    )
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.stop()
 
 
-def _wait_until(condition: Callable[[], bool], *, what: str) -> None:
+def wait_until(condition: Callable[[], bool], *, what: str) -> None:
     deadline = time.monotonic() + DEADLINE_SECONDS
     while not condition():
         if time.monotonic() > deadline:
@@ -74,7 +86,7 @@ def _wait_until(condition: Callable[[], bool], *, what: str) -> None:
         time.sleep(POLL_INTERVAL_SECONDS)
 
 
-def _queue_depth(queue_name: str) -> int:
+def queue_depth(queue_name: str) -> int:
     sqs = clients.sqs()
     url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
     attributes = sqs.get_queue_attributes(
@@ -92,7 +104,7 @@ def test_confirmation_is_sent_through_ses_and_recorded(
     aws: dict[str, str], moto_server: MotoServer
 ) -> None:
     # given an OrderSubmitted event for a customer no other test mails
-    recipient = _unique_recipient()
+    recipient = unique_recipient()
     envelope = _order_envelope(recipient)
     store = StateStore(table=aws["STATE_TABLE"])
 
@@ -105,13 +117,13 @@ def test_confirmation_is_sent_through_ses_and_recorded(
 
     # then SES holds one e-mail with the confirmation subject, and the ledger its message id
     assert delivery is Delivery.SENT
-    [email] = _emails_to(moto_server, recipient)
-    assert email["subject"] == f"Order {envelope.payload.order.order_id} confirmed"  # type: ignore[attr-defined]
-    assert email["source"] == aws["SES_SENDER"]
+    [email] = emails_to(moto_server, recipient)
+    assert email.subject == f"Order {envelope.payload.order.order_id} confirmed"  # type: ignore[attr-defined]
+    assert email.source == aws["SES_SENDER"]
     record = store.get(*ledger_key(envelope.event_id, ORDER_CONFIRMATION))
     assert record is not None
     assert record["status"] == SENT
-    assert record["ses_message_id"] == email["id"]
+    assert record["ses_message_id"] == email.id
 
 
 def test_only_one_of_two_concurrent_claims_wins(aws: dict[str, str]) -> None:
@@ -139,26 +151,20 @@ def test_worker_sends_one_email_for_a_redelivered_event(
 ) -> None:
     # given a notifier worker consuming its queue over the SQS wire protocol
     settings = NotifierSettings(skip_ses=False)
-    worker = dramatiq.Worker(
-        build_broker(settings), queues={settings.notifier_queue}, worker_threads=2
-    )
     publisher = EventPublisher(topic_arn=aws["EVENTS_TOPIC_ARN"])
-    recipient = _unique_recipient()
+    recipient = unique_recipient()
     envelope = _order_envelope(recipient)
-    worker.start()
-    try:
+    with running_worker(settings):
         # when the event is published to the topic
         publisher.publish(envelope)
 
         # then the confirmation reaches SES
-        _wait_until(lambda: len(_emails_to(moto_server, recipient)) >= 1, what="the e-mail")
+        wait_until(lambda: len(emails_to(moto_server, recipient)) >= 1, what="the e-mail")
 
         # when the same event is published again and the worker has drained the queue
         publisher.publish(envelope)
-        _wait_until(lambda: _queue_depth(settings.notifier_queue) == 0, what="the queue to drain")
+        wait_until(lambda: queue_depth(settings.notifier_queue) == 0, what="the queue to drain")
 
         # then the customer still has exactly one e-mail and nothing went to the DLQ
-        assert len(_emails_to(moto_server, recipient)) == 1
-        assert _queue_depth(ResourceNames().dead_letter_queue("notifier")) == 0
-    finally:
-        worker.stop()
+        assert len(emails_to(moto_server, recipient)) == 1
+        assert queue_depth(ResourceNames().dead_letter_queue("notifier")) == 0

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -87,56 +88,75 @@ def order_envelope() -> OrderEnvelopeFactory:
     return make
 
 
+def export_completed(
+    *,
+    title: str | None = "Q1 orders",
+    notify: tuple[str, ...] = ("ada@example.com",),
+    row_count: int = 12_345,
+    size_bytes: int = 12_345_678,
+    download_url: str = DOWNLOAD_URL,
+) -> Envelope:
+    """An ExportCompleted envelope of a CSV export of orders."""
+    event = ExportCompleted(
+        export_id=uuid.uuid4(),
+        requested_by="user-1",
+        resource="orders",
+        format=ExportFormat.CSV,
+        title=title,
+        notify=notify,
+        file_name="q1-orders.csv",
+        row_count=row_count,
+        size_bytes=size_bytes,
+        download_url=download_url,
+        download_url_expires_at=LINK_EXPIRES_AT,
+        expires_at=EXPORT_EXPIRES_AT,
+    )
+    return wrap(event, tenant_id="tenant-1", correlation_id="corr-1")
+
+
+def export_failed(
+    *,
+    title: str | None = "Q1 orders",
+    notify: tuple[str, ...] = ("ada@example.com",),
+    reason: str = "the database was unreachable",
+) -> Envelope:
+    """An ExportFailed envelope of an XLSX export of order items."""
+    event = ExportFailed(
+        export_id=uuid.uuid4(),
+        requested_by="user-1",
+        resource="order_items",
+        format=ExportFormat.XLSX,
+        title=title,
+        notify=notify,
+        reason=reason,
+    )
+    return wrap(event, tenant_id="tenant-1", correlation_id="corr-1")
+
+
 @pytest.fixture
 def export_completed_envelope() -> ExportEnvelopeFactory:
-    """Makes an ExportCompleted envelope; keyword arguments override its fields."""
-
-    def make(
-        *,
-        title: str | None = "Q1 orders",
-        notify: tuple[str, ...] = ("ada@example.com",),
-        row_count: int = 12_345,
-        size_bytes: int = 12_345_678,
-        download_url: str = DOWNLOAD_URL,
-    ) -> Envelope:
-        event = ExportCompleted(
-            export_id=uuid.uuid4(),
-            requested_by="user-1",
-            resource="orders",
-            format=ExportFormat.CSV,
-            title=title,
-            notify=notify,
-            file_name="q1-orders.csv",
-            row_count=row_count,
-            size_bytes=size_bytes,
-            download_url=download_url,
-            download_url_expires_at=LINK_EXPIRES_AT,
-            expires_at=EXPORT_EXPIRES_AT,
-        )
-        return wrap(event, tenant_id="tenant-1", correlation_id="corr-1")
-
-    return make
+    return export_completed
 
 
 @pytest.fixture
 def export_failed_envelope() -> ExportEnvelopeFactory:
-    """Makes an ExportFailed envelope; keyword arguments override its fields."""
+    return export_failed
 
-    def make(
-        *,
-        title: str | None = "Q1 orders",
-        notify: tuple[str, ...] = ("ada@example.com",),
-        reason: str = "the database was unreachable",
-    ) -> Envelope:
-        event = ExportFailed(
-            export_id=uuid.uuid4(),
-            requested_by="user-1",
-            resource="order_items",
-            format=ExportFormat.XLSX,
-            title=title,
-            notify=notify,
-            reason=reason,
-        )
-        return wrap(event, tenant_id="tenant-1", correlation_id="corr-1")
 
-    return make
+class _Links(HTMLParser):
+    """Collects the href of every anchor, attribute entities decoded as a mail client would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.hrefs.extend(value or "" for name, value in attrs if name == "href")
+
+
+def hrefs(markup: str) -> list[str]:
+    """The links in an HTML body."""
+    links = _Links()
+    links.feed(markup)
+    return links.hrefs

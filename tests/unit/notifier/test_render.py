@@ -3,10 +3,9 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import pytest
-from tests.unit.notifier.conftest import DOWNLOAD_URL
+from tests.unit.notifier.conftest import DOWNLOAD_URL, hrefs
 
 from conveyor_common.envelope import Envelope, Event, wrap
 from conveyor_common.orders import OrderItemRequest
@@ -22,24 +21,6 @@ ExportEnvelopeFactory = Callable[..., Envelope]
 
 class _SomethingElse(Event, frozen=True, kw_only=True):
     event_type = "SomethingElse"
-
-
-class _Links(HTMLParser):
-    """Collects the href of every anchor, attribute entities decoded as a mail client would."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self.hrefs.extend(value or "" for name, value in attrs if name == "href")
-
-
-def _hrefs(markup: str) -> list[str]:
-    links = _Links()
-    links.feed(markup)
-    return links.hrefs
 
 
 def test_html_escapes_customer_provided_text(order_envelope: OrderEnvelopeFactory) -> None:
@@ -136,7 +117,7 @@ def test_export_completed_links_to_the_download_in_both_bodies(
     email = render_export_completed(envelope)
 
     # then the HTML's only link is the presigned URL, its ampersands escaped in the attribute
-    assert _hrefs(email.html) == [DOWNLOAD_URL]
+    assert hrefs(email.html) == [DOWNLOAD_URL]
     assert f'href="{html.escape(DOWNLOAD_URL)}"' in email.html
     # and the text body carries it verbatim on its own line
     assert f"\n{DOWNLOAD_URL}\n" in email.text
@@ -153,7 +134,7 @@ def test_a_link_with_markup_cannot_break_out_of_its_attribute(
     email = render_export_completed(envelope)
 
     # then the link stays one attribute value and no tag is injected
-    assert _hrefs(email.html) == [hostile]
+    assert hrefs(email.html) == [hostile]
     assert "<script>" not in email.html
 
 

@@ -1,0 +1,123 @@
+"""Export e-mails end to end: SNS topic, notifier queue, in-process worker, moto's SES."""
+
+from __future__ import annotations
+
+import html
+import urllib.request
+import uuid
+
+import msgspec
+import pytest
+from tests.integration.test_notifier_orders import (
+    emails_to,
+    queue_depth,
+    running_worker,
+    unique_recipient,
+    wait_until,
+)
+from tests.unit.notifier.conftest import export_completed, export_failed, hrefs
+
+from conveyor_aws import clients
+from conveyor_aws.publisher import EventPublisher
+from conveyor_aws.resources import ResourceNames
+from conveyor_common.envelope import Event, wrap
+from conveyor_common.exports.model import EMAIL_LINK_TTL_SECONDS
+from conveyor_devstack.moto_server import MotoServer
+from conveyor_notifier.settings import NotifierSettings
+
+pytestmark = pytest.mark.integration
+
+FILE_CONTENT = b"order_id,total\r\n1,9.50\r\n"
+
+
+class _FileProcessed(Event, frozen=True, kw_only=True):
+    """An event the notifier's queue subscribes to but sends no e-mail for yet."""
+
+    event_type = "FileProcessed"
+
+    file_id: str
+
+
+def _presigned_export(bucket: str) -> str:
+    """A link to a real object in the exports bucket, as the processor would mail it."""
+    key = f"exports/tenant-int/{uuid.uuid4()}/orders.csv"
+    s3 = clients.s3()
+    s3.put_object(Bucket=bucket, Key=key, Body=FILE_CONTENT)
+    return s3.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=EMAIL_LINK_TTL_SECONDS
+    )
+
+
+def test_export_emails_carry_a_working_link_or_the_reason_and_are_sent_once(
+    aws: dict[str, str], moto_server: MotoServer
+) -> None:
+    # given a notifier worker, and a completed and a failed export for two new recipients
+    settings = NotifierSettings(skip_ses=False)
+    publisher = EventPublisher(topic_arn=aws["EVENTS_TOPIC_ARN"])
+    done_to, failed_to = unique_recipient(), unique_recipient()
+    completed = export_completed(
+        title="Integration orders",
+        notify=(done_to,),
+        size_bytes=len(FILE_CONTENT),
+        download_url=_presigned_export(aws["EXPORTS_BUCKET"]),
+    )
+    failed = export_failed(
+        title=None, notify=(failed_to,), reason='column "<total>" could not be read'
+    )
+    with running_worker(settings):
+        # when both events are published to the topic
+        publisher.publish(completed)
+        publisher.publish(failed)
+
+        # then each recipient receives one e-mail
+        wait_until(
+            lambda: bool(emails_to(moto_server, done_to) and emails_to(moto_server, failed_to)),
+            what="both export e-mails",
+        )
+        [done_email] = emails_to(moto_server, done_to)
+        [failed_email] = emails_to(moto_server, failed_to)
+
+        # and the completed one links to the file, which downloads through that link
+        assert done_email.subject == 'Your export "Integration orders" is ready'
+        [link] = hrefs(done_email.body)
+        assert link == completed.payload.download_url  # type: ignore[attr-defined]
+        # The link was just asserted to be the emulator's presigned http URL.
+        with urllib.request.urlopen(link) as response:  # noqa: S310
+            assert response.read() == FILE_CONTENT
+
+        # and the failed one gives the reason, escaped, under the resource's name
+        assert failed_email.subject == 'Your export "order_items" failed'
+        reason = failed.payload.reason  # type: ignore[attr-defined]
+        assert f"Reason: {reason}" in html.unescape(failed_email.body)
+        assert "&lt;total&gt;" in failed_email.body
+
+        # when the same two envelopes are published again and the worker drains the queue
+        publisher.publish(completed)
+        publisher.publish(failed)
+        wait_until(lambda: queue_depth(settings.notifier_queue) == 0, what="the queue to drain")
+
+        # then nothing new is sent and nothing went to the DLQ
+        assert len(emails_to(moto_server, done_to)) == 1
+        assert len(emails_to(moto_server, failed_to)) == 1
+        assert queue_depth(ResourceNames().dead_letter_queue("notifier")) == 0
+
+
+def test_subscribed_event_without_an_email_is_parked_in_the_dlq(aws: dict[str, str]) -> None:
+    # given a notifier worker, and an event its queue subscribes to but it sends no e-mail for
+    settings = NotifierSettings(skip_ses=False)
+    envelope = wrap(
+        _FileProcessed(file_id="file-1"), tenant_id="tenant-int", correlation_id="corr-int"
+    )
+    dlq_name = ResourceNames().dead_letter_queue("notifier")
+    with running_worker(settings):
+        # when the event is published to the topic
+        EventPublisher(topic_arn=aws["EVENTS_TOPIC_ARN"]).publish(envelope)
+
+        # then SQS redrive moves it, untouched, from the notifier queue to its DLQ
+        wait_until(lambda: queue_depth(dlq_name) == 1, what="the event to reach the DLQ")
+    assert queue_depth(settings.notifier_queue) == 0
+    sqs = clients.sqs()
+    dlq_url = sqs.get_queue_url(QueueName=dlq_name)["QueueUrl"]
+    [parked] = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=1)["Messages"]
+    body = msgspec.json.decode(parked["Body"])
+    assert (body["event_id"], body["event_type"]) == (str(envelope.event_id), "FileProcessed")
