@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 import pytest
 from botocore.exceptions import EndpointConnectionError
 from litestar.testing import TestClient
 
 from conveyor_common.envelope import Envelope
+from conveyor_common.exports.job import ExportJob
+from conveyor_common.exports.model import ExportStatus
+from conveyor_common.exports.query import Query
 from conveyor_producer.app import create_app
+from conveyor_producer.export_listing import CatalogueEntry, CataloguePage, ExportListing
 from conveyor_producer.readiness import ReadinessCheck
 from conveyor_producer.settings import ProducerSettings
 from conveyor_producer.token import issue_token
 
 SECRET = "unit-test-secret-of-at-least-32-bytes!"
 TENANT = "acme"
+START = datetime(2024, 5, 17, 9, 30, tzinfo=UTC)
 
 
 class FakeStore:
@@ -65,6 +73,71 @@ class FakePublisher:
         return f"message-{len(self.published)}"
 
 
+class FakeClock:
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+class FakeExportStates:
+    """ExportStateStore's rules over a dict: conditional create, cancel by status."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[uuid.UUID, ExportJob] = {}
+        self.fault: Exception | None = None
+
+    def create(self, job: ExportJob) -> bool:
+        if self.fault is not None:
+            raise self.fault
+        if job.export_id in self.jobs:
+            return False
+        self.jobs[job.export_id] = job
+        return True
+
+    def get(self, export_id: uuid.UUID) -> ExportJob | None:
+        return self.jobs.get(export_id)
+
+    def request_cancel(self, export_id: uuid.UUID, *, now: datetime) -> ExportJob | None:
+        job = self.jobs.get(export_id)
+        if job is None:
+            return None
+        if job.status is ExportStatus.QUEUED:
+            job = msgspec.structs.replace(job, status=ExportStatus.CANCELLED, completed_at=now)
+        elif job.status is ExportStatus.PROCESSING:
+            job = msgspec.structs.replace(job, cancel_requested=True)
+        self.jobs[export_id] = job
+        return job
+
+
+class FakeDatabase:
+    """Answers every count with `row_count` and every listing with `entries`, recording both."""
+
+    def __init__(self) -> None:
+        self.row_count = 0
+        self.counted: list[Query] = []
+        self.entries: list[CatalogueEntry] = []
+        self.total = 0
+        self.listings: list[ExportListing] = []
+
+    def count_rows(self, query: Query) -> int:
+        self.counted.append(query)
+        return self.row_count
+
+    def list_exports(self, listing: ExportListing) -> CataloguePage:
+        self.listings.append(listing)
+        return CataloguePage(entries=list(self.entries), total=self.total)
+
+
+class FakeSigner:
+    def download_url(self, object_key: str, *, expires_in_seconds: int) -> str:
+        return f"https://exports.example/{object_key}?expires={expires_in_seconds}"
+
+
 class FakeCheck:
     def __init__(self, name: str, *, error: Exception | None = None) -> None:
         self.name = name
@@ -91,6 +164,7 @@ def settings() -> ProducerSettings:
         events_topic_arn="arn:aws:sns:us-east-1:000000000000:conveyor-events",
         jwt_secret=SECRET,
         max_request_body_bytes=64 * 1024,
+        exports_bucket="conveyor-exports",
     )
 
 
@@ -110,22 +184,54 @@ def checks() -> list[FakeCheck]:
 
 
 @pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def export_states() -> FakeExportStates:
+    return FakeExportStates()
+
+
+@pytest.fixture
+def database() -> FakeDatabase:
+    return FakeDatabase()
+
+
+@pytest.fixture
 def client(
     settings: ProducerSettings,
     publisher: FakePublisher,
     store: FakeStore,
     checks: list[FakeCheck],
+    clock: FakeClock,
+    export_states: FakeExportStates,
+    database: FakeDatabase,
 ) -> Iterator[TestClient[Any]]:
     readiness: list[ReadinessCheck] = list(checks)
-    app = create_app(settings, publisher=publisher, store=store, readiness_checks=readiness)
+    app = create_app(
+        settings,
+        publisher=publisher,
+        store=store,
+        readiness_checks=readiness,
+        clock=clock,
+        export_states=export_states,
+        database=database,
+        signer=FakeSigner(),
+    )
     with TestClient(app) as test_client:
         yield test_client
 
 
 def bearer(
-    *, tenant: str = TENANT, roles: tuple[str, ...] = (), sub: str = "alice"
+    *,
+    tenant: str = TENANT,
+    roles: tuple[str, ...] = (),
+    sub: str = "alice",
+    email: str | None = None,
 ) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(SECRET, sub=sub, tenant=tenant, roles=roles)}"}
+    token = issue_token(SECRET, sub=sub, tenant=tenant, roles=roles, email=email)
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

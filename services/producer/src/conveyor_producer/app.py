@@ -13,14 +13,19 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
+from conveyor_aws.export_state import ExportStateStore
 from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.state_store import StateStore
 from conveyor_producer.auth import BearerAuthMiddleware, TokenVerifier, verifier_from_settings
 from conveyor_producer.correlation import correlation_middleware, echo_correlation_id
+from conveyor_producer.database import Database
+from conveyor_producer.download_links import S3LinkSigner
+from conveyor_producer.export_routes import ExportsController
+from conveyor_producer.export_service import ExportService
 from conveyor_producer.handlers import OrderService, ReadinessService, utc_now
-from conveyor_producer.ports import ItemStore, Publisher
+from conveyor_producer.ports import ExportDatabase, ExportStates, ItemStore, LinkSigner, Publisher
 from conveyor_producer.problems import EXCEPTION_HANDLERS
-from conveyor_producer.readiness import ReadinessCheck, default_checks
+from conveyor_producer.readiness import AwsCheck, ReadinessCheck, default_checks
 from conveyor_producer.routes import API_PREFIX, OrdersController, health, ready
 from conveyor_producer.settings import ProducerSettings
 
@@ -35,20 +40,36 @@ def create_app(
     readiness_checks: Sequence[ReadinessCheck] | None = None,
     verifier: TokenVerifier | None = None,
     clock: Callable[[], datetime] = utc_now,
+    export_states: ExportStates | None = None,
+    database: ExportDatabase | None = None,
+    signer: LinkSigner | None = None,
 ) -> Litestar:
-    service = OrderService(
-        publisher=publisher
-        if publisher is not None
-        else EventPublisher(topic_arn=settings.events_topic_arn),
-        store=store if store is not None else StateStore(table=settings.state_table),
+    publisher = publisher or EventPublisher(topic_arn=settings.events_topic_arn)
+    state_store = StateStore(table=settings.state_table)
+    store = store if store is not None else state_store
+    # The app opens and closes the pool it makes; an injected database is the caller's.
+    own_database: Database | None = None
+    if database is None:
+        database = own_database = Database(settings.database_url)
+    service = OrderService(publisher=publisher, store=store, clock=clock)
+    exports = ExportService(
+        publisher=publisher,
+        store=store,
+        states=export_states or ExportStateStore(state_store),
+        database=database,
+        signer=signer or S3LinkSigner(bucket=settings.exports_bucket),
         clock=clock,
     )
-    readiness = ReadinessService(
-        readiness_checks if readiness_checks is not None else default_checks(settings)
-    )
+    if readiness_checks is None:
+        readiness_checks = (
+            default_checks(settings, own_database) if own_database else [AwsCheck(settings)]
+        )
+    readiness = ReadinessService(readiness_checks)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        if own_database is not None:
+            await anyio.to_thread.run_sync(own_database.open)
         for check in readiness.checks:
             await anyio.to_thread.run_sync(check.open)
         try:
@@ -56,10 +77,12 @@ def create_app(
         finally:
             for check in readiness.checks:
                 await anyio.to_thread.run_sync(check.close)
+            if own_database is not None:
+                await anyio.to_thread.run_sync(own_database.close)
 
     api = Router(
         path=API_PREFIX,
-        route_handlers=[OrdersController],
+        route_handlers=[OrdersController, ExportsController],
         middleware=[
             DefineMiddleware(
                 BearerAuthMiddleware,
@@ -67,7 +90,10 @@ def create_app(
             )
         ],
         security=[{SECURITY_SCHEME: []}],
-        dependencies={"orders": Provide(lambda: service, sync_to_thread=False)},
+        dependencies={
+            "orders": Provide(lambda: service, sync_to_thread=False),
+            "exports": Provide(lambda: exports, sync_to_thread=False),
+        },
     )
     return Litestar(
         route_handlers=[api, health, ready],

@@ -35,12 +35,15 @@ BEARER_CHALLENGE = "Bearer"
 INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"'  # noqa: S105 (RFC 6750 challenge)
 
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+EmailClaim = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
     sub: str
     tenant: str
     roles: tuple[str, ...]
+    # Where the caller's own notifications go, when the issuer vouches for an address.
+    email: str | None = None
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
@@ -51,6 +54,7 @@ class _Claims(msgspec.Struct, kw_only=True):
     tenant: NonEmpty
     roles: list[NonEmpty]
     exp: int
+    email: EmailClaim | None = None
 
 
 class InvalidToken(ValueError):
@@ -108,7 +112,9 @@ class TokenVerifier:
             claims = msgspec.convert(payload, _Claims)
         except msgspec.ValidationError as exc:
             raise InvalidToken(f"invalid claims: {exc}") from exc
-        return Principal(sub=claims.sub, tenant=claims.tenant, roles=tuple(claims.roles))
+        return Principal(
+            sub=claims.sub, tenant=claims.tenant, roles=tuple(claims.roles), email=claims.email
+        )
 
     def _key_for(self, token: str) -> tuple[Any, list[str]]:
         if self._jwks is not None:

@@ -1,6 +1,7 @@
 """Idempotency-Key rules, pure: key syntax, request fingerprints and what a retry gets.
 
-A key remembers the first request's fingerprint and the envelope made for it.
+Orders and exports share them. A key remembers the first request's fingerprint,
+the id of what it created (the subject) and the envelope made for it.
 A retry with the same request gets the first answer; if that first attempt never
 got its event published (the caller saw a 503), the retry publishes the very same
 envelope, so consumers can tell it is one event. Reusing a key for a different
@@ -12,19 +13,18 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
+from collections.abc import Collection
 from datetime import datetime, timedelta
+from typing import Any
 
 import msgspec
 
-from conveyor_common.orders import Order
 from conveyor_producer.errors import IdempotencyKeyReused, InvalidIdempotencyKey
 
 HEADER = "Idempotency-Key"
 KEY_MAX_LENGTH = 255
 RETENTION = timedelta(hours=24)
 _PRINTABLE_KEY = re.compile(rf"^[\x20-\x7e]{{1,{KEY_MAX_LENGTH}}}$")
-# Generated per attempt, so they must not make two identical requests differ.
-_VOLATILE_FIELDS = ("order_id", "submitted_at")
 
 
 class Status(enum.StrEnum):
@@ -41,11 +41,13 @@ class Decision(enum.Enum):
 
 class IdempotencyRecord(msgspec.Struct, frozen=True, kw_only=True):
     fingerprint: str
-    order_id: str
+    # The order or export the first request created.
+    subject_id: str
     event_id: str
     envelope: str
     status: Status
-    response: dict[str, str]
+    # The body the first request was answered with.
+    response: dict[str, Any]
     ttl: int
 
 
@@ -57,10 +59,10 @@ def check_key(value: str) -> str:
     return value
 
 
-def fingerprint(order: Order) -> str:
-    """SHA-256 of the normalised order without the fields generated for each attempt."""
-    fields = msgspec.to_builtins(order)
-    for name in _VOLATILE_FIELDS:
+def fingerprint(request: msgspec.Struct, *, ignore: Collection[str] = ()) -> str:
+    """SHA-256 of a normalised request without `ignore`, the fields generated per attempt."""
+    fields = msgspec.to_builtins(request)
+    for name in ignore:
         fields.pop(name, None)
     canonical = msgspec.json.encode(fields, order="sorted")
     return hashlib.sha256(canonical).hexdigest()

@@ -20,10 +20,15 @@ from conveyor_producer.auth import KeySetUnavailable
 from conveyor_producer.correlation import correlation_id_of
 from conveyor_producer.errors import (
     DependencyUnavailable,
+    ExportExpired,
+    ExportFinished,
+    ExportNotFound,
     IdempotencyKeyReused,
+    InvalidExport,
     InvalidIdempotencyKey,
     MalformedBody,
     OrderNotFound,
+    TooManyRows,
 )
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -100,6 +105,11 @@ DOMAIN_PROBLEMS: dict[type[Exception], DomainProblem] = {
         422, "idempotency-key-reused", "Idempotency-Key reused with a different request"
     ),
     OrderNotFound: DomainProblem(404, "order-not-found"),
+    InvalidExport: DomainProblem(422, "validation-failed", "The request is not a valid export"),
+    TooManyRows: DomainProblem(422, "too-many-rows", "Too many rows for this format"),
+    ExportNotFound: DomainProblem(404, "export-not-found"),
+    ExportExpired: DomainProblem(410, "export-expired", "The export has expired"),
+    ExportFinished: DomainProblem(409, "export-finished", "The export has already finished"),
 }
 
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import boto3
 from botocore.config import Config
-from psycopg_pool import ConnectionPool
 
+from conveyor_producer.database import Database
 from conveyor_producer.settings import ProducerSettings
 
 if TYPE_CHECKING:
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
 
 CHECK_TIMEOUT_SECONDS = 2
-POOL_MAX_SIZE = 2
 
 
 class ReadinessCheck(Protocol):
@@ -35,29 +34,21 @@ class ReadinessCheck(Protocol):
 
 
 class DatabaseCheck:
+    """Probes the pool the API queries with; the app opens and closes that pool."""
+
     name = "database"
 
-    def __init__(self, database_url: str) -> None:
-        self._pool = ConnectionPool(
-            database_url,
-            min_size=1,
-            max_size=POOL_MAX_SIZE,
-            timeout=CHECK_TIMEOUT_SECONDS,
-            kwargs={"connect_timeout": CHECK_TIMEOUT_SECONDS},
-            open=False,
-            name="producer-readiness",
-        )
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     def open(self) -> None:
-        # Not waiting: a database that is down must make /ready fail, not start-up.
-        self._pool.open(wait=False)
+        pass
 
     def check(self) -> None:
-        with self._pool.connection(timeout=CHECK_TIMEOUT_SECONDS) as conn:
-            conn.execute("SELECT 1")
+        self._database.ping(timeout_seconds=CHECK_TIMEOUT_SECONDS)
 
     def close(self) -> None:
-        self._pool.close(timeout=CHECK_TIMEOUT_SECONDS)
+        pass
 
 
 class AwsCheck:
@@ -91,5 +82,5 @@ class AwsCheck:
         self._sns.close()
 
 
-def default_checks(settings: ProducerSettings) -> list[ReadinessCheck]:
-    return [DatabaseCheck(settings.database_url), AwsCheck(settings)]
+def default_checks(settings: ProducerSettings, database: Database) -> list[ReadinessCheck]:
+    return [DatabaseCheck(database), AwsCheck(settings)]

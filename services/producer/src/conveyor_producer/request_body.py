@@ -1,16 +1,21 @@
-"""Decoding an order request body, telling broken JSON (400) from wrong shape (422)."""
+"""Decoding a JSON request body, telling broken JSON (400) from wrong shape (422)."""
 
 from __future__ import annotations
 
 import re
+from typing import TypeVar
 
 import msgspec
 
 from conveyor_common.errors import FieldError, ValidationFailed
+from conveyor_common.exports.model import ExportRequest
 from conveyor_common.orders import OrderRequest
-from conveyor_producer.errors import MalformedBody
+from conveyor_producer.errors import InvalidExport, MalformedBody
 
-_decoder = msgspec.json.Decoder(OrderRequest)
+T = TypeVar("T")
+
+_order_decoder = msgspec.json.Decoder(OrderRequest)
+_export_decoder = msgspec.json.Decoder(ExportRequest)
 _syntax_checker = msgspec.json.Decoder()
 # msgspec ends a validation message with " - at `$.items[0].sku`" when not at the root.
 _LOCATION = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
@@ -18,14 +23,24 @@ _NAMED_FIELD = re.compile(r"(?:unknown|required) field `(?P<name>[^`]+)`")
 
 
 def decode_order_request(body: bytes) -> OrderRequest:
+    return decode_request(body, _order_decoder, invalid=ValidationFailed)
+
+
+def decode_export_request(body: bytes) -> ExportRequest:
+    return decode_request(body, _export_decoder, invalid=InvalidExport)
+
+
+def decode_request(
+    body: bytes, decoder: msgspec.json.Decoder[T], *, invalid: type[ValidationFailed]
+) -> T:
     if not body.strip():
         raise MalformedBody("the request body is empty")
     try:
-        return _decoder.decode(body)
+        return decoder.decode(body)
     except msgspec.ValidationError as exc:
         # msgspec validates while parsing, so broken JSON after a wrong field is found here too.
         check_syntax(body)
-        raise ValidationFailed([field_error(str(exc))]) from exc
+        raise invalid([field_error(str(exc))]) from exc
     except msgspec.DecodeError as exc:
         raise MalformedBody(f"the request body is not valid JSON: {exc}") from exc
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, Protocol, TypeVar
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -21,6 +22,21 @@ from conveyor_producer.views import AcceptedOrder, OrderView
 API_PREFIX = "/api/v1"
 JSON_MEDIA_TYPE = "application/json"
 
+IdempotencyKey = Annotated[str | None, HeaderParameter(name=IDEMPOTENCY_HEADER)]
+AnswerT = TypeVar("AnswerT")
+AnswerT_co = TypeVar("AnswerT_co", covariant=True)
+
+
+class Submit(Protocol[AnswerT_co]):
+    def __call__(
+        self,
+        body: bytes,
+        *,
+        principal: Principal,
+        correlation_id: str,
+        idempotency_key: str | None = None,
+    ) -> AnswerT_co: ...
+
 
 def require_json(request: Request[Any, Any, Any]) -> None:
     media_type, _ = request.content_type
@@ -29,6 +45,25 @@ def require_json(request: Request[Any, Any, Any]) -> None:
             f"Content-Type must be {JSON_MEDIA_TYPE}",
             status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
         )
+
+
+def accepted(
+    request: Request[Principal, str, Any],
+    body: bytes,
+    submit: Submit[AnswerT],
+    *,
+    idempotency_key: str | None,
+    location: Callable[[AnswerT], str],
+) -> Response[AnswerT]:
+    """202 with the Location to poll, for a JSON request the service accepted."""
+    require_json(request)
+    answer = submit(
+        body,
+        principal=principal_of(request),
+        correlation_id=correlation_id_of(request),
+        idempotency_key=idempotency_key,
+    )
+    return Response(answer, status_code=HTTP_202_ACCEPTED, headers={"Location": location(answer)})
 
 
 class OrdersController(Controller):
@@ -52,19 +87,14 @@ class OrdersController(Controller):
         request: Request[Principal, str, Any],
         body: RawBody,
         orders: NamedDependency[OrderService],
-        idempotency_key: Annotated[str | None, HeaderParameter(name=IDEMPOTENCY_HEADER)] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[AcceptedOrder]:
-        require_json(request)
-        accepted = orders.submit(
+        return accepted(
+            request,
             body,
-            principal=principal_of(request),
-            correlation_id=correlation_id_of(request),
+            orders.submit,
             idempotency_key=idempotency_key,
-        )
-        return Response(
-            accepted,
-            status_code=HTTP_202_ACCEPTED,
-            headers={"Location": f"{API_PREFIX}{self.path}/{accepted.order_id}"},
+            location=lambda order: f"{API_PREFIX}{self.path}/{order.order_id}",
         )
 
     @get(

@@ -17,3 +17,5 @@ class ProducerSettings(AwsConfig, DatabaseConfig, PublisherConfig):
     host: str = "127.0.0.1"
     port: int = 8000
     max_request_body_bytes: int = ONE_MEBIBYTE
+    # Where the processor stores export files; the API presigns download links into it.
+    exports_bucket: str

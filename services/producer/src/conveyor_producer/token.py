@@ -1,6 +1,7 @@
 """Prints a development bearer token signed with JWT_SECRET.
 
-python -m conveyor_producer.token --sub alice --tenant acme --roles admin --ttl 3600
+python -m conveyor_producer.token --sub alice --tenant acme --roles admin --ttl 3600 \
+    --email alice@example.com
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def issue_token(
     roles: Sequence[str] = (),
     ttl_seconds: int = DEFAULT_TTL_SECONDS,
     audience: str | None = None,
+    email: str | None = None,
     now: datetime | None = None,
 ) -> str:
     issued_at = now or datetime.now(UTC)
@@ -43,6 +45,8 @@ def issue_token(
     }
     if audience:
         claims["aud"] = audience
+    if email:
+        claims["email"] = email
     return jwt.encode(claims, secret, algorithm=SHARED_SECRET_ALGORITHM)
 
 
@@ -54,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--roles", nargs="*", default=[], help="role names, space or comma separated"
     )
     parser.add_argument("--ttl", type=int, default=DEFAULT_TTL_SECONDS, help="seconds")
+    parser.add_argument("--email", help="the caller's address, where exports are announced")
     args = parser.parse_args(argv)
     settings = load(TokenSettings)
     roles = [role for value in args.roles for role in value.split(",") if role]
@@ -65,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             roles=roles,
             ttl_seconds=args.ttl,
             audience=settings.jwt_audience,
+            email=args.email,
         )
     )
 

@@ -1,0 +1,65 @@
+"""Export rules, pure: who may see an export, whom it notifies, how many rows fit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from conveyor_common.errors import FieldError
+from conveyor_common.exports.model import ExportFormat
+from conveyor_producer.auth import Principal
+from conveyor_producer.errors import InvalidExport, TooManyRows
+
+# Holders of this role see every export of their tenant, not just their own.
+ADMIN_ROLE = "admin"
+_FORBIDDEN_IN_ADDRESS = frozenset(" \t\r\n\x00\x7f,;<>")
+
+
+def is_visible(principal: Principal, *, tenant_id: str, requested_by: str) -> bool:
+    """Own exports, or any of the tenant's for admins; never another tenant's."""
+    if tenant_id != principal.tenant:
+        return False
+    return requested_by == principal.sub or principal.has_role(ADMIN_ROLE)
+
+
+def recipients(requested: Sequence[str] | None, principal: Principal) -> tuple[str, ...]:
+    """The addresses to notify: those asked for, else the caller's own from the token."""
+    if requested is None:
+        if principal.email is None:
+            raise InvalidExport(
+                [FieldError("notify", "is required: the token carries no e-mail address")]
+            )
+        requested = [principal.email]
+    addresses: list[str] = []
+    errors: list[FieldError] = []
+    for index, raw in enumerate(requested):
+        address = raw.strip().lower()
+        if not _looks_like_address(address):
+            errors.append(FieldError(f"notify[{index}]", "is not a valid e-mail address"))
+        elif address not in addresses:
+            addresses.append(address)
+    if errors:
+        raise InvalidExport(errors)
+    if not addresses:
+        raise InvalidExport([FieldError("notify", "needs at least one e-mail address")])
+    return tuple(addresses)
+
+
+def _looks_like_address(address: str) -> bool:
+    local, at, domain = address.rpartition("@")
+    return (
+        bool(at and local and "." in domain.strip("."))
+        and "@" not in local
+        and not any(char in _FORBIDDEN_IN_ADDRESS or char < " " for char in address)
+    )
+
+
+def check_row_limit(count: int, export_format: ExportFormat) -> None:
+    if count > export_format.row_limit:
+        raise TooManyRows(
+            count=count, limit=export_format.row_limit, format_name=export_format.value.upper()
+        )
+
+
+def has_expired(expires_at: datetime, *, now: datetime) -> bool:
+    return now >= expires_at
