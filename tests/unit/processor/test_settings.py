@@ -12,6 +12,7 @@ REQUIRED = {
     "DATABASE_URL": "postgresql://conveyor@db/conveyor",
     "EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:000000000000:conveyor-events",
     "PROCESSOR_QUEUE": "conveyor-processor",
+    "EXPORTS_BUCKET": "conveyor-exports",
 }
 
 
@@ -33,6 +34,7 @@ def test_every_group_is_read_from_the_environment(environment: pytest.MonkeyPatc
         settings.database_url,
         settings.events_topic_arn,
         settings.processor_queue,
+        settings.exports_bucket,
         settings.visibility_timeout_seconds,
     ) == (*REQUIRED.values(), 120)
 

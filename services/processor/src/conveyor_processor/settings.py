@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
+from conveyor_aws.s3_stream import DEFAULT_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES
 from conveyor_common.settings import AwsConfig, DatabaseConfig, PublisherConfig, WorkerConfig
 
 
 class ProcessorSettings(AwsConfig, DatabaseConfig, PublisherConfig, WorkerConfig):
     processor_queue: str
+    exports_bucket: str
+    # A worker that stops renewing its claim this long is presumed dead.
+    export_lease_seconds: int = Field(default=60, ge=10)
+    export_part_size_bytes: int = Field(default=DEFAULT_PART_SIZE_BYTES, ge=MIN_PART_SIZE_BYTES)

@@ -1,0 +1,59 @@
+"""The export_jobs catalogue in PostgreSQL: one row per export, upserted on each change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, Table, func, null
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from conveyor_common.exports.job import ExportJob
+from conveyor_common.exports.model import ExportStatus
+from conveyor_processor.models import ExportJobRow
+
+_EXPORT_JOBS: Table = ExportJobRow.__table__  # type: ignore[attr-defined]
+_TERMINAL = [status.value for status in ExportStatus if status.is_terminal]
+
+
+class SqlExportCatalogue:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def upsert(self, job: ExportJob) -> None:
+        """Insert or update the job's row. A finished row is never moved back, so a late
+        or repeated write cannot undo an outcome."""
+        values = _values(job)
+        statement = pg_insert(_EXPORT_JOBS).values(values)
+        changes = {name: statement.excluded[name] for name in values if name != "export_id"}
+        statement = statement.on_conflict_do_update(
+            index_elements=[_EXPORT_JOBS.c.export_id],
+            set_={**changes, "updated_at": func.now()},
+            where=_EXPORT_JOBS.c.status.not_in(_TERMINAL),
+        )
+        with self._engine.begin() as connection:
+            connection.execute(statement)
+
+
+def _values(job: ExportJob) -> dict[str, Any]:
+    return {
+        "export_id": job.export_id,
+        "tenant_id": job.tenant_id,
+        "requested_by": job.requested_by,
+        "resource": job.resource,
+        "format": job.format.value,
+        "status": job.status.value,
+        "filters": job.filters,
+        # SQL NULL, not the JSON null SQLAlchemy would store for None.
+        "columns": list(job.columns) if job.columns is not None else null(),
+        "title": job.title,
+        "estimated_row_count": job.estimated_row_count,
+        "actual_row_count": job.actual_row_count,
+        "file_size_bytes": job.file_size_bytes,
+        "object_key": job.object_key,
+        "error": job.error,
+        "attempts": job.attempts,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "completed_at": job.completed_at,
+        "expires_at": job.expires_at,
+    }

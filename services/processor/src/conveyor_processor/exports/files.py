@@ -1,0 +1,41 @@
+"""Export files in S3: streamed in by multipart upload, handed out by presigned link."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from conveyor_aws import clients
+from conveyor_aws.s3_stream import DEFAULT_PART_SIZE_BYTES, MultipartUpload
+from conveyor_processor.exports.naming import content_disposition
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+
+class S3ExportFiles:
+    def __init__(
+        self,
+        *,
+        bucket: str,
+        part_size_bytes: int = DEFAULT_PART_SIZE_BYTES,
+        client: S3Client | None = None,
+    ) -> None:
+        self._bucket = bucket
+        self._part_size_bytes = part_size_bytes
+        self._client = client
+
+    def open(self, key: str, *, content_type: str, file_name: str) -> MultipartUpload:
+        return MultipartUpload(
+            bucket=self._bucket,
+            key=key,
+            content_type=content_type,
+            content_disposition=content_disposition(file_name),
+            part_size_bytes=self._part_size_bytes,
+            client=self._client,
+        )
+
+    def presign(self, key: str, *, ttl_seconds: int) -> str:
+        client = self._client or clients.s3()
+        return client.generate_presigned_url(
+            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=ttl_seconds
+        )

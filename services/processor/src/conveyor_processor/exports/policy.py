@@ -1,0 +1,41 @@
+"""How many times an export is tried, and what a refused claim means."""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+
+from conveyor_common.exports.job import ExportJob
+
+# Claims of one export, counting reclaims after a dead worker and transient retries.
+MAX_ATTEMPTS = 3
+
+
+def interrupted_too_often(job: ExportJob) -> bool:
+    """A fresh claim beyond the limit: earlier attempts all died or failed transiently."""
+    return job.attempts > MAX_ATTEMPTS
+
+
+def interruption_reason(job: ExportJob) -> str:
+    return f"the export was interrupted {job.attempts - 1} times"
+
+
+def may_retry(job: ExportJob) -> bool:
+    return job.attempts < MAX_ATTEMPTS
+
+
+class Unclaimed(StrEnum):
+    MISSING = "missing"  # no record: the request was never accepted
+    FINISHED = "finished"  # a duplicate delivery after the outcome
+    BUSY = "busy"  # another worker holds the lease
+
+
+def why_unclaimed(job: ExportJob | None) -> Unclaimed:
+    if job is None:
+        return Unclaimed.MISSING
+    return Unclaimed.FINISHED if job.status.is_terminal else Unclaimed.BUSY
+
+
+def outcome_event_id(export_id: uuid.UUID, outcome: str) -> uuid.UUID:
+    """The same id for every publication of an outcome, so the notifier sends it once."""
+    return uuid.uuid5(export_id, outcome)
