@@ -91,6 +91,12 @@ class FakeExportStates:
         self.jobs: dict[uuid.UUID, ExportJob] = {}
         self.fault: Exception | None = None
 
+    def add(self, **overrides: Any) -> ExportJob:
+        """Stores an export_job(**overrides), as if the producer had accepted it."""
+        job = export_job(**overrides)
+        self.jobs[job.export_id] = job
+        return job
+
     def create(self, job: ExportJob) -> bool:
         if self.fault is not None:
             raise self.fault
@@ -253,3 +259,25 @@ def order_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+EXPORTS = "/api/v1/exports"
+
+
+def export_job(**overrides: Any) -> ExportJob:
+    """A QUEUED orders export of alice's at tenant acme, created at START."""
+    fields: dict[str, Any] = {
+        "export_id": uuid.uuid4(),
+        "tenant_id": TENANT,
+        "requested_by": "alice",
+        "resource": "orders",
+        "format": "csv",
+        "filters": {},
+        "notify": ("alice@example.com",),
+        "status": ExportStatus.QUEUED,
+        "estimated_row_count": 42,
+        "created_at": START,
+        "expires_at": START + timedelta(days=30),
+    }
+    fields.update(overrides)
+    return msgspec.convert(fields, ExportJob)

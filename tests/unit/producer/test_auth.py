@@ -152,3 +152,20 @@ def test_token_cli_prints_a_token_signed_with_the_secret(
     token = capsys.readouterr().out.strip()
     principal = TokenVerifier(secret=SECRET).verify(token)
     assert principal == Principal(sub="alice", tenant="acme", roles=("admin", "clerk"))
+
+
+def test_token_cli_puts_the_email_in_the_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+
+    main(["--sub", "alice", "--tenant", "acme", "--email", "alice@example.com"])
+
+    principal = TokenVerifier(secret=SECRET).verify(capsys.readouterr().out.strip())
+    assert principal.email == "alice@example.com"
+
+
+def test_a_token_without_an_email_claim_has_no_email() -> None:
+    token = issue_token(SECRET, sub="bob", tenant="globex")
+
+    assert TokenVerifier(secret=SECRET).verify(token).email is None
