@@ -42,7 +42,7 @@ def _values(job: ExportJob) -> dict[str, Any]:
         "resource": job.resource,
         "format": job.format.value,
         "status": job.status.value,
-        "filters": job.filters,
+        "filters": _jsonb_safe(job.filters),
         # SQL NULL, not the JSON null SQLAlchemy would store for None.
         "columns": list(job.columns) if job.columns is not None else null(),
         "title": job.title,
@@ -57,3 +57,14 @@ def _values(job: ExportJob) -> dict[str, Any]:
         "completed_at": job.completed_at,
         "expires_at": job.expires_at,
     }
+
+
+def _jsonb_safe(value: Any) -> Any:
+    """jsonb cannot hold U+0000; the catalogue keeps the rest of such a request."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_jsonb_safe(key): _jsonb_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_jsonb_safe(item) for item in value]
+    return value

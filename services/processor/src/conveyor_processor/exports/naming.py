@@ -8,11 +8,11 @@ from datetime import datetime
 
 # Long enough to stay recognisable, short enough for every file system and browser.
 MAX_FILE_NAME_LENGTH = 80
-_UNSAFE = re.compile(r"[^a-z0-9]+")
+_UNSAFE = re.compile(r"[^a-z0-9_]+")
 
 
 def slug(text: str) -> str:
-    """Lower-case ASCII letters and digits joined by single hyphens."""
+    """Lower-case ASCII letters, digits and underscores joined by single hyphens."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return _UNSAFE.sub("-", ascii_text.lower()).strip("-")[:MAX_FILE_NAME_LENGTH].rstrip("-")
 

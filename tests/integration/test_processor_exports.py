@@ -1,0 +1,614 @@
+"""The export pipeline against real PostgreSQL and S3, DynamoDB, SNS and SQS on moto server."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy import Engine
+
+from conveyor_aws import clients
+from conveyor_aws.export_state import ExportStateStore
+from conveyor_aws.publisher import EventPublisher
+from conveyor_aws.resources import ResourceNames
+from conveyor_aws.s3_stream import MIN_PART_SIZE_BYTES
+from conveyor_aws.state_store import StateStore
+from conveyor_common.envelope import Envelope, decode, wrap
+from conveyor_common.events import ExportCompleted, ExportFailed, ExportRequested
+from conveyor_common.exports.job import ExportJob
+from conveyor_common.exports.model import ExportFormat, ExportStatus
+from conveyor_common.exports.registry import ResolvedExport
+from conveyor_processor.db import build_engine
+from conveyor_processor.exports.announcer import SnsAnnouncer
+from conveyor_processor.exports.catalogue import SqlExportCatalogue
+from conveyor_processor.exports.csv_copy import UTF8_BOM
+from conveyor_processor.exports.files import S3ExportFiles
+from conveyor_processor.exports.handlers import ExportServices, Outcome, handle_export_requested
+from conveyor_processor.exports.policy import MAX_ATTEMPTS
+from conveyor_processor.exports.ports import Progress, Sink
+from conveyor_processor.exports.render import PostgresRenderer
+
+pytestmark = pytest.mark.integration
+
+TENANT = "acme"
+OTHER_TENANT = "globex"
+T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+LEASE_SECONDS = 60
+ORDER_HEADER = [
+    "Order ID",
+    "Created at",
+    "Status",
+    "Customer ID",
+    "Customer",
+    "E-mail",
+    "Currency",
+    "Items",
+    "Total",
+    "Persisted at",
+]
+NAMES = ResourceNames()
+
+
+# --- seeding -----------------------------------------------------------------------------------
+
+
+def seed_orders(
+    database_url: str, *, count: int, tenant: str = TENANT, name_padding: int = 0
+) -> None:
+    """`count` orders one second apart from T0; totals 1.25 times n; names and e-mails
+    padded by `name_padding` characters (at most 220)."""
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute(
+            "INSERT INTO orders (order_id, tenant_id, customer_id, customer_email, customer_name,"
+            " currency, total_amount, created_at, event_id, correlation_id)"
+            " SELECT gen_random_uuid(), %(tenant)s, 'cust-' || n,"
+            " 'c' || n || repeat('x', %(padding)s) || '@example.com',"
+            " 'Customer ' || n || repeat('.', %(padding)s), 'EUR', n * 1.25,"
+            " %(t0)s + n * interval '1 second', gen_random_uuid(), 'seed'"
+            " FROM generate_series(1, %(count)s) AS n",
+            {"tenant": tenant, "count": count, "padding": name_padding, "t0": T0},
+        )
+
+
+def insert_order(
+    database_url: str, *, name: str, total: Decimal, created_at: datetime, currency: str = "EUR"
+) -> uuid.UUID:
+    order_id = uuid.uuid4()
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute(
+            "INSERT INTO orders (order_id, tenant_id, customer_id, customer_email, customer_name,"
+            " currency, total_amount, created_at, event_id, correlation_id)"
+            " VALUES (%s, %s, 'cust-x', 'x@example.com', %s, %s, %s, %s, gen_random_uuid(), 'c')",
+            (order_id, TENANT, name, currency, total, created_at),
+        )
+    return order_id
+
+
+def insert_item(
+    database_url: str, order_id: uuid.UUID, *, line_no: int, name: str, line_total: Decimal
+) -> None:
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute(
+            "INSERT INTO order_items (order_id, line_no, sku, name, quantity, unit_price,"
+            " line_total) VALUES (%s, %s, %s, %s, 1, %s, %s)",
+            (order_id, line_no, f"SKU-{line_no}", name, abs(line_total), line_total),
+        )
+
+
+# --- requests ----------------------------------------------------------------------------------
+
+
+def request_export(
+    states: ExportStateStore,
+    *,
+    resource: str = "orders",
+    filters: dict[str, Any] | None = None,
+    columns: tuple[str, ...] | None = None,
+    title: str | None = "Q2 orders",
+    include_bom: bool = False,
+    estimated_row_count: int = 10,
+) -> Envelope:
+    """What the producer does: record the QUEUED job, then the event it publishes."""
+    now = datetime.now(UTC)
+    job = ExportJob(
+        export_id=uuid.uuid4(),
+        tenant_id=TENANT,
+        requested_by="alice",
+        resource=resource,
+        format=ExportFormat.CSV,
+        filters=filters or {},
+        columns=columns,
+        title=title,
+        notify=("alice@example.com",),
+        include_bom=include_bom,
+        status=ExportStatus.QUEUED,
+        estimated_row_count=estimated_row_count,
+        created_at=now,
+        expires_at=now + timedelta(days=30),
+    )
+    assert states.create(job)
+    payload = ExportRequested(
+        export_id=job.export_id,
+        requested_by=job.requested_by,
+        resource=job.resource,
+        format=job.format,
+        title=job.title,
+        notify=job.notify,
+        filters=job.filters,
+        columns=job.columns,
+        include_bom=job.include_bom,
+        estimated_row_count=job.estimated_row_count,
+        requested_at=T0,
+        expires_at=job.expires_at,
+    )
+    return wrap(payload, tenant_id=TENANT, correlation_id=f"corr-{job.export_id}")
+
+
+def export_id(envelope: Envelope) -> uuid.UUID:
+    assert isinstance(envelope.payload, ExportRequested)
+    return envelope.payload.export_id
+
+
+# --- observations ------------------------------------------------------------------------------
+
+
+def catalogue_row(database_url: str, export: uuid.UUID) -> dict[str, Any] | None:
+    with psycopg.connect(database_url) as connection:
+        cursor = connection.execute(
+            "SELECT status, actual_row_count, file_size_bytes, object_key, error, attempts,"
+            " columns, completed_at IS NOT NULL AS completed FROM export_jobs"
+            " WHERE export_id = %s",
+            (export,),
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([column.name for column in cursor.description or ()], row, strict=True))
+
+
+def outcome_events(event_type: str) -> list[Envelope]:
+    """Every envelope of that type on the notifier queue (publishing is synchronous)."""
+    sqs = clients.sqs()
+    url = sqs.get_queue_url(QueueName=NAMES.queue("notifier"))["QueueUrl"]
+    envelopes: list[Envelope] = []
+    while True:
+        messages = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=60
+        ).get("Messages", [])
+        if not messages:
+            return [envelope for envelope in envelopes if envelope.event_type == event_type]
+        envelopes.extend(decode(message["Body"]) for message in messages)
+
+
+def objects_under(bucket: str, export: uuid.UUID) -> list[str]:
+    response = clients.s3().list_objects_v2(Bucket=bucket, Prefix=f"exports/{TENANT}/{export}/")
+    return [item["Key"] for item in response.get("Contents", [])]
+
+
+def open_uploads(bucket: str) -> list[str]:
+    response = clients.s3().list_multipart_uploads(Bucket=bucket, Prefix="exports/")
+    return [upload["Key"] for upload in response.get("Uploads", [])]
+
+
+def download(url: str) -> bytes:
+    response = httpx.get(url)
+    response.raise_for_status()
+    return response.content
+
+
+def parse_csv(body: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
+
+
+# --- fixtures ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def engine(db: str) -> Iterator[Engine]:
+    engine = build_engine(db)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def bucket(aws: dict[str, str]) -> str:
+    return aws["EXPORTS_BUCKET"]
+
+
+@pytest.fixture
+def states(aws: dict[str, str]) -> ExportStateStore:
+    return ExportStateStore(StateStore(table=aws["STATE_TABLE"]))
+
+
+@pytest.fixture
+def services(
+    aws: dict[str, str], db: str, engine: Engine, states: ExportStateStore, bucket: str
+) -> ExportServices:
+    return ExportServices(
+        states=states,
+        catalogue=SqlExportCatalogue(engine),
+        files=S3ExportFiles(bucket=bucket, part_size_bytes=MIN_PART_SIZE_BYTES),
+        render=PostgresRenderer(db),
+        announcer=SnsAnnouncer(
+            publisher=EventPublisher(topic_arn=aws["EVENTS_TOPIC_ARN"]),
+            store=StateStore(table=aws["STATE_TABLE"]),
+        ),
+        owner="test-worker/1",
+        lease_seconds=LEASE_SECONDS,
+    )
+
+
+class ProgressTap:
+    """Wraps a renderer so a test can act while rows are being written."""
+
+    def __init__(self, inner: PostgresRenderer, on_progress: Callable[[int], None]) -> None:
+        self._inner = inner
+        self._on_progress = on_progress
+
+    def __call__(
+        self, job: ExportJob, export: ResolvedExport, *, sink: Sink, progress: Progress
+    ) -> int:
+        def tapped(rows_so_far: int) -> None:
+            self._on_progress(rows_so_far)
+            progress(rows_so_far)
+
+        return self._inner(job, export, sink=sink, progress=tapped)
+
+
+def every_call_is_due() -> Callable[[], float]:
+    """A monotonic clock that jumps a minute per reading: every progress call heartbeats."""
+    ticks = iter(range(0, 10**9, 60))
+    return lambda: float(next(ticks))
+
+
+# --- tests -------------------------------------------------------------------------------------
+
+
+def test_a_csv_export_is_stored_recorded_and_announced(
+    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+) -> None:
+    # given orders of two tenants, two of them with formula-like customer names
+    seed_orders(db, count=3)
+    seed_orders(db, count=2, tenant=OTHER_TENANT)
+    hyperlink = '=HYPERLINK("http://evil.example","click")'
+    insert_order(db, name=hyperlink, total=Decimal("10.00"), created_at=T0 + timedelta(hours=1))
+    insert_order(db, name="-1+2", total=Decimal("0.50"), created_at=T0 + timedelta(hours=2))
+    envelope = request_export(states, estimated_row_count=5)
+    export = export_id(envelope)
+
+    # when
+    outcome = handle_export_requested(envelope, services=services)
+
+    # then the file is at its key, and the e-mail link downloads it
+    assert outcome is Outcome.COMPLETED
+    key = f"exports/{TENANT}/{export}/q2-orders.csv"
+    assert objects_under(bucket, export) == [key]
+    [announced] = outcome_events("ExportCompleted")
+    completed = announced.payload
+    assert isinstance(completed, ExportCompleted)
+    assert announced.correlation_id == envelope.correlation_id
+    body = download(completed.download_url)
+    assert not body.startswith(UTF8_BOM)
+    rows = parse_csv(body)
+    assert rows[0] == ORDER_HEADER
+    assert [row[4] for row in rows[1:]] == [
+        "Customer 1",
+        "Customer 2",
+        "Customer 3",
+        "'" + hyperlink,
+        "'-1+2",
+    ]
+    assert [row[3] for row in rows[1:4]] == ["cust-1", "cust-2", "cust-3"]
+    assert [row[8] for row in rows[1:]] == ["1.25", "2.50", "3.75", "10.00", "0.50"]
+    assert rows[1][1] == "2026-05-01T09:00:01Z"
+    assert {row[6] for row in rows[1:]} == {"EUR"}
+    assert (completed.row_count, completed.size_bytes) == (5, len(body))
+    assert completed.file_name == "q2-orders.csv"
+
+    # and the live state and the catalogue agree
+    job = states.get(export)
+    assert job is not None
+    assert (job.status, job.actual_row_count, job.file_size_bytes, job.object_key) == (
+        ExportStatus.COMPLETED,
+        5,
+        len(body),
+        key,
+    )
+    assert job.progress_percentage == 100
+    assert job.lease_owner is None
+    assert catalogue_row(db, export) == {
+        "status": "COMPLETED",
+        "actual_row_count": 5,
+        "file_size_bytes": len(body),
+        "object_key": key,
+        "error": None,
+        "attempts": 1,
+        "columns": None,
+        "completed": True,
+    }
+
+
+def test_order_items_keep_negative_numbers_and_honour_the_bom_and_columns(
+    db: str, states: ExportStateStore, services: ExportServices
+) -> None:
+    # given an order with a discount line (a negative total) and a formula-like item name
+    order_id = insert_order(db, name="Ann", total=Decimal("5.00"), created_at=T0)
+    insert_item(db, order_id, line_no=1, name="Widget", line_total=Decimal("7.00"))
+    insert_item(db, order_id, line_no=2, name="@discount", line_total=Decimal("-2.00"))
+    envelope = request_export(
+        states,
+        resource="order_items",
+        columns=("lineNo", "name", "lineTotal"),
+        title=None,
+        include_bom=True,
+    )
+
+    # when
+    assert handle_export_requested(envelope, services=services) is Outcome.COMPLETED
+
+    # then the file starts with a BOM; text is escaped, numbers are not
+    [announced] = outcome_events("ExportCompleted")
+    assert isinstance(announced.payload, ExportCompleted)
+    assert announced.payload.file_name == "order_items-20260501-090000.csv"
+    body = download(announced.payload.download_url)
+    assert body.startswith(UTF8_BOM)
+    assert parse_csv(body[len(UTF8_BOM) :]) == [
+        ["Line", "Item", "Line total"],
+        ["1", "Widget", "7.00"],
+        ["2", "'@discount", "-2.00"],
+    ]
+    assert catalogue_row(db, export_id(envelope)) is not None
+
+
+def test_a_large_export_is_uploaded_in_several_parts(
+    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+) -> None:
+    # given 20,000 orders of about 580 bytes each: more than two 5 MiB parts
+    seed_orders(db, count=20_000, name_padding=220)
+    envelope = request_export(states, title="Everything", estimated_row_count=20_000)
+    export = export_id(envelope)
+
+    # when
+    assert handle_export_requested(envelope, services=services) is Outcome.COMPLETED
+
+    # then the object is a multipart object with every row, in order
+    key = f"exports/{TENANT}/{export}/everything.csv"
+    head = clients.s3().head_object(Bucket=bucket, Key=key)
+    parts = int(head["ETag"].strip('"').rsplit("-", 1)[1])
+    assert parts >= 2
+    body = clients.s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+    assert head["ContentLength"] == len(body) > 2 * MIN_PART_SIZE_BYTES
+    rows = parse_csv(body)
+    assert len(rows) == 20_001
+    assert [row[3] for row in (rows[1], rows[10_000], rows[20_000])] == [
+        "cust-1",
+        "cust-10000",
+        "cust-20000",
+    ]
+    job = states.get(export)
+    assert job is not None
+    assert (job.actual_row_count, job.file_size_bytes) == (20_000, len(body))
+
+
+def test_a_duplicate_delivery_makes_one_file_and_one_announcement(
+    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+) -> None:
+    # given
+    seed_orders(db, count=50)
+    envelope = request_export(states)
+    export = export_id(envelope)
+
+    # when the same request is delivered twice
+    first = handle_export_requested(envelope, services=services)
+    second = handle_export_requested(envelope, services=replace(services, owner="other/2"))
+
+    # then
+    assert (first, second) == (Outcome.COMPLETED, Outcome.ALREADY_FINISHED)
+    assert len(objects_under(bucket, export)) == 1
+    assert len(outcome_events("ExportCompleted")) == 1
+    job = states.get(export)
+    assert job is not None
+    assert job.attempts == 1
+
+
+def test_a_delivery_while_another_worker_holds_the_job_does_nothing(
+    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+) -> None:
+    # given a job a live worker is running
+    seed_orders(db, count=5)
+    envelope = request_export(states)
+    export = export_id(envelope)
+    assert states.claim(export, owner="live", lease_seconds=600, now=datetime.now(UTC))
+
+    # when
+    outcome = handle_export_requested(envelope, services=services)
+
+    # then
+    assert outcome is Outcome.HELD_ELSEWHERE
+    job = states.get(export)
+    assert job is not None
+    assert (job.status, job.lease_owner, job.attempts) == (ExportStatus.PROCESSING, "live", 1)
+    assert objects_under(bucket, export) == []
+
+
+def test_cancelling_a_running_export_leaves_no_object_and_no_upload(
+    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+) -> None:
+    # given a large export that is cancelled once more than a part was uploaded
+    seed_orders(db, count=20_000, name_padding=220)
+    envelope = request_export(states, estimated_row_count=20_000)
+    export = export_id(envelope)
+
+    def cancel_late(rows_so_far: int) -> None:
+        if rows_so_far >= 12_000:
+            states.request_cancel(export, now=datetime.now(UTC))
+
+    cancelling = replace(
+        services,
+        render=ProgressTap(PostgresRenderer(db), cancel_late),
+        monotonic=every_call_is_due(),
+    )
+
+    # when
+    outcome = handle_export_requested(envelope, services=cancelling)
+
+    # then
+    assert outcome is Outcome.CANCELLED
+    assert objects_under(bucket, export) == []
+    assert open_uploads(bucket) == []
+    job = states.get(export)
+    assert job is not None
+    assert job.status is ExportStatus.CANCELLED
+    assert 0 < job.progress_percentage < 100
+    assert catalogue_row(db, export) is not None
+    assert (catalogue_row(db, export) or {})["status"] == "CANCELLED"
+    assert outcome_events("ExportCompleted") == []
+
+
+def test_an_export_cancelled_before_it_ran_is_recorded_and_never_run(
+    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+) -> None:
+    # given
+    seed_orders(db, count=5)
+    envelope = request_export(states)
+    export = export_id(envelope)
+    states.request_cancel(export, now=datetime.now(UTC))
+
+    # when
+    outcome = handle_export_requested(envelope, services=services)
+
+    # then
+    assert outcome is Outcome.ALREADY_FINISHED
+    assert objects_under(bucket, export) == []
+    assert (catalogue_row(db, export) or {})["status"] == "CANCELLED"
+
+
+def test_a_refused_query_fails_the_export_with_a_readable_reason(
+    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+) -> None:
+    # given a filter value PostgreSQL cannot hold
+    seed_orders(db, count=5)
+    envelope = request_export(states, filters={"customerId": "cust\x00-1"})
+    export = export_id(envelope)
+
+    # when
+    outcome = handle_export_requested(envelope, services=services)
+
+    # then
+    assert outcome is Outcome.FAILED
+    job = states.get(export)
+    assert job is not None
+    assert job.status is ExportStatus.FAILED
+    assert job.error is not None
+    assert job.error.startswith("the database refused the query: ")
+    assert "NUL" in job.error
+    [announced] = outcome_events("ExportFailed")
+    assert isinstance(announced.payload, ExportFailed)
+    assert announced.payload.reason == job.error
+    assert objects_under(bucket, export) == []
+    assert open_uploads(bucket) == []
+    assert (catalogue_row(db, export) or {})["error"] == job.error
+
+
+def test_an_unreachable_database_is_retried_then_fails(
+    states: ExportStateStore, services: ExportServices, bucket: str, db: str
+) -> None:
+    # given a database nobody listens for
+    envelope = request_export(states)
+    export = export_id(envelope)
+    unreachable = replace(services, render=PostgresRenderer("postgresql://x@127.0.0.1:1/none"))
+
+    # when delivered as often as it may be tried
+    for _ in range(MAX_ATTEMPTS - 1):
+        with pytest.raises(psycopg.OperationalError):
+            handle_export_requested(envelope, services=unreachable)
+    outcome = handle_export_requested(envelope, services=unreachable)
+
+    # then the retries reclaimed it at once, and the last attempt failed it for good
+    assert outcome is Outcome.FAILED
+    job = states.get(export)
+    assert job is not None
+    assert (job.status, job.attempts) == (ExportStatus.FAILED, MAX_ATTEMPTS)
+    assert (job.error or "").startswith("the database could not be reached: ")
+    assert len(outcome_events("ExportFailed")) == 1
+    assert objects_under(bucket, export) == []
+
+
+def test_a_job_whose_worker_died_is_completed_by_the_next_delivery(
+    db: str, states: ExportStateStore, services: ExportServices
+) -> None:
+    # given a worker claimed the job and died: its lease ran out
+    seed_orders(db, count=5)
+    envelope = request_export(states)
+    export = export_id(envelope)
+    long_ago = datetime.now(UTC) - timedelta(minutes=10)
+    assert states.claim(export, owner="dead", lease_seconds=5, now=long_ago)
+
+    # when the message is delivered again
+    outcome = handle_export_requested(envelope, services=services)
+
+    # then
+    assert outcome is Outcome.COMPLETED
+    job = states.get(export)
+    assert job is not None
+    assert (job.status, job.attempts, job.actual_row_count) == (ExportStatus.COMPLETED, 2, 5)
+    assert (catalogue_row(db, export) or {})["attempts"] == 2
+
+
+def test_a_job_interrupted_too_often_fails_instead_of_running_forever(
+    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+) -> None:
+    # given every allowed attempt died
+    seed_orders(db, count=5)
+    envelope = request_export(states)
+    export = export_id(envelope)
+    start = datetime.now(UTC) - timedelta(hours=1)
+    for attempt in range(MAX_ATTEMPTS):
+        claimed = states.claim(
+            export, owner=f"dead-{attempt}", lease_seconds=5, now=start + timedelta(minutes=attempt)
+        )
+        assert claimed is not None
+
+    # when
+    outcome = handle_export_requested(envelope, services=services)
+
+    # then
+    assert outcome is Outcome.FAILED
+    job = states.get(export)
+    assert job is not None
+    assert job.status is ExportStatus.FAILED
+    assert job.error == f"the export was interrupted {MAX_ATTEMPTS} times"
+    [announced] = outcome_events("ExportFailed")
+    assert isinstance(announced.payload, ExportFailed)
+    assert announced.payload.reason == job.error
+    assert objects_under(bucket, export) == []
+
+
+def test_a_request_for_an_unknown_export_is_dropped(
+    states: ExportStateStore, services: ExportServices
+) -> None:
+    # given an event whose job was never recorded
+    envelope = request_export(states)
+    payload = envelope.payload
+    assert isinstance(payload, ExportRequested)
+    stray = wrap(
+        ExportRequested(**{**_fields(payload), "export_id": uuid.uuid4()}),
+        tenant_id=TENANT,
+        correlation_id="stray",
+    )
+
+    # when / then
+    assert handle_export_requested(stray, services=services) is Outcome.UNKNOWN_EXPORT
+
+
+def _fields(payload: ExportRequested) -> dict[str, Any]:
+    return {name: getattr(payload, name) for name in payload.__struct_fields__}
