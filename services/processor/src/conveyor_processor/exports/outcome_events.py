@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from conveyor_common.envelope import Envelope, wrap
 from conveyor_common.events import ExportCompleted, ExportFailed
@@ -23,12 +24,7 @@ def completed_envelope(
     occurred_at: datetime,
 ) -> Envelope:
     payload = ExportCompleted(
-        export_id=job.export_id,
-        requested_by=job.requested_by,
-        resource=job.resource,
-        format=job.format,
-        title=job.title,
-        notify=job.notify,
+        **_about(job),
         file_name=file_name,
         row_count=job.actual_row_count or 0,
         size_bytes=job.file_size_bytes or 0,
@@ -47,12 +43,7 @@ def completed_envelope(
 
 def failed_envelope(job: ExportJob, *, correlation_id: str, occurred_at: datetime) -> Envelope:
     payload = ExportFailed(
-        export_id=job.export_id,
-        requested_by=job.requested_by,
-        resource=job.resource,
-        format=job.format,
-        title=job.title,
-        notify=job.notify,
+        **_about(job),
         reason=job.error or "the export failed",
     )
     return wrap(
@@ -62,3 +53,15 @@ def failed_envelope(job: ExportJob, *, correlation_id: str, occurred_at: datetim
         event_id=outcome_event_id(job.export_id, FAILED),
         occurred_at=occurred_at,
     )
+
+
+def _about(job: ExportJob) -> dict[str, Any]:
+    """What every export event says about its export."""
+    return {
+        "export_id": job.export_id,
+        "requested_by": job.requested_by,
+        "resource": job.resource,
+        "format": job.format,
+        "title": job.title,
+        "notify": job.notify,
+    }

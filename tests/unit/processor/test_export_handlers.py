@@ -1,0 +1,396 @@
+"""The export use case with in-memory fakes: outcomes, retries, cancellation, duplicates."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+import psycopg
+import pytest
+
+from conveyor_common.envelope import Envelope, wrap
+from conveyor_common.events import ExportCompleted, ExportFailed, ExportRequested
+from conveyor_common.exports.job import ExportJob
+from conveyor_common.exports.model import ExportFormat, ExportStatus
+from conveyor_common.exports.registry import ResolvedExport
+from conveyor_processor.exports.handlers import ExportServices, Outcome, handle_export_requested
+from conveyor_processor.exports.policy import MAX_ATTEMPTS, outcome_event_id
+from conveyor_processor.exports.ports import Progress, Sink
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+OWNER = "worker-a/1"
+LEASE_SECONDS = 60
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+class FakeStates:
+    """ExportStateStore's conditions, in memory."""
+
+    def __init__(self, job: ExportJob | None) -> None:
+        self.jobs = {job.export_id: job} if job else {}
+
+    def get(self, export_id: uuid.UUID) -> ExportJob | None:
+        return self.jobs.get(export_id)
+
+    def claim(
+        self, export_id: uuid.UUID, *, owner: str, lease_seconds: int, now: datetime
+    ) -> ExportJob | None:
+        job = self.jobs.get(export_id)
+        if job is None:
+            return None
+        queued = job.status is ExportStatus.QUEUED and not job.cancel_requested
+        expired = job.status is ExportStatus.PROCESSING and (job.lease_expires_at or 0) < _epoch(
+            now
+        )
+        if not (queued or expired):
+            return None
+        return self._set(
+            job,
+            status=ExportStatus.PROCESSING,
+            lease_owner=owner,
+            lease_expires_at=_epoch(now) + lease_seconds,
+            attempts=job.attempts + 1,
+            started_at=job.started_at or now,
+        )
+
+    def heartbeat(
+        self,
+        export_id: uuid.UUID,
+        *,
+        owner: str,
+        lease_seconds: int,
+        now: datetime,
+        progress: Mapping[str, Any] | None = None,
+    ) -> ExportJob | None:
+        job = self._owned(export_id, owner)
+        if job is None:
+            return None
+        return self._set(job, lease_expires_at=_epoch(now) + lease_seconds, **(progress or {}))
+
+    def finish(
+        self,
+        export_id: uuid.UUID,
+        *,
+        owner: str,
+        status: ExportStatus,
+        now: datetime,
+        fields: Mapping[str, Any] | None = None,
+    ) -> ExportJob | None:
+        job = self._owned(export_id, owner)
+        if job is None:
+            return None
+        return self._set(
+            job,
+            status=status,
+            completed_at=now,
+            lease_owner=None,
+            lease_expires_at=None,
+            **(fields or {}),
+        )
+
+    def _owned(self, export_id: uuid.UUID, owner: str) -> ExportJob | None:
+        job = self.jobs.get(export_id)
+        owned = job and job.status is ExportStatus.PROCESSING and job.lease_owner == owner
+        return job if owned else None
+
+    def _set(self, job: ExportJob, **changes: Any) -> ExportJob:
+        updated = msgspec.structs.replace(job, **changes)
+        self.jobs[job.export_id] = updated
+        return updated
+
+
+@dataclass
+class FakeCatalogue:
+    rows: list[ExportJob] = field(default_factory=list)
+
+    def upsert(self, job: ExportJob) -> None:
+        self.rows.append(job)
+
+
+class BufferSink:
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        self.data += data
+        return len(data)
+
+    def tell(self) -> int:
+        return len(self.data)
+
+
+@dataclass
+class FakeFiles:
+    stored: dict[str, bytes] = field(default_factory=dict)
+    aborted: list[str] = field(default_factory=list)
+
+    @contextmanager
+    def open(self, key: str, *, content_type: str, file_name: str) -> Iterator[Sink]:
+        sink = BufferSink()
+        try:
+            yield sink
+        except BaseException:
+            self.aborted.append(key)
+            raise
+        self.stored[key] = bytes(sink.data)
+
+    def presign(self, key: str, *, ttl_seconds: int) -> str:
+        return f"https://files.example/{key}?ttl={ttl_seconds}"
+
+
+class FakeRenderer:
+    """Writes `rows` lines, offering progress after each; may fail or act midway."""
+
+    def __init__(
+        self, *, rows: int = 3, error: Exception | None = None, midway: Any = None
+    ) -> None:
+        self.rows = rows
+        self.error = error
+        self.midway = midway
+
+    def __call__(
+        self, job: ExportJob, export: ResolvedExport, *, sink: Sink, progress: Progress
+    ) -> int:
+        sink.write(b"header\n")
+        for row in range(1, self.rows + 1):
+            if row == 2 and self.midway is not None:
+                self.midway()
+            sink.write(b"row %d\n" % row)
+            progress(row)
+            if row == 2 and self.error is not None:
+                raise self.error
+        return self.rows
+
+
+@dataclass
+class FakeAnnouncer:
+    published: list[Envelope] = field(default_factory=list)
+
+    def announced(self, export_id: uuid.UUID, event_id: uuid.UUID) -> bool:
+        return any(envelope.event_id == event_id for envelope in self.published)
+
+    def announce(self, export_id: uuid.UUID, envelope: Envelope, *, expires_at: datetime) -> None:
+        self.published.append(envelope)
+
+
+def a_job(**changes: Any) -> ExportJob:
+    job = ExportJob(
+        export_id=uuid.uuid4(),
+        tenant_id="acme",
+        requested_by="alice",
+        resource="orders",
+        format=ExportFormat.CSV,
+        filters={"currency": "EUR"},
+        title="Q2",
+        notify=("alice@example.com",),
+        status=ExportStatus.QUEUED,
+        estimated_row_count=3,
+        created_at=NOW,
+        expires_at=NOW + timedelta(days=30),
+    )
+    return msgspec.structs.replace(job, **changes)
+
+
+def requested(job: ExportJob) -> Envelope:
+    payload = ExportRequested(
+        export_id=job.export_id,
+        requested_by=job.requested_by,
+        resource=job.resource,
+        format=job.format,
+        title=job.title,
+        notify=job.notify,
+        filters=job.filters,
+        columns=job.columns,
+        include_bom=False,
+        estimated_row_count=job.estimated_row_count,
+        requested_at=NOW,
+        expires_at=job.expires_at,
+    )
+    return wrap(payload, tenant_id=job.tenant_id, correlation_id="corr-1")
+
+
+@dataclass
+class World:
+    job: ExportJob
+    states: FakeStates
+    catalogue: FakeCatalogue = field(default_factory=FakeCatalogue)
+    files: FakeFiles = field(default_factory=FakeFiles)
+    announcer: FakeAnnouncer = field(default_factory=FakeAnnouncer)
+
+    def services(self, render: FakeRenderer, *, owner: str = OWNER) -> ExportServices:
+        seconds = iter(range(0, 10**6, 10))
+        return ExportServices(
+            states=self.states,
+            catalogue=self.catalogue,
+            files=self.files,
+            render=render,
+            announcer=self.announcer,
+            owner=owner,
+            lease_seconds=LEASE_SECONDS,
+            clock=lambda: NOW,
+            # Ten seconds per reading: every progress offer is a heartbeat.
+            monotonic=lambda: float(next(seconds)),
+        )
+
+    def run(self, render: FakeRenderer | None = None, *, owner: str = OWNER) -> Outcome:
+        services = self.services(render or FakeRenderer(), owner=owner)
+        return handle_export_requested(requested(self.job), services=services)
+
+    @property
+    def current(self) -> ExportJob:
+        job = self.states.get(self.job.export_id)
+        assert job is not None
+        return job
+
+
+@pytest.fixture
+def world() -> World:
+    job = a_job()
+    return World(job=job, states=FakeStates(job))
+
+
+def test_a_completed_export_is_stored_recorded_and_announced(world: World) -> None:
+    # when
+    outcome = world.run()
+
+    # then
+    key = f"exports/acme/{world.job.export_id}/q2.csv"
+    assert outcome is Outcome.COMPLETED
+    assert world.files.stored == {key: b"header\nrow 1\nrow 2\nrow 3\n"}
+    assert (world.current.status, world.current.actual_row_count) == (ExportStatus.COMPLETED, 3)
+    assert (world.current.file_size_bytes, world.current.object_key) == (25, key)
+    assert [row.status for row in world.catalogue.rows] == [
+        ExportStatus.PROCESSING,
+        ExportStatus.COMPLETED,
+    ]
+    [announced] = world.announcer.published
+    assert announced.event_id == outcome_event_id(world.job.export_id, "completed")
+    assert isinstance(announced.payload, ExportCompleted)
+    assert announced.payload.download_url == f"https://files.example/{key}?ttl=604800"
+    assert announced.payload.download_url_expires_at == NOW + timedelta(days=7)
+    assert (announced.payload.row_count, announced.payload.size_bytes) == (3, 25)
+
+
+def test_a_transient_error_with_attempts_left_is_retried_and_frees_the_job(world: World) -> None:
+    # when
+    with pytest.raises(psycopg.OperationalError):
+        world.run(FakeRenderer(error=psycopg.OperationalError("server closed the connection")))
+
+    # then nothing is stored or announced, and the next delivery may reclaim at once
+    assert world.files.stored == {}
+    assert world.files.aborted == [f"exports/acme/{world.job.export_id}/q2.csv"]
+    assert world.announcer.published == []
+    assert world.current.status is ExportStatus.PROCESSING
+    assert (world.current.lease_expires_at or 0) < _epoch(NOW)
+    assert world.run(owner="worker-b/1") is Outcome.COMPLETED
+    assert world.current.attempts == 2
+
+
+def test_a_transient_error_on_the_last_attempt_fails_the_export(world: World) -> None:
+    # given the earlier attempts were used up
+    world.states.jobs[world.job.export_id] = msgspec.structs.replace(
+        world.job, attempts=MAX_ATTEMPTS - 1
+    )
+
+    # when
+    outcome = world.run(FakeRenderer(error=psycopg.OperationalError("connection refused")))
+
+    # then
+    assert outcome is Outcome.FAILED
+    assert world.current.error == "the database could not be reached: connection refused"
+    [announced] = world.announcer.published
+    assert isinstance(announced.payload, ExportFailed)
+    assert announced.payload.reason == world.current.error
+    assert world.files.stored == {}
+
+
+def test_a_permanent_error_fails_at_once(world: World) -> None:
+    outcome = world.run(FakeRenderer(error=psycopg.errors.UndefinedTable('"orders" is gone')))
+    assert outcome is Outcome.FAILED
+    assert world.current.error == 'the database refused the query: "orders" is gone'
+    assert world.catalogue.rows[-1].status is ExportStatus.FAILED
+
+
+def test_a_cancel_seen_at_a_heartbeat_stops_the_export_quietly(world: World) -> None:
+    # given a cancel arrives while rows are written
+    def cancel() -> None:
+        world.states.jobs[world.job.export_id] = msgspec.structs.replace(
+            world.current, cancel_requested=True
+        )
+
+    # when
+    outcome = world.run(FakeRenderer(midway=cancel))
+
+    # then
+    assert outcome is Outcome.CANCELLED
+    assert world.current.status is ExportStatus.CANCELLED
+    assert world.files.stored == {}
+    assert world.announcer.published == []
+    assert world.catalogue.rows[-1].status is ExportStatus.CANCELLED
+
+
+def test_a_lost_lease_leaves_the_outcome_to_the_new_owner(world: World) -> None:
+    # given another worker takes the job over midway
+    def steal() -> None:
+        world.states.jobs[world.job.export_id] = msgspec.structs.replace(
+            world.current, lease_owner="worker-b/1"
+        )
+
+    # when
+    outcome = world.run(FakeRenderer(midway=steal))
+
+    # then
+    assert outcome is Outcome.LEASE_LOST
+    assert world.current.status is ExportStatus.PROCESSING
+    assert world.files.stored == {}
+    assert world.announcer.published == []
+
+
+def test_a_redelivery_after_a_crash_before_the_announcement_announces_once(world: World) -> None:
+    # given the job failed but the worker died before announcing it
+    world.states.jobs[world.job.export_id] = msgspec.structs.replace(
+        world.job, status=ExportStatus.FAILED, error="the database refused the query: x"
+    )
+
+    # when delivered twice more
+    outcomes = [world.run(), world.run()]
+
+    # then
+    assert outcomes == [Outcome.ALREADY_FINISHED, Outcome.ALREADY_FINISHED]
+    [announced] = world.announcer.published
+    assert announced.event_id == outcome_event_id(world.job.export_id, "failed")
+    assert [row.status for row in world.catalogue.rows] == [ExportStatus.FAILED] * 2
+
+
+def test_a_job_interrupted_too_often_fails_without_running(world: World) -> None:
+    # given the last allowed attempt's worker died
+    world.states.jobs[world.job.export_id] = msgspec.structs.replace(
+        world.job,
+        status=ExportStatus.PROCESSING,
+        attempts=MAX_ATTEMPTS,
+        lease_owner="dead",
+        lease_expires_at=_epoch(NOW) - 1,
+    )
+
+    # when
+    outcome = world.run()
+
+    # then
+    assert outcome is Outcome.FAILED
+    assert world.current.error == f"the export was interrupted {MAX_ATTEMPTS} times"
+    assert world.files.stored == {}
+    assert len(world.announcer.published) == 1
+
+
+def test_an_unknown_export_is_dropped(world: World) -> None:
+    world.states.jobs.clear()
+    assert world.run() is Outcome.UNKNOWN_EXPORT
+    assert world.catalogue.rows == []
