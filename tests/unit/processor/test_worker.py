@@ -1,0 +1,59 @@
+"""The processor's broker: which events have actors, and the export actor's time limit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from conveyor_common.orders import Order
+from conveyor_processor.exports.handlers import ExportServices
+from conveyor_processor.settings import ProcessorSettings
+from conveyor_processor.worker import EXPORT_TIME_LIMIT_MS, WORKER_ID, build_broker, lease_owner
+
+
+class NoOrders:
+    def save_order(self, order: Order, *, event_id: uuid.UUID, correlation_id: str) -> bool:
+        raise AssertionError("not called")
+
+
+class NoReadModel:
+    def save(self, order: Order, *, persisted_at: datetime) -> None:
+        raise AssertionError("not called")
+
+
+def no_exports() -> ExportServices:
+    raise AssertionError("not called")
+
+
+@pytest.fixture
+def settings(monkeypatch: pytest.MonkeyPatch) -> ProcessorSettings:
+    # boto3 needs a region to build the SQS resource; nothing is called on it.
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    return ProcessorSettings(
+        state_table="table",
+        database_url="postgresql://x@db/conveyor",
+        events_topic_arn="arn:aws:sns:us-east-1:000000000000:events",
+        processor_queue="processor-queue",
+        exports_bucket="exports",
+    )
+
+
+def test_orders_and_exports_have_actors_on_the_processor_queue(
+    settings: ProcessorSettings,
+) -> None:
+    # when
+    broker = build_broker(settings, orders=NoOrders(), read_model=NoReadModel(), exports=no_exports)
+
+    # then
+    assert set(broker.actors) == {"OrderSubmitted", "ExportRequested"}
+    assert {actor.queue_name for actor in broker.actors.values()} == {"processor-queue"}
+    options: dict[str, Any] = broker.actors["ExportRequested"].options
+    assert options["time_limit"] == EXPORT_TIME_LIMIT_MS
+
+
+def test_leases_are_owned_per_process_and_thread() -> None:
+    assert lease_owner().startswith(f"{WORKER_ID}/")
+    assert lease_owner() == lease_owner()
