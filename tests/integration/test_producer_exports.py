@@ -13,6 +13,9 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
+# The same settings as the order tests; EXPORTS_BUCKET comes from the `aws` environment.
+from tests.integration.test_producer_orders import SECRET, producer_settings
+
 from conveyor_aws import clients
 from conveyor_aws.export_state import ExportStateStore
 from conveyor_aws.resources import ResourceNames
@@ -22,29 +25,16 @@ from conveyor_common.events import ExportRequested
 from conveyor_common.exports.model import ExportStatus
 from conveyor_producer.app import create_app
 from conveyor_producer.idempotency_store import EXPORTS, record_key
-from conveyor_producer.settings import ProducerSettings
 from conveyor_producer.token import issue_token
 
 pytestmark = pytest.mark.integration
 
-SECRET = "integration-secret-of-at-least-32-bytes"
 TENANT = "tenant-exports-int"
 OTHER_TENANT = "tenant-exports-other"
 EXPORTS_PATH = "/api/v1/exports"
 DELIVERY_TIMEOUT_SECONDS = 30
 NAMES = ResourceNames()
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
-
-
-def producer_settings(aws: dict[str, str], database_url: str) -> ProducerSettings:
-    return ProducerSettings(
-        aws_endpoint_url=aws["AWS_ENDPOINT_URL"],
-        state_table=aws["STATE_TABLE"],
-        events_topic_arn=aws["EVENTS_TOPIC_ARN"],
-        exports_bucket=aws["EXPORTS_BUCKET"],
-        database_url=database_url,
-        jwt_secret=SECRET,
-    )
 
 
 @pytest.fixture
