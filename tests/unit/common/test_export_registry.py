@@ -57,6 +57,7 @@ def test_unknown_resource_column_and_filter_are_reported_together() -> None:
         ({"status": []}, "filters.status"),
         ({"customerId": ["a", "b"]}, "filters.customerId"),
         ({"currency": 5}, "filters.currency"),
+        ({"customerId": "a\x00b"}, "filters.customerId"),
     ],
 )
 def test_bad_filter_values_name_the_filter(filters: dict[str, Any], field: str) -> None:

@@ -188,6 +188,8 @@ def _scalar(spec: Filter, value: Any, field_name: str, errors: list[FieldError])
             return value
         if not isinstance(value, str) or not value.strip() or len(value) > MAX_FILTER_TEXT:
             raise ValueError
+        if not value.isprintable():
+            raise ValueError
         return value.strip().upper() if spec.upper_case else value.strip()
     except ValueError:
         errors.append(FieldError(field_name, f"must be {_describe(kind)}"))
@@ -207,4 +209,4 @@ def _describe(kind: ColumnType) -> str:
         ColumnType.DATETIME: "an ISO 8601 date-time",
         ColumnType.DATE: "an ISO 8601 date",
         ColumnType.INTEGER: "a whole number",
-    }.get(kind, f"non-empty text of at most {MAX_FILTER_TEXT} characters")
+    }.get(kind, f"printable, non-empty text of at most {MAX_FILTER_TEXT} characters")
