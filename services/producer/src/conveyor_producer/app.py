@@ -44,7 +44,8 @@ def create_app(
     database: ExportDatabase | None = None,
     signer: LinkSigner | None = None,
 ) -> Litestar:
-    publisher = publisher or EventPublisher(topic_arn=settings.events_topic_arn)
+    if publisher is None:
+        publisher = EventPublisher(topic_arn=settings.events_topic_arn)
     state_store = StateStore(table=settings.state_table)
     store = store if store is not None else state_store
     # The app opens and closes the pool it makes; an injected database is the caller's.
@@ -55,14 +56,16 @@ def create_app(
     exports = ExportService(
         publisher=publisher,
         store=store,
-        states=export_states or ExportStateStore(state_store),
+        states=export_states if export_states is not None else ExportStateStore(state_store),
         database=database,
-        signer=signer or S3LinkSigner(bucket=settings.exports_bucket),
+        signer=signer if signer is not None else S3LinkSigner(bucket=settings.exports_bucket),
         clock=clock,
     )
     if readiness_checks is None:
         readiness_checks = (
-            default_checks(settings, own_database) if own_database else [AwsCheck(settings)]
+            default_checks(settings, own_database)
+            if own_database is not None
+            else [AwsCheck(settings)]
         )
     readiness = ReadinessService(readiness_checks)
 
