@@ -44,7 +44,7 @@ def client(aws: dict[str, str], db: str) -> Iterator[TestClient[Any]]:
 
 
 def caller(
-    sub: str = "grace", *, tenant: str = TENANT, roles: tuple[str, ...] = ()
+    sub: str = "grace", *, tenant: str = TENANT, roles: tuple[str, ...] = ("exporter",)
 ) -> dict[str, str]:
     token = issue_token(SECRET, sub=sub, tenant=tenant, roles=roles, email=f"{sub}@example.com")
     return {"Authorization": f"Bearer {token}"}

@@ -232,7 +232,7 @@ def client(
 def bearer(
     *,
     tenant: str = TENANT,
-    roles: tuple[str, ...] = (),
+    roles: tuple[str, ...] = ("exporter",),
     sub: str = "alice",
     email: str | None = None,
 ) -> dict[str, str]:

@@ -102,3 +102,16 @@ def test_someone_elses_export_is_not_found_and_stays_queued(
 
 def test_cancelling_an_unknown_export_is_404(client: TestClient[Any]) -> None:
     assert cancel(client, uuid.uuid4()).status_code == 404
+
+
+def test_cancelling_needs_the_exporter_or_admin_role(
+    client: TestClient[Any], export_states: FakeExportStates
+) -> None:
+    job = stored(export_states, ExportStatus.QUEUED)
+
+    refused = cancel(client, job.export_id, roles=("viewer",))
+
+    assert refused.status_code == 403
+    assert refused.json()["status"] == 403
+    assert export_states.jobs[job.export_id].status is ExportStatus.QUEUED
+    assert cancel(client, job.export_id, roles=("admin",)).status_code == 202

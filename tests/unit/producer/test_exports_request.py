@@ -358,3 +358,15 @@ def test_without_a_key_an_unpublished_export_is_cancelled_so_it_never_runs(
     assert response.status_code == 503
     [job] = export_states.jobs.values()
     assert job.status is ExportStatus.CANCELLED
+
+
+@pytest.mark.parametrize("roles", [(), ("viewer",)])
+def test_requesting_an_export_needs_the_exporter_or_admin_role(
+    client: TestClient[Any], roles: tuple[str, ...]
+) -> None:
+    response = client.post(
+        EXPORTS, json=export_body(), headers=bearer(roles=roles, email="a@example.com")
+    )
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "exporter" in response.json()["detail"]

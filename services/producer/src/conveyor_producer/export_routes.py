@@ -11,12 +11,15 @@ from litestar.params import FromPath, FromQuery, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from conveyor_common.exports.model import ExportStatus
-from conveyor_producer.auth import Principal, principal_of
+from conveyor_producer.auth import Principal, principal_of, requires_role
 from conveyor_producer.export_listing import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from conveyor_producer.export_rules import ADMIN_ROLE, EXPORTER_ROLE
 from conveyor_producer.export_service import ExportService
 from conveyor_producer.export_views import AcceptedExport, ExportPage, ExportView, export_path
 from conveyor_producer.problems import documented_problems
 from conveyor_producer.routes import IdempotencyKey, accepted
+
+may_export = requires_role(EXPORTER_ROLE, ADMIN_ROLE)
 
 
 class ExportsController(Controller):
@@ -27,6 +30,7 @@ class ExportsController(Controller):
         "/",
         status_code=HTTP_202_ACCEPTED,
         sync_to_thread=True,
+        guards=[may_export],
         summary="Request an export",
         description=(
             "The body is an export request (conveyor_common.exports.model.ExportRequest, "
@@ -34,9 +38,10 @@ class ExportsController(Controller):
             "notify (defaults to the e-mail claim of the token) and includeBom. The matching "
             "rows are counted first: more than 500,000 (CSV, XLSX) or 20,000 (PDF) is 422. "
             "The export is QUEUED at once and built asynchronously; poll the Location URL. "
-            "An Idempotency-Key makes retries safe; reusing one for a different body is 422."
+            "An Idempotency-Key makes retries safe; reusing one for a different body is 422. "
+            "Needs the exporter or admin role (403 otherwise)."
         ),
-        responses=documented_problems(400, 401, 413, 415, 422, 503),
+        responses=documented_problems(400, 401, 403, 413, 415, 422, 503),
     )
     def request_export(
         self,
@@ -97,13 +102,14 @@ class ExportsController(Controller):
         "/{export_id:uuid}/cancel",
         status_code=HTTP_202_ACCEPTED,
         sync_to_thread=True,
+        guards=[may_export],
         summary="Cancel an export",
         description=(
             "A queued export is CANCELLED at once; a running one is flagged and its worker "
             "stops, leaving no file (202). Cancelling a cancelled export answers 200; a "
-            "completed or failed one is 409."
+            "completed or failed one is 409. Needs the exporter or admin role (403 otherwise)."
         ),
-        responses=documented_problems(401, 404, 409, 410, 503),
+        responses=documented_problems(401, 403, 404, 409, 410, 503),
     )
     def cancel_export(
         self,

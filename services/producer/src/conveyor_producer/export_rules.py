@@ -12,6 +12,8 @@ from conveyor_producer.errors import InvalidExport, TooManyRows
 
 # Holders of this role see every export of their tenant, not just their own.
 ADMIN_ROLE = "admin"
+# Requesting or cancelling exports moves data out: it takes this role (or admin).
+EXPORTER_ROLE = "exporter"
 _FORBIDDEN_IN_ADDRESS = frozenset(" \t\r\n\x00\x7f,;<>")
 
 
