@@ -1,0 +1,369 @@
+"""Export throughput and memory: the processor's code path against a raw baseline.
+
+    uv run python bench/exports.py [--rows 500000] [--formats csv,xlsx,pdf] [--pdf-rows N]
+        [--pdf-baseline-rows 1000]
+
+Seeds `rows` orders (two items each) into a throwaway PostgreSQL with COPY, starts
+the AWS emulator, then for each format runs, each in its own child process:
+
+- baseline: CSV = psycopg COPY TO STDOUT into the same S3 multipart upload;
+  XLSX = bare openpyxl write-only rows from a server-side cursor into a temp file;
+  PDF = bare WeasyPrint of the same table in one document, at `--pdf-baseline-rows`
+  (bare WeasyPrint at the 20,000-row limit needs about 4 GB and minutes, so the
+  baseline rate comes from a smaller document);
+- processor: the worker's render path (conveyor_processor.exports.render.PostgresRenderer
+  into S3ExportFiles' multipart upload), the same call the export use case makes.
+
+Peak RSS is sampled from /proc every 50 ms as the sum over the child and all its
+descendants (the PDF renderer processes included), and the child's own peak
+(VmHWM) is shown beside it. Prints figures only; the machine is shared and
+noisy, so compare ratios within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from conveyor_aws.bootstrap import bootstrap
+from conveyor_aws.resources import ResourceNames
+from conveyor_common.exports.model import MAX_ROWS_PDF, ExportFormat, ExportRequest
+from conveyor_common.exports.query import copy_query, select_query
+from conveyor_common.exports.registry import ColumnType, ResolvedExport, resolve
+from conveyor_devstack.moto_server import MotoServer
+from conveyor_devstack.postgres import TempPostgres
+
+TENANT = "bench"
+SAMPLE_SECONDS = 0.05
+CURSOR_ITERSIZE_ROWS = 5000
+PAGE_SIZE_BYTES = os.sysconf("SC_PAGE_SIZE")
+MIB = 1024 * 1024
+SEEDED_FROM = datetime(2024, 1, 1, tzinfo=UTC)
+TARGETS = {"csv": 0.7, "xlsx": 0.85}
+
+
+# --- seeding --------------------------------------------------------------------------------
+
+
+def seed(database_url: str, rows: int) -> None:
+    started = time.monotonic()
+    created = SEEDED_FROM
+    names = ["Ada Lovelace", "=cmd|' /C calc'!A0", "Grace Hopper", "-Alan Turing", "Émilie"]
+    with psycopg.connect(database_url) as connection, connection.cursor() as cursor:
+        with cursor.copy(
+            "COPY orders (order_id, tenant_id, customer_id, customer_email, customer_name,"
+            " currency, total_amount, status, created_at, persisted_at, event_id,"
+            " correlation_id) FROM STDIN"
+        ) as copy:
+            for index in range(rows):
+                at = created + timedelta(seconds=index)
+                copy.write_row(
+                    (
+                        uuid.UUID(int=index + 1),
+                        TENANT,
+                        f"customer-{index % 5000}",
+                        f"customer{index % 5000}@example.com",
+                        names[index % len(names)],
+                        "EUR",
+                        "24.98",
+                        "PERSISTED",
+                        at,
+                        at + timedelta(seconds=1),
+                        uuid.UUID(int=(1 << 64) + index),
+                        f"bench-{index}",
+                    )
+                )
+        with cursor.copy(
+            "COPY order_items (order_id, line_no, sku, name, quantity, unit_price, line_total)"
+            " FROM STDIN"
+        ) as copy:
+            for index in range(rows):
+                order_id = uuid.UUID(int=index + 1)
+                copy.write_row((order_id, 1, "A-1", "Widget", 2, "9.99", "19.98"))
+                copy.write_row((order_id, 2, "B-2", "Gadget", 1, "5.00", "5.00"))
+        cursor.execute("ANALYZE orders; ANALYZE order_items")
+    print(f"seeded {rows:,} orders in {time.monotonic() - started:.1f} s", flush=True)
+
+
+# --- child side: one measured run -----------------------------------------------------------
+
+
+def row_filters(limit: int) -> dict[str, Any]:
+    """The first `limit` orders, as a createdAt range: orders were seeded one a second."""
+    return {"createdAt": {"to": (SEEDED_FROM + timedelta(seconds=limit)).isoformat()}}
+
+
+def resolved(export_format: ExportFormat, limit: int) -> ResolvedExport:
+    request = ExportRequest(resource="orders", format=export_format, filters=row_filters(limit))
+    return resolve(request)
+
+
+def run_child(kind: str, export_format: ExportFormat, limit: int) -> dict[str, Any]:
+    database_url = os.environ["DATABASE_URL"]
+    export = resolved(export_format, limit)
+    started = time.monotonic()
+    if kind == "baseline":
+        rows, size_bytes = BASELINES[export_format](database_url, export, limit)
+    else:
+        rows, size_bytes = processor_run(database_url, export, export_format, limit)
+    seconds = time.monotonic() - started
+    return {"rows": rows, "bytes": size_bytes, "seconds": seconds, "own_peak_mib": own_peak_mib()}
+
+
+def own_peak_mib() -> float:
+    """VmHWM: this process's peak RSS since exec (ru_maxrss would include the parent's
+    size at fork)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def processor_run(
+    database_url: str, export: ResolvedExport, export_format: ExportFormat, limit: int
+) -> tuple[int, int]:
+    from conveyor_common.exports.job import ExportJob, object_key
+    from conveyor_common.exports.model import ExportStatus
+    from conveyor_processor.exports.files import S3ExportFiles
+    from conveyor_processor.exports.render import PostgresRenderer
+
+    now = datetime.now(UTC)
+    job = ExportJob(
+        export_id=uuid.uuid4(),
+        tenant_id=TENANT,
+        requested_by="bench",
+        resource="orders",
+        format=export_format,
+        filters=row_filters(limit),
+        title="Bench orders",
+        notify=("bench@example.com",),
+        status=ExportStatus.PROCESSING,
+        estimated_row_count=limit,
+        created_at=now,
+        expires_at=now + timedelta(days=30),
+    )
+    files = S3ExportFiles(bucket=os.environ["EXPORTS_BUCKET"])
+    key = object_key(job, "bench")
+    with files.open(key, content_type=export_format.content_type, file_name="bench") as sink:
+        rows = PostgresRenderer(database_url)(job, export, sink=sink, progress=lambda rows: None)
+    return rows, sink.tell()
+
+
+def csv_baseline(database_url: str, export: ResolvedExport, limit: int) -> tuple[int, int]:
+    from conveyor_aws.s3_stream import MultipartUpload
+
+    query = copy_query(export, tenant_id=TENANT)
+    upload = MultipartUpload(
+        bucket=os.environ["EXPORTS_BUCKET"],
+        key=f"bench/baseline-{uuid.uuid4()}.csv",
+        content_type=ExportFormat.CSV.content_type,
+    )
+    with upload, psycopg.connect(database_url) as connection, connection.cursor() as cursor:
+        with cursor.copy(query.sql, query.params) as copy:
+            for block in copy:
+                upload.write(block)
+        rows = cursor.rowcount
+    return rows, upload.tell()
+
+
+def xlsx_baseline(database_url: str, export: ResolvedExport, limit: int) -> tuple[int, int]:
+    from openpyxl import Workbook
+
+    query = _openpyxl_ready(select_query(export, tenant_id=TENANT).sql, export)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    rows = 0
+    with psycopg.connect(database_url) as connection, connection.cursor(name="bench") as cursor:
+        cursor.itersize = CURSOR_ITERSIZE_ROWS
+        cursor.execute(query, select_query(export, tenant_id=TENANT).params)
+        sheet.append([column.label for column in export.columns])
+        for row in cursor:
+            sheet.append(row)
+            rows += 1
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as target:
+        workbook.save(target)
+        return rows, target.tell()
+
+
+def _openpyxl_ready(sql: str, export: ResolvedExport) -> str:
+    """The same SELECT with the casts bare openpyxl needs: text UUIDs, naive UTC times."""
+    for column in export.columns:
+        if column.type is ColumnType.UUID:
+            sql = sql.replace(column.sql, f"{column.sql}::text", 1)
+        elif column.type is ColumnType.DATETIME:
+            sql = sql.replace(column.sql, f"({column.sql} AT TIME ZONE 'UTC')", 1)
+    return sql
+
+
+def pdf_baseline(database_url: str, export: ResolvedExport, limit: int) -> tuple[int, int]:
+    import weasyprint
+
+    from conveyor_processor.exports.writers.pdf_html import (
+        cell_formatters,
+        chunk_html,
+        heading,
+        table_columns,
+    )
+
+    query = select_query(export, tenant_id=TENANT)
+    formatters = cell_formatters(export.columns)
+    with psycopg.connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute(f"{query.sql} LIMIT {int(limit)}", query.params)
+        rows = [[f(v) for f, v in zip(formatters, row, strict=True)] for row in cursor]
+    first = heading(
+        title="Bench orders", filters=row_filters(limit), generated_at=datetime.now(UTC)
+    )
+    html = chunk_html(rows, columns=table_columns(export.columns), heading=first)
+    target = io.BytesIO()
+    weasyprint.HTML(string=html).write_pdf(target)
+    return len(rows), len(target.getvalue())
+
+
+BASELINES = {
+    ExportFormat.CSV: csv_baseline,
+    ExportFormat.XLSX: xlsx_baseline,
+    ExportFormat.PDF: pdf_baseline,
+}
+
+
+# --- parent side: run children, sample their memory -----------------------------------------
+
+
+@dataclass
+class Measured:
+    rows: int
+    size_bytes: int
+    seconds: float
+    tree_peak_mib: float
+    own_peak_mib: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds
+
+    @property
+    def mib_per_second(self) -> float:
+        return self.size_bytes / MIB / self.seconds
+
+
+def tree_rss_bytes(root: int) -> int:
+    parents: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        tree.update(children)
+        frontier.extend(children)
+    total = 0
+    for pid in tree:
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_SIZE_BYTES
+        except (OSError, IndexError):
+            continue
+    return total
+
+
+def measure(kind: str, export_format: ExportFormat, limit: int, env: dict[str, str]) -> Measured:
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            kind,
+            "--formats",
+            export_format.value,
+            "--rows",
+            str(limit),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    peak = 0
+    while child.poll() is None:
+        peak = max(peak, tree_rss_bytes(child.pid))
+        time.sleep(SAMPLE_SECONDS)
+    output, _ = child.communicate()
+    if child.returncode != 0:
+        raise RuntimeError(f"{kind} {export_format} failed with status {child.returncode}")
+    result = json.loads(output.strip().splitlines()[-1])
+    return Measured(
+        rows=result["rows"],
+        size_bytes=result["bytes"],
+        seconds=result["seconds"],
+        tree_peak_mib=peak / MIB,
+        own_peak_mib=result["own_peak_mib"],
+    )
+
+
+def report(label: str, measured: Measured) -> None:
+    print(
+        f"  {label:<10} {measured.rows:>9,} rows {measured.seconds:8.1f} s"
+        f" {measured.rows_per_second:9,.0f} rows/s {measured.mib_per_second:7.2f} MB/s"
+        f"  peak RSS {measured.tree_peak_mib:6.0f} MB (tree)"
+        f" {measured.own_peak_mib:6.0f} MB (own)",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=500_000)
+    parser.add_argument("--formats", default="csv,xlsx,pdf")
+    parser.add_argument("--pdf-rows", type=int, default=MAX_ROWS_PDF)
+    parser.add_argument("--pdf-baseline-rows", type=int, default=1000)
+    parser.add_argument("--child", choices=["baseline", "processor"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    formats = [ExportFormat(name) for name in args.formats.split(",")]
+    if args.child:
+        print(json.dumps(run_child(args.child, formats[0], args.rows)))
+        return
+
+    os.environ["UV_PYTHON_DOWNLOADS"] = "never"
+    seeded = max(args.rows, args.pdf_rows if ExportFormat.PDF in formats else 0)
+    with TempPostgres() as postgres, MotoServer() as moto:
+        from conveyor_processor.migrate import upgrade
+
+        upgrade(postgres.url)
+        seed(postgres.url, seeded)
+        os.environ.update(moto.env)
+        env = {**os.environ, **moto.env, "DATABASE_URL": postgres.url}
+        env |= bootstrap(ResourceNames())
+        for export_format in formats:
+            if export_format is ExportFormat.PDF:
+                limit, baseline_limit = min(args.pdf_rows, seeded), args.pdf_baseline_rows
+            else:
+                limit = baseline_limit = args.rows
+            print(f"{export_format.value}:", flush=True)
+            baseline = measure("baseline", export_format, baseline_limit, env)
+            report("baseline", baseline)
+            processor = measure("processor", export_format, limit, env)
+            report("processor", processor)
+            ratio = processor.rows_per_second / baseline.rows_per_second
+            target = TARGETS.get(export_format.value)
+            goal = f" (target >= {target})" if target else ""
+            print(f"  ratio      {ratio:.2f}x baseline rows/s{goal}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
