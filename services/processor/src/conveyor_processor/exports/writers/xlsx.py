@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -109,10 +109,20 @@ def _converter(sheet: Any, column: Column) -> Converter:
     return _number
 
 
+class _ReusedCell(Cell):  # type: ignore[misc]
+    """A cell handed to `append`: openpyxl formats its repr into an exception it then
+    catches for every cell object in a row, so the repr is kept trivial."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<cell>"
+
+
 def _styled(sheet: Any, number_format: str, serial: Converter) -> Converter:
     # openpyxl writes each appended row before the next arrives, so one cell per
     # column can carry every row's value; its style is resolved once.
-    cell = WriteOnlyCell(sheet)
+    cell = _ReusedCell(sheet, row=1, column=1)
     cell.number_format = number_format
 
     def convert(value: Any) -> Any:
@@ -152,7 +162,7 @@ def _text(sheet: Any) -> Converter:
             value = ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value)
         if value in _ERROR_CODES:
             # openpyxl would store text like "#N/A" as an error value; keep it text.
-            cell = WriteOnlyCell(sheet)
+            cell = _ReusedCell(sheet, row=1, column=1)
             cell._value, cell.data_type = value, "s"
             return cell
         return value
