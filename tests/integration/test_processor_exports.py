@@ -33,7 +33,7 @@ from conveyor_processor.exports.catalogue import SqlExportCatalogue
 from conveyor_processor.exports.csv_copy import UTF8_BOM
 from conveyor_processor.exports.files import S3ExportFiles
 from conveyor_processor.exports.handlers import ExportServices, Outcome, handle_export_requested
-from conveyor_processor.exports.policy import MAX_ATTEMPTS
+from conveyor_processor.exports.policy import MAX_ATTEMPTS, ExportBusy
 from conveyor_processor.exports.ports import Progress, Sink
 from conveyor_processor.exports.render import PostgresRenderer
 
@@ -420,7 +420,7 @@ def test_a_duplicate_delivery_makes_one_file_and_one_announcement(
     assert job.attempts == 1
 
 
-def test_a_delivery_while_another_worker_holds_the_job_does_nothing(
+def test_a_delivery_while_another_worker_holds_the_job_comes_back_after_its_lease(
     db: str, bucket: str, states: ExportStateStore, services: ExportServices
 ) -> None:
     # given a job a live worker is running
@@ -429,11 +429,10 @@ def test_a_delivery_while_another_worker_holds_the_job_does_nothing(
     export = export_id(envelope)
     assert states.claim(export, owner="live", lease_seconds=600, now=datetime.now(UTC))
 
-    # when
-    outcome = handle_export_requested(envelope, services=services)
-
-    # then
-    assert outcome is Outcome.HELD_ELSEWHERE
+    # when / then: the delivery is postponed until the lease could have run out
+    with pytest.raises(ExportBusy) as busy:
+        handle_export_requested(envelope, services=services)
+    assert 590 <= busy.value.retry_after_seconds <= 601
     job = states.get(export)
     assert job is not None
     assert (job.status, job.lease_owner, job.attempts) == (ExportStatus.PROCESSING, "live", 1)
@@ -492,10 +491,10 @@ def test_an_export_cancelled_before_it_ran_is_recorded_and_never_run(
     assert (catalogue_row(db, export) or {})["status"] == "CANCELLED"
 
 
-def test_a_refused_query_fails_the_export_with_a_readable_reason(
+def test_an_invalid_request_fails_the_export_with_a_readable_reason(
     db: str, bucket: str, states: ExportStateStore, services: ExportServices
 ) -> None:
-    # given a filter value PostgreSQL cannot hold
+    # given a filter value the registry refuses (PostgreSQL could not hold it either)
     seed_orders(db, count=5)
     envelope = request_export(states, filters={"customerId": "cust\x00-1"})
     export = export_id(envelope)
@@ -509,8 +508,7 @@ def test_a_refused_query_fails_the_export_with_a_readable_reason(
     assert job is not None
     assert job.status is ExportStatus.FAILED
     assert job.error is not None
-    assert job.error.startswith("the database refused the query: ")
-    assert "NUL" in job.error
+    assert job.error.startswith("the export request is no longer valid: filters.customerId")
     [announced] = outcome_events("ExportFailed")
     assert isinstance(announced.payload, ExportFailed)
     assert announced.payload.reason == job.error

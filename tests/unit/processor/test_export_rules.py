@@ -18,6 +18,7 @@ from conveyor_processor.exports.naming import MAX_FILE_NAME_LENGTH, content_disp
 from conveyor_processor.exports.policy import (
     MAX_ATTEMPTS,
     Unclaimed,
+    busy_retry_after_seconds,
     interrupted_too_often,
     interruption_reason,
     may_retry,
@@ -29,7 +30,12 @@ from conveyor_processor.exports.progress import ProgressThrottle, percentage
 NOW = datetime(2026, 6, 1, 12, 30, 5, tzinfo=UTC)
 
 
-def a_job(*, attempts: int = 1, status: ExportStatus = ExportStatus.PROCESSING) -> ExportJob:
+def a_job(
+    *,
+    attempts: int = 1,
+    status: ExportStatus = ExportStatus.PROCESSING,
+    lease_expires_at: int | None = None,
+) -> ExportJob:
     return ExportJob(
         export_id=uuid.uuid4(),
         tenant_id="acme",
@@ -43,6 +49,7 @@ def a_job(*, attempts: int = 1, status: ExportStatus = ExportStatus.PROCESSING) 
         created_at=NOW,
         expires_at=NOW + timedelta(days=30),
         attempts=attempts,
+        lease_expires_at=lease_expires_at,
     )
 
 
@@ -112,6 +119,14 @@ def test_why_a_claim_was_refused() -> None:
     assert why_unclaimed(None) is Unclaimed.MISSING
     assert why_unclaimed(a_job(status=ExportStatus.CANCELLED)) is Unclaimed.FINISHED
     assert why_unclaimed(a_job(status=ExportStatus.PROCESSING)) is Unclaimed.BUSY
+
+
+def test_a_busy_job_is_retried_once_its_lease_can_have_expired() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    epoch = int(now.timestamp())
+    assert busy_retry_after_seconds(a_job(lease_expires_at=epoch + 30), now=now) == 31
+    assert busy_retry_after_seconds(a_job(lease_expires_at=epoch - 5), now=now) == 1
+    assert busy_retry_after_seconds(a_job(lease_expires_at=None), now=now) == 1
 
 
 def test_an_outcome_keeps_its_event_id_across_publications() -> None:

@@ -24,6 +24,7 @@ from conveyor_processor.exports.announcer import SnsAnnouncer
 from conveyor_processor.exports.catalogue import SqlExportCatalogue
 from conveyor_processor.exports.files import S3ExportFiles
 from conveyor_processor.exports.handlers import ExportServices, handle_export_requested
+from conveyor_processor.exports.policy import ExportBusy
 from conveyor_processor.exports.render import PostgresRenderer
 from conveyor_processor.handlers import handle_order_submitted
 from conveyor_processor.ports import OrderReadModel, OrderRepository
@@ -98,7 +99,15 @@ def build_broker(
             time_limit=EXPORT_TIME_LIMIT_MS,
         )
         def export_requested(envelope_json: str) -> None:
-            handle_export_requested(decode(envelope_json), services=services_for_thread())
+            try:
+                handle_export_requested(decode(envelope_json), services=services_for_thread())
+            except ExportBusy as busy:
+                # Not a failure, so not a retry: the same envelope comes back once the
+                # holder's lease could have expired (SQS delays at most 900 s).
+                broker.enqueue(
+                    export_requested.message(envelope_json),
+                    delay=busy.retry_after_seconds * 1_000,
+                )
 
     return broker
 

@@ -30,7 +30,9 @@ from conveyor_processor.exports.failures import (
 from conveyor_processor.exports.naming import file_name
 from conveyor_processor.exports.outcome_events import completed_envelope, failed_envelope
 from conveyor_processor.exports.policy import (
+    ExportBusy,
     Unclaimed,
+    busy_retry_after_seconds,
     interrupted_too_often,
     interruption_reason,
     may_retry,
@@ -58,7 +60,6 @@ class Outcome(StrEnum):
     CANCELLED = "CANCELLED"
     # Nothing done by this delivery:
     ALREADY_FINISHED = "ALREADY_FINISHED"
-    HELD_ELSEWHERE = "HELD_ELSEWHERE"
     UNKNOWN_EXPORT = "UNKNOWN_EXPORT"
     LEASE_LOST = "LEASE_LOST"
 
@@ -251,8 +252,9 @@ def _unclaimed(export_id: uuid.UUID, envelope: Envelope, services: ExportService
         logger.error("export requested for an unknown export; dropped")
         return Outcome.UNKNOWN_EXPORT
     if reason is Unclaimed.BUSY:
-        logger.info("export held by another worker; duplicate delivery dropped")
-        return Outcome.HELD_ELSEWHERE
+        retry_after = busy_retry_after_seconds(job, now=services.clock())
+        logger.info("export held by another worker; delivery postponed", seconds=retry_after)
+        raise ExportBusy(retry_after)
     # A redelivery after the outcome: finish what a crash may have left undone.
     services.catalogue.upsert(job)
     _announce(job, envelope, services)

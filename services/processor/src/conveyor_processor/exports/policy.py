@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from enum import StrEnum
 
 from conveyor_common.exports.job import ExportJob
@@ -22,6 +23,25 @@ def interruption_reason(job: ExportJob) -> str:
 
 def may_retry(job: ExportJob) -> bool:
     return job.attempts < MAX_ATTEMPTS
+
+
+# Never poll a busy job more often than this.
+MIN_BUSY_RETRY_SECONDS = 1
+
+
+class ExportBusy(Exception):
+    """Another worker holds the job's lease. The delivery must come back once the lease
+    could have expired: if that worker died, this delivery is the only one left."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        self.retry_after_seconds = retry_after_seconds
+        super().__init__(f"export busy; retry in {retry_after_seconds} s")
+
+
+def busy_retry_after_seconds(job: ExportJob, *, now: datetime) -> int:
+    """Seconds until the holder's lease runs out (and a reclaim can succeed)."""
+    remaining = (job.lease_expires_at or 0) - int(now.timestamp())
+    return max(MIN_BUSY_RETRY_SECONDS, remaining + 1)
 
 
 class Unclaimed(StrEnum):
