@@ -3,9 +3,10 @@
     python -m conveyor_devstack.demo [--once] [--port 8000]
 
 Starts moto server, PostgreSQL (or uses DATABASE_URL), the bootstrap, the
-migrations and the three services as processes; posts a few orders over HTTP;
-then shows them persisted in PostgreSQL and DynamoDB and the confirmation
-e-mails captured by the emulator. Ctrl-C stops everything (--once stops at
+migrations and the three services as processes; posts a few orders over HTTP
+and shows them persisted in PostgreSQL and DynamoDB with their confirmation
+e-mails; then exports the orders as CSV, XLSX and PDF to S3 and shows the
+download links and the e-mails the emulator captured. Ctrl-C stops everything (--once stops at
 the end of the demo).
 """
 
@@ -19,17 +20,24 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 
+from conveyor_common.exports.model import ExportFormat, ExportStatus
 from conveyor_devstack.mailbox import captured_emails
+from conveyor_devstack.seed import seed_orders
 from conveyor_devstack.stack import Stack
 
 DEMO_TENANT = "demo-tenant"
-DEMO_TIMEOUT_SECONDS = 60
+DEMO_EMAIL = "demo-user@example.com"
+DEMO_TIMEOUT_SECONDS = 120
+# Older orders loaded straight into PostgreSQL, so the exports have something to chew on.
+HISTORY_ORDERS = 1_000
+HISTORY_START = datetime(2026, 1, 1, tzinfo=UTC)
 
 SAMPLE_ORDERS: list[dict[str, Any]] = [
     {
@@ -77,6 +85,8 @@ def mint_token(env: dict[str, str]) -> str:
             DEMO_TENANT,
             "--roles",
             "admin",
+            "--email",
+            DEMO_EMAIL,
         ],
         env=env,
         check=True,
@@ -142,6 +152,57 @@ def show_results(stack: Stack, order_ids: list[str]) -> None:
         print(f"  to={','.join(email.to)}  subject={email.subject!r}")
 
 
+def run_exports(stack: Stack, token: str) -> None:
+    """The main job: one export per format, followed to completion over REST."""
+    seed_orders(
+        str(stack.database_url), tenant=DEMO_TENANT, count=HISTORY_ORDERS, start=HISTORY_START
+    )
+    print(f"\n== Exports ({HISTORY_ORDERS:,} historical orders loaded, plus the new ones)")
+    requests: dict[ExportFormat, dict[str, Any]] = {
+        ExportFormat.CSV: {"includeBom": True},
+        ExportFormat.XLSX: {"title": "All orders"},
+        ExportFormat.PDF: {
+            "title": "Euro orders",
+            "filters": {"currency": "EUR"},
+            "columns": ["orderId", "createdAt", "customerName", "totalAmount"],
+        },
+    }
+    with httpx.Client(
+        base_url=stack.producer_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    ) as http:
+        accepted = {}
+        for export_format, extra in requests.items():
+            body: dict[str, Any] = {"resource": "orders", "format": export_format.value} | extra
+            response = http.post("/api/v1/exports", json=body)
+            print(
+                f"POST /api/v1/exports ({export_format.value}) -> {response.status_code} "
+                f"{response.text}"
+            )
+            response.raise_for_status()
+            accepted[export_format] = response.json()["exportId"]
+        for export_format, export_id in accepted.items():
+            state = _wait_for_export(http, export_id)
+            rows, size = state["actualRowCount"], state["fileSizeBytes"]
+            print(
+                f"  {export_format.value:<4} {state['status']:<9} {rows:>5} rows {size:>9,} bytes"
+            )
+            print(f"       download: {state.get('downloadUrl')}")
+    print("\n== SES: export e-mails (captured by the emulator)")
+    for email in captured_emails(stack.moto.data()):
+        if DEMO_EMAIL in email.to:
+            print(f"  to={','.join(email.to)}  subject={email.subject!r}")
+
+
+def _wait_for_export(http: httpx.Client, export_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + DEMO_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        state: dict[str, Any] = http.get(f"/api/v1/exports/{export_id}").json()
+        if ExportStatus(state["status"]).is_terminal:
+            return state
+        time.sleep(0.5)
+    raise TimeoutError(f"export {export_id} did not finish in time")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--once", action="store_true", help="stop after the demo")
@@ -156,6 +217,7 @@ def main() -> None:
         order_ids = post_orders(stack, token)
         wait_for_pipeline(stack, order_ids)
         show_results(stack, order_ids)
+        run_exports(stack, token)
         print("\n== env for your own requests")
         print(json.dumps({"TOKEN": token, "PRODUCER": stack.producer_url}, indent=2))
         if not args.once:

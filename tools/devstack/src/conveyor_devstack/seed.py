@@ -1,0 +1,70 @@
+"""Sample orders written straight into PostgreSQL with COPY, for demos, tests and benchmarks.
+
+Names include spreadsheet formula triggers on purpose: every export must escape them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import psycopg
+
+SAMPLE_NAMES = (
+    "Ada Lovelace",
+    '=HYPERLINK("http://x")',
+    "Grace Hopper",
+    "-1+2",
+    "@SUM(A1)",
+    "Émilie du Châtelet",
+)
+_ORDER_COLUMNS = (
+    "order_id, tenant_id, customer_id, customer_email, customer_name, currency, "
+    "total_amount, created_at, persisted_at, event_id, correlation_id"
+)
+_ITEM_COLUMNS = "order_id, line_no, sku, name, quantity, unit_price, line_total"
+
+
+def seed_orders(
+    database_url: str,
+    *,
+    tenant: str,
+    count: int,
+    start: datetime,
+    step: timedelta = timedelta(minutes=1),
+    currencies: Sequence[str] = ("EUR", "USD"),
+) -> None:
+    """`count` orders of one item each: order i has customer `c-{i:05d}`, total i + 0.25,
+    and was created at start + i * step."""
+    order_ids = [uuid.uuid4() for _ in range(count)]
+    with psycopg.connect(database_url) as conn, conn.cursor() as cursor:
+        with cursor.copy(f"COPY orders ({_ORDER_COLUMNS}) FROM STDIN") as copy:
+            for index, order_id in enumerate(order_ids):
+                created = start + index * step
+                copy.write_row(
+                    (
+                        order_id,
+                        tenant,
+                        f"c-{index:05d}",
+                        f"c{index}@example.com",
+                        SAMPLE_NAMES[index % len(SAMPLE_NAMES)],
+                        currencies[index % len(currencies)],
+                        _total(index),
+                        created,
+                        created,
+                        uuid.uuid4(),
+                        "seed",
+                    )
+                )
+        with cursor.copy(f"COPY order_items ({_ITEM_COLUMNS}) FROM STDIN") as copy:
+            for index, order_id in enumerate(order_ids):
+                total = _total(index)
+                copy.write_row((order_id, 1, f"SKU-{index % 10}", "Sample item", 1, total, total))
+        cursor.execute("ANALYZE orders")
+        cursor.execute("ANALYZE order_items")
+
+
+def _total(index: int) -> Decimal:
+    return Decimal(index) + Decimal("0.25")
