@@ -45,6 +45,7 @@ from conveyor_common.exports.query import copy_query, select_query
 from conveyor_common.exports.registry import ColumnType, ResolvedExport, resolve
 from conveyor_devstack.moto_server import MotoServer
 from conveyor_devstack.postgres import TempPostgres
+from conveyor_devstack.seed import seed_orders
 
 TENANT = "bench"
 SAMPLE_SECONDS = 0.05
@@ -60,41 +61,10 @@ TARGETS = {"csv": 0.7, "xlsx": 0.85}
 
 def seed(database_url: str, rows: int) -> None:
     started = time.monotonic()
-    created = SEEDED_FROM
-    names = ["Ada Lovelace", "=cmd|' /C calc'!A0", "Grace Hopper", "-Alan Turing", "Émilie"]
-    with psycopg.connect(database_url) as connection, connection.cursor() as cursor:
-        with cursor.copy(
-            "COPY orders (order_id, tenant_id, customer_id, customer_email, customer_name,"
-            " currency, total_amount, status, created_at, persisted_at, event_id,"
-            " correlation_id) FROM STDIN"
-        ) as copy:
-            for index in range(rows):
-                at = created + timedelta(seconds=index)
-                copy.write_row(
-                    (
-                        uuid.UUID(int=index + 1),
-                        TENANT,
-                        f"customer-{index % 5000}",
-                        f"customer{index % 5000}@example.com",
-                        names[index % len(names)],
-                        "EUR",
-                        "24.98",
-                        "PERSISTED",
-                        at,
-                        at + timedelta(seconds=1),
-                        uuid.UUID(int=(1 << 64) + index),
-                        f"bench-{index}",
-                    )
-                )
-        with cursor.copy(
-            "COPY order_items (order_id, line_no, sku, name, quantity, unit_price, line_total)"
-            " FROM STDIN"
-        ) as copy:
-            for index in range(rows):
-                order_id = uuid.UUID(int=index + 1)
-                copy.write_row((order_id, 1, "A-1", "Widget", 2, "9.99", "19.98"))
-                copy.write_row((order_id, 2, "B-2", "Gadget", 1, "5.00", "5.00"))
-        cursor.execute("ANALYZE orders; ANALYZE order_items")
+    # One order a second, so the first N orders are a createdAt range (row_filters).
+    seed_orders(
+        database_url, tenant=TENANT, count=rows, start=SEEDED_FROM, step=timedelta(seconds=1)
+    )
     print(f"seeded {rows:,} orders in {time.monotonic() - started:.1f} s", flush=True)
 
 
