@@ -61,3 +61,14 @@ def eventually(probe: Callable[[], T | None], *, what: str, seconds: float = DEA
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.25)
+
+
+def queue_depth(aws_client: Callable[[str], Any], queue: str) -> int:
+    """Messages waiting or in flight on a queue."""
+    sqs = aws_client("sqs")
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return sum(int(value) for value in attributes.values())

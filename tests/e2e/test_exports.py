@@ -30,7 +30,7 @@ from conveyor_devstack.mailbox import CapturedEmail, captured_emails
 from conveyor_devstack.seed import seed_orders
 from conveyor_devstack.stack import Stack
 
-from .conftest import eventually, mint_token
+from .conftest import eventually, mint_token, queue_depth
 
 pytestmark = pytest.mark.e2e
 
@@ -63,6 +63,36 @@ def tenant(stack: Stack) -> Iterator[Tenant]:
     created = Tenant(stack)
     yield created
     created.api.close()
+
+
+def record_job(
+    stack: Stack,
+    aws_client: Callable[[str], Any],
+    tenant: Tenant,
+    *,
+    status: ExportStatus,
+    created_at: datetime,
+    rows: int,
+) -> ExportJob:
+    """An export record as the producer writes it, straight into DynamoDB."""
+    job = ExportJob(
+        export_id=uuid.uuid4(),
+        tenant_id=tenant.name,
+        requested_by="exporter",
+        resource="orders",
+        format=ExportFormat.CSV,
+        filters={},
+        notify=(tenant.email,),
+        status=status,
+        estimated_row_count=rows,
+        created_at=created_at,
+        expires_at=created_at + timedelta(days=30),
+    )
+    states = ExportStateStore(
+        StateStore(table=stack.env["STATE_TABLE"], client=aws_client("dynamodb"))
+    )
+    assert states.create(job)
+    return job
 
 
 def finished(tenant: Tenant, export_id: str) -> dict[str, Any] | None:
@@ -203,23 +233,7 @@ def test_a_duplicate_export_request_makes_one_file_and_one_email(
 ) -> None:
     tenant.seed(stack, 10)
     now = datetime.now(UTC)
-    job = ExportJob(
-        export_id=uuid.uuid4(),
-        tenant_id=tenant.name,
-        requested_by="exporter",
-        resource="orders",
-        format=ExportFormat.CSV,
-        filters={},
-        notify=(tenant.email,),
-        status=ExportStatus.QUEUED,
-        estimated_row_count=10,
-        created_at=now,
-        expires_at=now + timedelta(days=30),
-    )
-    states = ExportStateStore(
-        StateStore(table=stack.env["STATE_TABLE"], client=aws_client("dynamodb"))
-    )
-    assert states.create(job)
+    job = record_job(stack, aws_client, tenant, status=ExportStatus.QUEUED, created_at=now, rows=10)
     event = ExportRequested(
         export_id=job.export_id,
         requested_by=job.requested_by,
@@ -249,16 +263,6 @@ def test_a_duplicate_export_request_makes_one_file_and_one_email(
     bucket = stack.env["EXPORTS_BUCKET"]
     assert len(objects_under(aws_client, bucket, f"exports/{tenant.name}/{job.export_id}/")) == 1
     assert len(email_to(stack, tenant.email)) == 1
-
-
-def queue_depth(aws_client: Callable[[str], Any], queue: str) -> int:
-    sqs = aws_client("sqs")
-    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
-    attributes = sqs.get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return sum(int(value) for value in attributes.values())
 
 
 def test_a_killed_processor_does_not_leave_the_export_processing(
@@ -330,23 +334,9 @@ def test_too_many_rows_for_a_pdf_is_422_and_expired_exports_are_gone(
     assert "20,000" in too_big.text or "20000" in too_big.text
     # an export past its expiry answers 410 Gone
     long_ago = datetime.now(UTC) - timedelta(days=40)
-    job = ExportJob(
-        export_id=uuid.uuid4(),
-        tenant_id=tenant.name,
-        requested_by="exporter",
-        resource="orders",
-        format=ExportFormat.CSV,
-        filters={},
-        notify=(tenant.email,),
-        status=ExportStatus.COMPLETED,
-        estimated_row_count=1,
-        created_at=long_ago,
-        expires_at=long_ago + timedelta(days=30),
+    job = record_job(
+        stack, aws_client, tenant, status=ExportStatus.COMPLETED, created_at=long_ago, rows=1
     )
-    states = ExportStateStore(
-        StateStore(table=stack.env["STATE_TABLE"], client=aws_client("dynamodb"))
-    )
-    states.create(job)
     gone = tenant.api.get(f"{EXPORTS}/{job.export_id}")
     assert gone.status_code == 410
     assert gone.json()["status"] == 410

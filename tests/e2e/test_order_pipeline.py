@@ -22,7 +22,7 @@ from conveyor_common.orders import Order, OrderItem
 from conveyor_devstack.mailbox import CapturedEmail, captured_emails
 from conveyor_devstack.stack import Stack
 
-from .conftest import eventually, mint_token
+from .conftest import eventually, mint_token, queue_depth
 
 pytestmark = pytest.mark.e2e
 
@@ -159,16 +159,6 @@ def test_an_event_delivered_twice_leaves_one_order_and_one_email(
             "SELECT count(*) FROM order_items WHERE order_id = %s", (order.order_id,)
         ).fetchone()
     assert items == (1,)
-
-
-def queue_depth(aws_client: Callable[[str], Any], queue: str) -> int:
-    sqs = aws_client("sqs")
-    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
-    attributes = sqs.get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return sum(int(value) for value in attributes.values())
 
 
 @pytest.mark.parametrize(

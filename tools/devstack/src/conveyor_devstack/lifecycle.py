@@ -8,6 +8,15 @@ from typing import Self
 
 class Lifecycle:
     def start(self) -> Self:
+        """Start; whatever did start is stopped again if starting fails half-way."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
         raise NotImplementedError
 
     def stop(self) -> None:

@@ -37,7 +37,7 @@ class MotoServer(Lifecycle):
     def env(self) -> dict[str, str]:
         return {**EMULATOR_ENV, "AWS_ENDPOINT_URL": self.url}
 
-    def start(self) -> MotoServer:
+    def _start(self) -> None:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(self.port)],
             stdout=subprocess.DEVNULL,
@@ -47,7 +47,6 @@ class MotoServer(Lifecycle):
             env={**os.environ, "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR": "false"},
         )
         wait_for_port(self.port, timeout_seconds=30)
-        return self
 
     def client(self, service: str, *, max_connections: int = 10) -> Any:
         """A boto3 client bound to this server, whatever this process's environment says."""

@@ -64,14 +64,6 @@ class TempPostgres(Lifecycle):
         if check and result.returncode != 0:
             raise RuntimeError(f"{args[0]} failed ({result.returncode}): {result.stderr.strip()}")
 
-    def start(self) -> TempPostgres:
-        try:
-            self._start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
     def _start(self) -> None:
         if self._as_postgres:
             shutil.chown(self._dir, user="postgres")

@@ -41,14 +41,6 @@ class Stack(Lifecycle):
     def producer_url(self) -> str:
         return f"http://{LOOPBACK}:{self.producer_port}"
 
-    def start(self) -> Stack:
-        try:
-            self._start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
     def _start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self._resources.enter_context(self.moto)
