@@ -27,6 +27,7 @@ from conveyor_processor.exports.failures import (
     is_transient,
     readable_reason,
 )
+from conveyor_processor.exports.lease_keeper import LeaseKeeper
 from conveyor_processor.exports.naming import file_name
 from conveyor_processor.exports.outcome_events import completed_envelope, failed_envelope
 from conveyor_processor.exports.policy import (
@@ -113,12 +114,24 @@ def _run(
 ) -> Outcome:
     name = file_name(title=job.title, resource=job.resource, requested_at=payload.requested_at)
     key = object_key(job, name)
-    progress = _ProgressReporter(job, services)
+    keeper = LeaseKeeper(
+        renew=lambda: services.states.heartbeat(
+            job.export_id,
+            owner=services.owner,
+            lease_seconds=services.lease_seconds,
+            now=services.clock(),
+        ),
+        lease_seconds=services.lease_seconds,
+    )
+    progress = _ProgressReporter(job, services, keeper)
     try:
         export = resolve(_request(payload))
-        with services.files.open(
-            key, content_type=job.format.content_type, file_name=f"{name}.{job.format.value}"
-        ) as sink:
+        with (
+            keeper,
+            services.files.open(
+                key, content_type=job.format.content_type, file_name=f"{name}.{job.format.value}"
+            ) as sink,
+        ):
             rows = services.render(job, export, sink=sink, progress=progress)
         size_bytes = sink.tell()
     except Cancelled:
@@ -152,14 +165,19 @@ class _ProgressReporter:
     """The writers' progress callback: a throttled heartbeat that renews the lease and
     stops the export when it was cancelled or the lease was lost."""
 
-    def __init__(self, job: ExportJob, services: ExportServices) -> None:
+    def __init__(self, job: ExportJob, services: ExportServices, keeper: LeaseKeeper) -> None:
         self._job = job
         self._services = services
+        self._keeper = keeper
         self._throttle = ProgressThrottle(
             estimated_row_count=job.estimated_row_count, started_at_seconds=services.monotonic()
         )
 
     def __call__(self, rows_so_far: int) -> None:
+        if self._keeper.lost:
+            raise LeaseLost
+        if self._keeper.cancel_requested:
+            raise Cancelled
         if not self._throttle.due(rows_so_far, now_seconds=self._services.monotonic()):
             return
         job = self._services.states.heartbeat(
