@@ -7,7 +7,7 @@ import msgspec
 from litestar.testing import TestClient
 from tests.unit.producer.conftest import FakeStore, bearer, order_body
 
-from conveyor_producer.order_records import order_key
+from conveyor_aws.order_keys import order_pk
 
 ORDERS = "/api/v1/orders"
 
@@ -52,7 +52,7 @@ def test_the_persisted_read_model_wins_over_the_accepted_request(
 ) -> None:
     # given an accepted order that the processor has since persisted
     order_id = client.post(ORDERS, json=order_body(), headers=auth).json()["orderId"]
-    pk = order_key(uuid.UUID(order_id))
+    pk = order_pk(uuid.UUID(order_id))
     request_item = store.items[(pk, "REQUEST")]
     store.put(
         pk,

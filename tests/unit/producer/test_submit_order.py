@@ -8,8 +8,8 @@ from botocore.exceptions import EndpointConnectionError
 from litestar.testing import TestClient
 from tests.unit.producer.conftest import TENANT, FakePublisher, FakeStore, bearer, order_body
 
+from conveyor_aws.order_keys import order_pk
 from conveyor_common.events import OrderSubmitted
-from conveyor_producer.order_records import order_key
 
 ORDERS = "/api/v1/orders"
 
@@ -59,7 +59,7 @@ def test_the_request_is_recorded_before_the_event_is_published(
     response = client.post(ORDERS, json=order_body(), headers=auth)
 
     # the store as the publisher saw it already holds the accepted request
-    key = (order_key(uuid.UUID(response.json()["orderId"])), "REQUEST")
+    key = (order_pk(uuid.UUID(response.json()["orderId"])), "REQUEST")
     [seen] = publisher.store_at_publish
     assert seen[key]["status"] == "ACCEPTED"
     assert seen[key]["tenant_id"] == TENANT

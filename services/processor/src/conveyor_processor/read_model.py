@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 import msgspec
 
+from conveyor_aws.order_keys import ORDER_SK, order_pk
 from conveyor_aws.state_store import StateStore
 from conveyor_common.orders import Order
 from conveyor_processor.models import PERSISTED
-
-READ_MODEL_SK = "ORDER"
-
-
-def read_model_pk(order_id: uuid.UUID) -> str:
-    return f"ORDER#{order_id}"
 
 
 class DynamoOrderReadModel:
@@ -25,8 +19,8 @@ class DynamoOrderReadModel:
     def save(self, order: Order, *, persisted_at: datetime) -> None:
         # A plain put: a redelivered event rewrites the same order, which is harmless.
         self._store.put(
-            read_model_pk(order.order_id),
-            READ_MODEL_SK,
+            order_pk(order.order_id),
+            ORDER_SK,
             {
                 "tenant_id": order.tenant_id,
                 "status": PERSISTED,

@@ -12,16 +12,11 @@ from typing import Any
 
 import msgspec
 
+from conveyor_aws.order_keys import ORDER_SK, REQUEST_SK, order_pk
 from conveyor_common.orders import Order
 from conveyor_producer.ports import ItemStore
 
-REQUEST_SORT_KEY = "REQUEST"
-ORDER_SORT_KEY = "ORDER"
 ACCEPTED = "ACCEPTED"
-
-
-def order_key(order_id: uuid.UUID) -> str:
-    return f"ORDER#{order_id}"
 
 
 class OrderRecords:
@@ -30,8 +25,8 @@ class OrderRecords:
 
     def record_accepted(self, order: Order, *, accepted_at: datetime) -> None:
         self._store.put(
-            order_key(order.order_id),
-            REQUEST_SORT_KEY,
+            order_pk(order.order_id),
+            REQUEST_SK,
             {
                 "tenant_id": order.tenant_id,
                 "status": ACCEPTED,
@@ -41,9 +36,9 @@ class OrderRecords:
         )
 
     def forget_accepted(self, order_id: uuid.UUID) -> None:
-        self._store.delete(order_key(order_id), REQUEST_SORT_KEY)
+        self._store.delete(order_pk(order_id), REQUEST_SK)
 
     def latest(self, order_id: uuid.UUID) -> dict[str, Any] | None:
         """The persisted order if the processor has it, else the accepted request."""
-        pk = order_key(order_id)
-        return self._store.get(pk, ORDER_SORT_KEY) or self._store.get(pk, REQUEST_SORT_KEY)
+        pk = order_pk(order_id)
+        return self._store.get(pk, ORDER_SK) or self._store.get(pk, REQUEST_SK)
