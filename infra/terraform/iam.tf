@@ -69,10 +69,10 @@ data "aws_iam_policy_document" "producer" {
   }
 
   statement {
-    sid = "UploadsAndExportDownloads"
-    # PutObject for uploaded files, GetObject so presigned export links work.
-    actions   = ["s3:PutObject", "s3:GetObject"]
-    resources = ["${aws_s3_bucket.exports.arn}/*"]
+    sid = "ExportDownloads"
+    # Presigned export links act with the signer's rights: GetObject, nothing more.
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.exports.arn}/exports/*"]
   }
 }
 
@@ -123,12 +123,6 @@ data "aws_iam_policy_document" "notifier" {
     sid       = "DeliveryState"
     actions   = local.state_table_actions
     resources = [aws_dynamodb_table.state.arn]
-  }
-
-  statement {
-    sid       = "ExportLinks"
-    actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.exports.arn}/exports/*"]
   }
 
   statement {

@@ -256,6 +256,9 @@ def test_service_roles_are_scoped(applied: dict[str, Any], client: Callable[[str
     assert {"sqs:ReceiveMessage", "sns:Publish", "s3:PutObject"} <= processor
     assert "ses:SendEmail" in notifier
     assert "sns:Publish" not in notifier
+    # e-mailed links are presigned by the processor; the producer only presigns reads
+    assert not any(a.startswith("s3:") for a in notifier)
+    assert {a for a in producer if a.startswith("s3:")} == {"s3:GetObject"}
     assert not any(a.startswith("ses:") for a in producer | processor)
 
 
