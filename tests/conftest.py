@@ -52,13 +52,18 @@ def aws(aws_env: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    explicit = os.environ.get("DATABASE_URL")
-    if explicit:
-        yield explicit
+def postgres() -> Iterator[TempPostgres | None]:
+    """The throwaway cluster, or None when DATABASE_URL names a server of the caller's."""
+    if os.environ.get("DATABASE_URL"):
+        yield None
         return
     with TempPostgres() as server:
-        yield server.url
+        yield server
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres: TempPostgres | None) -> str:
+    return postgres.url if postgres is not None else os.environ["DATABASE_URL"]
 
 
 @pytest.fixture(scope="session")

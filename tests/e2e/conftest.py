@@ -7,12 +7,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import pytest
 
+from conveyor_devstack.postgres import TempPostgres
 from conveyor_devstack.stack import Stack
 
 T = TypeVar("T")
@@ -72,3 +74,31 @@ def queue_depth(aws_client: Callable[[str], Any], queue: str) -> int:
         AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
     )["Attributes"]
     return sum(int(value) for value in attributes.values())
+
+
+@pytest.fixture
+def database_server(postgres: TempPostgres | None) -> TempPostgres:
+    """The stack's PostgreSQL server, for tests that stop it."""
+    if postgres is None:
+        pytest.skip("DATABASE_URL names a server these tests must not stop")
+    return postgres
+
+
+@contextmanager
+def database_down(server: TempPostgres) -> Iterator[None]:
+    """PostgreSQL stopped as a crash or failover stops it, then started again."""
+    server.stop_server()
+    try:
+        yield
+    finally:
+        server.start_server()
+
+
+@contextmanager
+def aws_frozen(stack: Stack) -> Iterator[None]:
+    """The AWS endpoint frozen (SIGSTOP): it accepts connections and never answers."""
+    stack.moto.freeze()
+    try:
+        yield
+    finally:
+        stack.moto.thaw()

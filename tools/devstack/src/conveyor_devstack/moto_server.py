@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -65,8 +66,18 @@ class MotoServer(Lifecycle):
         response.raise_for_status()
         return response.content
 
+    def freeze(self) -> None:
+        """Stop the server process (SIGSTOP): connections open, nothing answers."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self._process is not None:
+            self.thaw()
             self._process.terminate()
             self._process.wait(timeout=10)
             self._process = None

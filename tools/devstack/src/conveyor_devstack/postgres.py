@@ -68,6 +68,11 @@ class TempPostgres(Lifecycle):
         if self._as_postgres:
             shutil.chown(self._dir, user="postgres")
         self._run("initdb", "-D", str(self.data_dir), "-U", USER, "-A", "trust", "-E", "UTF8")
+        self.start_server()
+        self._run("createdb", "-h", LOOPBACK, "-p", str(self.port), "-U", USER, DATABASE)
+
+    def start_server(self) -> None:
+        """Start the server on the cluster's data and port (again, after `stop_server`)."""
         options = (
             f"-p {self.port} -c listen_addresses={LOOPBACK} -k {self._dir} "
             # Durability is pointless for a throwaway cluster; speed is not.
@@ -84,7 +89,11 @@ class TempPostgres(Lifecycle):
             "-w",
             "start",
         )
-        self._run("createdb", "-h", LOOPBACK, "-p", str(self.port), "-U", USER, DATABASE)
+
+    def stop_server(self) -> None:
+        """Stop the server as a crash or failover would (clients see their connections
+        drop), keeping the cluster for `start_server`."""
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
 
     def stop(self) -> None:
         try:
