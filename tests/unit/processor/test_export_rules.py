@@ -10,10 +10,11 @@ import psycopg
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
+from conveyor_aws.failures import is_transient
 from conveyor_common.errors import FieldError, ValidationFailed
 from conveyor_common.exports.job import ExportJob
 from conveyor_common.exports.model import ExportFormat, ExportStatus
-from conveyor_processor.exports.failures import is_transient, readable_reason
+from conveyor_processor.exports.failures import readable_reason
 from conveyor_processor.exports.naming import MAX_FILE_NAME_LENGTH, content_disposition, file_name
 from conveyor_processor.exports.policy import (
     MAX_ATTEMPTS,

@@ -6,47 +6,64 @@ This module adapts the two:
 
 - the consumer turns each envelope into a dramatiq message for the actor named
   after its event type;
-- a body that is not a known envelope is left on the queue, visible again
-  shortly, so SQS's redrive policy moves it to the DLQ after a few receives;
-- retries re-send the same envelope with the attempt count as a message
-  attribute, delayed at most 900 s (SQS's ceiling; dramatiq-sqs drops longer);
-- a message whose retries are exhausted goes to the DLQ with its reason;
+- a body that is not a known envelope goes to the DLQ at once, with its reason
+  (if even that fails, it is left for SQS's redrive policy to move there);
+- a failure is classified (conveyor_aws.failures) and the delivery policy
+  (conveyor_aws.delivery) retries or parks it: a retry re-sends the same
+  envelope as a new message, delayed at most 900 s (SQS's ceiling), with its
+  history in message attributes; a parked message goes to the DLQ with its
+  reason in the `conveyor_error` attribute;
+- if the retry cannot be sent (SQS unreachable), the original is not deleted:
+  it comes back once its visibility lapses;
 - a heartbeat keeps long-running messages invisible while they are worked on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import threading
 import time
-import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import dramatiq
 from dramatiq.common import compute_backoff
-from dramatiq.middleware import Middleware, Retries, TimeLimit
+from dramatiq.middleware import Middleware, TimeLimit
 from dramatiq_sqs.broker import MAX_DELAY_SECONDS, SQSBroker, SQSConsumer, _SQSMessage
 
+from conveyor_aws.delivery import (
+    DEFAULT_POLICY,
+    MAX_REASON_LENGTH,
+    History,
+    RetryPolicy,
+    decide,
+    history_from_options,
+    history_options,
+)
 from conveyor_aws.publisher import EVENT_TYPE_ATTRIBUTE
-from conveyor_common.envelope import InvalidEnvelope, decode
+from conveyor_common.envelope import InvalidEnvelope, decode, peek_event_type
 from conveyor_common.log import get_logger
 
-# Retry delays double from MIN to MAX; SQS cannot delay a message longer than 900 s.
-MIN_RETRY_BACKOFF_MS = 1_000
-MAX_RETRY_BACKOFF_MS = MAX_DELAY_SECONDS * 1_000
-# Attempts after the first before a failing message goes to the DLQ.
-MAX_RETRIES = 2
-# An undecodable body becomes visible again this soon, to reach the DLQ quickly.
+# If the DLQ cannot take an undecodable body, it becomes visible again this soon,
+# so that SQS's redrive policy moves it there after its receives.
 POISON_REDELIVERY_SECONDS = 2
 DEFAULT_TIME_LIMIT_MS = 30 * 60 * 1_000
 RETRIES_ATTRIBUTE = "conveyor_retries"
+FIRST_FAILURE_ATTRIBUTE = "conveyor_first_failure_ms"
+UNEXPECTED_ATTRIBUTE = "conveyor_unexpected_failures"
 ERROR_ATTRIBUTE = "conveyor_error"
 # Message option holding the latest failure, for the DLQ's reason attribute.
 FAILURE_OPTION = "conveyor_failure"
-# SQS message attributes hold at most 256 KiB in all; a reason needs far less.
-MAX_ERROR_LENGTH = 1_000
+# Message option set when a retry could not be sent: the original must stay on the queue.
+KEEP_OPTION = "conveyor_keep_seconds"
+MAX_ERROR_LENGTH = MAX_REASON_LENGTH
+# Sends of a retry before giving up on it (each also retried by botocore).
+ENQUEUE_ATTEMPTS = 3
+ENQUEUE_RETRY_SECONDS = 1.0
+# SQS's ceiling for a message's visibility timeout.
+MAX_VISIBILITY_SECONDS = 12 * 3600
 
 logger = get_logger(__name__)
 
@@ -60,21 +77,15 @@ class EnvelopeBroker(SQSBroker):  # type: ignore[misc]
         self,
         *,
         visibility_timeout_seconds: int,
-        max_retries: int = MAX_RETRIES,
-        min_backoff_ms: int = MIN_RETRY_BACKOFF_MS,
+        retry_policy: RetryPolicy = DEFAULT_POLICY,
         time_limit_ms: int = DEFAULT_TIME_LIMIT_MS,
     ) -> None:
         heartbeat = VisibilityHeartbeat(visibility_timeout_seconds=visibility_timeout_seconds)
         super().__init__(
             middleware=[
                 TimeLimit(time_limit=time_limit_ms),
-                Retries(
-                    max_retries=max_retries,
-                    min_backoff=min_backoff_ms,
-                    max_backoff=MAX_RETRY_BACKOFF_MS,
-                ),
+                DeliveryPolicy(retry_policy),
                 heartbeat,
-                FailureReason(),
             ],
             dead_letter=True,
             visibility_timeout=visibility_timeout_seconds,
@@ -121,19 +132,27 @@ class EnvelopeBroker(SQSBroker):  # type: ignore[misc]
     def enqueue(
         self, message: dramatiq.Message[Any], *, delay: int | None = None
     ) -> dramatiq.Message[Any]:
-        """Send the envelope (args[0]) itself; used by retries and by tests."""
+        """Send the envelope (args[0]) itself, with its retry history; used by retries."""
         self._ensure_queue(message.queue_name)
         self.emit_before("enqueue", message, delay)
+        history = history_from_options(message.options)
+        attributes: dict[str, Any] = {
+            EVENT_TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": message.actor_name},
+            RETRIES_ATTRIBUTE: {"DataType": "Number", "StringValue": str(history.retries)},
+            UNEXPECTED_ATTRIBUTE: {
+                "DataType": "Number",
+                "StringValue": str(history.unexpected_failures),
+            },
+        }
+        if history.first_failure_ms is not None:
+            attributes[FIRST_FAILURE_ATTRIBUTE] = {
+                "DataType": "Number",
+                "StringValue": str(history.first_failure_ms),
+            }
         self.queues[message.queue_name].send_message(
             MessageBody=message.args[0],
             DelaySeconds=min((delay or 0) // 1_000, MAX_DELAY_SECONDS),
-            MessageAttributes={
-                EVENT_TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": message.actor_name},
-                RETRIES_ATTRIBUTE: {
-                    "DataType": "Number",
-                    "StringValue": str(message.options.get("retries", 0)),
-                },
-            },
+            MessageAttributes=attributes,
         )
         self.emit_after("enqueue", message, delay)
         return message
@@ -192,56 +211,152 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
             if envelope.event_type not in self.event_types:
                 raise InvalidEnvelope(f"no handler for event type {envelope.event_type!r}")
         except InvalidEnvelope as exc:
-            # Not acked: SQS redrive moves it to the DLQ after MAX_RECEIVE_COUNT receives.
-            logger.error(
-                "undeliverable message",
-                queue=self.queue_name,
-                sqs_message_id=sqs_message.message_id,
-                receive_count=sqs_message.attributes.get("ApproximateReceiveCount"),
-                reason=str(exc),
-            )
-            sqs_message.change_visibility(VisibilityTimeout=POISON_REDELIVERY_SECONDS)
+            self._park_undeliverable(sqs_message, f"undeliverable: {exc}")
             return None
         attributes = sqs_message.message_attributes or {}
-        retries = int(attributes.get(RETRIES_ATTRIBUTE, {}).get("StringValue", "0"))
+
+        def number(name: str) -> int | None:
+            value = attributes.get(name, {}).get("StringValue")
+            return int(value) if value is not None else None
+
+        history = History(
+            retries=number(RETRIES_ATTRIBUTE) or 0,
+            first_failure_ms=number(FIRST_FAILURE_ATTRIBUTE),
+            unexpected_failures=number(UNEXPECTED_ATTRIBUTE) or 0,
+        )
         message: dramatiq.Message[Any] = dramatiq.Message(
             queue_name=self.queue_name,
             actor_name=envelope.event_type,
             args=(sqs_message.body,),
             kwargs={},
-            options={"retries": retries},
+            options=history_options(history),
             message_id=str(envelope.event_id),
             message_timestamp=int(envelope.occurred_at.timestamp() * 1_000),
         )
         return _SQSMessage(sqs_message, message)
 
-    def nack(self, message: _SQSMessage) -> None:
-        """Retries are exhausted: park the envelope in the DLQ with the reason."""
-        reason = str(message.options.get(FAILURE_OPTION) or "failed")
-        self.dead_letter_queue.send_message(
-            MessageBody=message._sqs_message.body,
-            MessageAttributes={
-                EVENT_TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": message.actor_name},
-                ERROR_ATTRIBUTE: {"DataType": "String", "StringValue": reason[:MAX_ERROR_LENGTH]},
-            },
+    def _park_undeliverable(self, sqs_message: Any, reason: str) -> None:
+        """Move a body no actor can take to the DLQ, with why; it would fail every time."""
+        logger.error(
+            "undeliverable message",
+            queue=self.queue_name,
+            sqs_message_id=sqs_message.message_id,
+            receive_count=sqs_message.attributes.get("ApproximateReceiveCount"),
+            reason=reason,
         )
-        message._sqs_message.delete()
-        self.message_refc -= 1
+        try:
+            event_type = peek_event_type(sqs_message.body)
+        except InvalidEnvelope:
+            event_type = None
+        try:
+            self._send_to_dlq(sqs_message.body, event_type=event_type, reason=reason)
+            sqs_message.delete()
+        except Exception:
+            # Not deleted: SQS's redrive policy moves it to the DLQ after its receives.
+            logger.warning("could not park an undeliverable message", exc_info=True)
+            with contextlib.suppress(Exception):
+                sqs_message.change_visibility(VisibilityTimeout=POISON_REDELIVERY_SECONDS)
+
+    def _send_to_dlq(self, body: str, *, event_type: str | None, reason: str) -> None:
+        attributes: dict[str, Any] = {
+            ERROR_ATTRIBUTE: {"DataType": "String", "StringValue": reason[:MAX_ERROR_LENGTH]},
+        }
+        if event_type:
+            attributes[EVENT_TYPE_ATTRIBUTE] = {"DataType": "String", "StringValue": event_type}
+        self.dead_letter_queue.send_message(MessageBody=body, MessageAttributes=attributes)
+
+    def ack(self, message: _SQSMessage) -> None:
+        """Done, or retried as a new message: delete it, unless its retry could not be sent."""
+        try:
+            keep_seconds = message.options.get(KEEP_OPTION)
+            if keep_seconds is None:
+                message._sqs_message.delete()
+                return
+            # The retry is not on the queue: this copy must stay. Hide it for a while
+            # (best effort: SQS is likely unreachable) rather than delete it.
+            with contextlib.suppress(Exception):
+                message._sqs_message.change_visibility(VisibilityTimeout=int(keep_seconds))
+        finally:
+            self.message_refc -= 1
+
+    def nack(self, message: _SQSMessage) -> None:
+        """Parked by the delivery policy: move the envelope to the DLQ with the reason."""
+        try:
+            reason = str(message.options.get(FAILURE_OPTION) or "failed")
+            self._send_to_dlq(
+                message._sqs_message.body, event_type=message.actor_name, reason=reason
+            )
+            message._sqs_message.delete()
+        finally:
+            self.message_refc -= 1
 
 
-class FailureReason(Middleware):
-    """Remembers the exception line of a failure.
+class DeliveryPolicy(Middleware):
+    """Retries or parks each failed message, as conveyor_aws.delivery decides.
 
-    The traceback's last line is not it when the message spans lines, as
-    SQLAlchemy's do ("(Background on this error at: ...)").
+    Replaces dramatiq's Retries middleware, which retries every exception the
+    same number of times and acks the original even when its retry could not
+    be sent.
     """
+
+    def __init__(
+        self,
+        policy: RetryPolicy = DEFAULT_POLICY,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.policy = policy
+        self._clock = clock
+        self._sleep = sleep
 
     def after_process_message(
         self, broker: dramatiq.Broker, message: Any, *, result: Any = None, exception: Any = None
     ) -> None:
-        if exception is not None:
-            summary = traceback.format_exception_only(exception)[0].strip()
-            message.options[FAILURE_OPTION] = summary
+        if exception is None:
+            return
+        decision = decide(
+            exception,
+            history_from_options(message.options),
+            now_ms=int(self._clock() * 1_000),
+            policy=self.policy,
+        )
+        message.options[FAILURE_OPTION] = decision.reason
+        message.options.update(history_options(decision.history))
+        log = logger.warning if decision.retry else logger.error
+        log(
+            "message retried" if decision.retry else "message parked in the DLQ",
+            event_type=message.actor_name,
+            event_id=message.message_id,
+            failure=decision.kind.value,
+            retries=decision.history.retries,
+            delay_ms=decision.delay_ms,
+            reason=decision.reason,
+        )
+        if not decision.retry:
+            message.fail()
+            return
+        if not self._enqueue(broker, message, delay_ms=decision.delay_ms):
+            visibility = max(decision.delay_ms // 1_000, getattr(broker, "visibility_timeout", 0))
+            message.options[KEEP_OPTION] = min(visibility, MAX_VISIBILITY_SECONDS)
+
+    def _enqueue(self, broker: dramatiq.Broker, message: Any, *, delay_ms: int) -> bool:
+        for attempt in range(1, ENQUEUE_ATTEMPTS + 1):
+            try:
+                broker.enqueue(message, delay=delay_ms)
+            except Exception:
+                logger.warning(
+                    "could not send the retry",
+                    event_id=message.message_id,
+                    attempt=attempt,
+                    exc_info=True,
+                )
+                if attempt < ENQUEUE_ATTEMPTS:
+                    self._sleep(ENQUEUE_RETRY_SECONDS * attempt)
+            else:
+                return True
+        logger.error("retry not sent; the message stays on its queue", event_id=message.message_id)
+        return False
 
 
 class VisibilityHeartbeat(Middleware):

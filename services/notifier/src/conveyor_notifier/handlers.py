@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Protocol
 
+from conveyor_aws.failures import PermanentFailure
 from conveyor_aws.mail import Email
 from conveyor_common.envelope import Envelope
 from conveyor_common.log import correlation, get_logger
@@ -26,7 +27,7 @@ class Delivery(enum.StrEnum):
     NO_RECIPIENTS = "no_recipients"
 
 
-class NoEmailForEvent(LookupError):
+class NoEmailForEvent(PermanentFailure, LookupError):
     """The notifier sends no e-mail for this event type."""
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from conveyor_aws.failures import PermanentFailure
 from conveyor_common.orders import Order
 from conveyor_processor.models import OrderItemRow, OrderRow
 
@@ -15,7 +16,7 @@ _ORDERS: Table = OrderRow.__table__  # type: ignore[attr-defined]
 _ORDER_ITEMS: Table = OrderItemRow.__table__  # type: ignore[attr-defined]
 
 
-class EventReused(RuntimeError):
+class EventReused(PermanentFailure, RuntimeError):
     """An event id already stored with another order: the producer broke its contract."""
 
 

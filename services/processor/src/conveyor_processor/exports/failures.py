@@ -1,4 +1,7 @@
-"""Why an export stopped, and whether trying again could help."""
+"""Why an export stopped, in words its requester can act on.
+
+Whether trying again could help is decided by conveyor_aws.failures, as for every handler.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +10,6 @@ from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 from conveyor_common.errors import ValidationFailed
 
-# AWS error codes that mean "slow down" or "try later", whatever the service.
-_RETRYABLE_AWS_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "RequestLimitExceeded",
-        "ProvisionedThroughputExceededException",
-        "RequestThrottled",
-        "SlowDown",
-        "ServiceUnavailable",
-        "InternalError",
-        "RequestTimeout",
-        "RequestTimeoutException",
-    }
-)
 MAX_REASON_LENGTH = 500
 
 
@@ -36,18 +23,6 @@ class Cancelled(ExportStopped):
 
 class LeaseLost(ExportStopped):
     """Another worker owns the job now; it records the outcome."""
-
-
-def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, psycopg.OperationalError):
-        return True
-    if isinstance(exc, ConnectionError | HTTPClientError):
-        return True
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return error.get("Code", "") in _RETRYABLE_AWS_CODES or status >= 500
-    return False
 
 
 def readable_reason(exc: BaseException) -> str:

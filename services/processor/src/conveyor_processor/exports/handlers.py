@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from conveyor_aws.failures import is_transient
 from conveyor_common.envelope import Envelope
 from conveyor_common.events import ExportRequested
 from conveyor_common.exports.job import ExportJob, object_key
@@ -24,7 +25,6 @@ from conveyor_common.log import correlation, get_logger
 from conveyor_processor.exports.failures import (
     Cancelled,
     LeaseLost,
-    is_transient,
     readable_reason,
 )
 from conveyor_processor.exports.lease_keeper import LeaseKeeper
