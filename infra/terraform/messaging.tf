@@ -1,9 +1,10 @@
 locals {
   # Events each worker consumes; the SNS filter policy drops everything else
-  # before it reaches the queue.
+  # before it reaches the queue. The notifier confirms orders on OrderPersisted,
+  # which the processor publishes once the order is stored.
   consumers = {
     processor = ["OrderSubmitted", "ExportRequested", "FileUploaded"]
-    notifier  = ["OrderSubmitted", "ExportCompleted", "ExportFailed", "FileProcessed", "FileFailed"]
+    notifier  = ["OrderPersisted", "ExportCompleted", "ExportFailed", "FileProcessed", "FileFailed"]
   }
 }
 

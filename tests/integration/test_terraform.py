@@ -29,7 +29,7 @@ TF_DIR = REPO / "infra" / "terraform"
 REGION = "us-east-1"
 PROCESSOR_EVENTS = ["OrderSubmitted", "ExportRequested", "FileUploaded"]
 NOTIFIER_EVENTS = [
-    "OrderSubmitted",
+    "OrderPersisted",
     "ExportCompleted",
     "ExportFailed",
     "FileProcessed",
@@ -198,10 +198,16 @@ def test_events_are_routed_by_event_type(
             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
         return sorted(bodies)
 
-    for event_type in ("ExportRequested", "ExportCompleted", "OrderSubmitted", "Unrelated"):
+    for event_type in (
+        "ExportRequested",
+        "ExportCompleted",
+        "OrderSubmitted",
+        "OrderPersisted",
+        "Unrelated",
+    ):
         publish(event_type)
     assert drain(urls["processor"]) == ["ExportRequested", "OrderSubmitted"]
-    assert drain(urls["notifier"]) == ["ExportCompleted", "OrderSubmitted"]
+    assert drain(urls["notifier"]) == ["ExportCompleted", "OrderPersisted"]
 
 
 def test_exports_bucket(applied: dict[str, Any], client: Callable[[str], Any]) -> None:

@@ -13,7 +13,12 @@ import pytest
 
 from conveyor_aws.mail import Email
 from conveyor_common.envelope import Envelope, wrap
-from conveyor_common.events import ExportCompleted, ExportFailed, OrderSubmitted
+from conveyor_common.events import (
+    ExportCompleted,
+    ExportFailed,
+    OrderPersisted,
+    persisted_event_id,
+)
 from conveyor_common.exports.model import ExportFormat
 from conveyor_common.orders import OrderItemRequest, OrderRequest, normalise_order
 
@@ -60,7 +65,8 @@ class RecordingMailer:
 
 @pytest.fixture
 def order_envelope() -> OrderEnvelopeFactory:
-    """Makes an OrderSubmitted envelope; keyword arguments override the request's fields."""
+    """Makes an OrderPersisted envelope, which the confirmation is sent for; keyword
+    arguments override the request's fields."""
 
     def make(
         *,
@@ -83,7 +89,12 @@ def order_envelope() -> OrderEnvelopeFactory:
         order = normalise_order(
             request, order_id=uuid.uuid4(), tenant_id="tenant-1", submitted_at=SUBMITTED_AT
         )
-        return wrap(OrderSubmitted(order=order), tenant_id="tenant-1", correlation_id="corr-1")
+        return wrap(
+            OrderPersisted(order=order),
+            tenant_id="tenant-1",
+            correlation_id="corr-1",
+            event_id=persisted_event_id(order.order_id),
+        )
 
     return make
 

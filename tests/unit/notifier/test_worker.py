@@ -26,7 +26,7 @@ def test_every_email_event_has_an_actor_on_the_notifier_queue(settings: Notifier
     )
 
     # then the order and export events each have an actor named after them, on its queue
-    assert set(broker.actors) == {"OrderSubmitted", "ExportCompleted", "ExportFailed"}
+    assert set(broker.actors) == {"OrderPersisted", "ExportCompleted", "ExportFailed"}
     assert {actor.queue_name for actor in broker.actors.values()} == {"notifier-queue"}
 
 
@@ -44,3 +44,9 @@ def test_every_subscribed_event_is_either_mailed_or_knowingly_left_to_the_dlq(
     # then each has an actor or is declared as having no e-mail yet, never both
     assert set(broker.actors) | EVENT_TYPES_WITHOUT_EMAIL == subscribed
     assert not set(broker.actors) & EVENT_TYPES_WITHOUT_EMAIL
+
+
+def test_orders_are_confirmed_once_persisted_not_when_submitted() -> None:
+    # the notifier's queue hears of an order only once the processor stored it
+    assert "OrderPersisted" in SERVICE_EVENTS["notifier"]
+    assert "OrderSubmitted" not in SERVICE_EVENTS["notifier"]

@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 import pytest
+import sqlalchemy.exc
 import structlog
 from structlog.testing import capture_logs
 
 from conveyor_common.envelope import Envelope, Event, wrap
-from conveyor_common.events import OrderSubmitted
+from conveyor_common.events import OrderPersisted, OrderSubmitted, persisted_event_id
 from conveyor_common.orders import Order, OrderItemRequest, OrderRequest, normalise_order
 from conveyor_processor.handlers import handle_order_submitted
 
@@ -39,11 +41,30 @@ class FakeOrders:
 
 
 class FakeReadModel:
-    def __init__(self) -> None:
+    def __init__(self, *, pending_fails_with: Exception | None = None) -> None:
         self.writes: list[tuple[Order, datetime]] = []
+        self.pending: list[tuple[Order, str]] = []
+        self.pending_fails_with = pending_fails_with
 
     def save(self, order: Order, *, persisted_at: datetime) -> None:
         self.writes.append((order, persisted_at))
+
+    def mark_pending(self, order: Order, *, last_error: str, at: datetime) -> None:
+        if self.pending_fails_with is not None:
+            raise self.pending_fails_with
+        self.pending.append((order, last_error))
+
+
+class FakeEvents:
+    def __init__(self, *, fail_with: Exception | None = None) -> None:
+        self.published: list[Envelope] = []
+        self.fail_with = fail_with
+
+    def publish(self, envelope: Envelope) -> str:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.published.append(envelope)
+        return f"msg-{len(self.published)}"
 
 
 class NotAnOrder(Event, frozen=True, kw_only=True):
@@ -72,9 +93,18 @@ def an_envelope(order: Order, *, correlation_id: str = "corr-1") -> Envelope:
     return wrap(OrderSubmitted(order=order), tenant_id=TENANT, correlation_id=correlation_id)
 
 
-def handle(envelope: Envelope, orders: FakeOrders, read_model: FakeReadModel) -> None:
+def handle(
+    envelope: Envelope,
+    orders: FakeOrders,
+    read_model: FakeReadModel,
+    events: FakeEvents | None = None,
+) -> None:
     handle_order_submitted(
-        envelope, orders=orders, read_model=read_model, clock=lambda: PERSISTED_AT
+        envelope,
+        orders=orders,
+        read_model=read_model,
+        events=events or FakeEvents(),
+        clock=lambda: PERSISTED_AT,
     )
 
 
@@ -164,3 +194,93 @@ def test_an_envelope_of_another_event_type_is_refused() -> None:
 
     # then
     assert orders.orders == {}
+
+
+def test_a_persisted_order_is_announced_with_an_id_derived_from_the_order() -> None:
+    # given an order delivered twice, as SQS may
+    order = an_order()
+    envelope = an_envelope(order, correlation_id="corr-9")
+    orders, read_model, events = FakeOrders(), FakeReadModel(), FakeEvents()
+
+    # when both deliveries are handled (the second finds it already stored)
+    handle(envelope, orders, read_model, events)
+    handle(envelope, orders, read_model, events)
+
+    # then each published the same OrderPersisted, so the notifier confirms it once
+    assert [e.event_id for e in events.published] == [persisted_event_id(order.order_id)] * 2
+    first = events.published[0]
+    assert isinstance(first.payload, OrderPersisted)
+    assert first.payload.order == order
+    assert (first.tenant_id, first.correlation_id) == (TENANT, "corr-9")
+
+
+def test_nothing_is_announced_when_the_order_could_not_be_stored() -> None:
+    orders, events = FakeOrders(fail_with=ConnectionError("database down")), FakeEvents()
+
+    with pytest.raises(ConnectionError):
+        handle(an_envelope(an_order()), orders, FakeReadModel(), events)
+
+    assert events.published == []
+
+
+def test_a_failed_announcement_fails_the_delivery_so_its_retry_announces_it() -> None:
+    # given an order stored, but SNS refusing the announcement
+    order = an_order()
+    envelope = an_envelope(order)
+    orders = FakeOrders()
+    with pytest.raises(ConnectionError):
+        handle(envelope, orders, FakeReadModel(), FakeEvents(fail_with=ConnectionError("sns")))
+
+    # when the delivery is retried
+    events = FakeEvents()
+    handle(envelope, orders, FakeReadModel(), events)
+
+    # then the retry announces the already stored order
+    assert [e.event_id for e in events.published] == [persisted_event_id(order.order_id)]
+
+
+def _sqlalchemy_operational_error() -> Exception:
+    try:
+        try:
+            raise psycopg.OperationalError("connection refused")
+        except psycopg.OperationalError as driver_error:
+            raise sqlalchemy.exc.OperationalError("INSERT", {}, driver_error) from driver_error
+    except sqlalchemy.exc.OperationalError as wrapped:
+        return wrapped
+
+
+def test_a_database_outage_marks_the_order_pending_with_a_safe_reason() -> None:
+    # given the database refusing connections, as SQLAlchemy reports it
+    order = an_order()
+    orders = FakeOrders(fail_with=_sqlalchemy_operational_error())
+    read_model = FakeReadModel()
+
+    # when the delivery fails
+    with pytest.raises(sqlalchemy.exc.OperationalError):
+        handle(an_envelope(order), orders, read_model)
+
+    # then the order is PENDING with what failed, naming no host or port
+    assert read_model.pending == [
+        (order, "the database is unavailable (OperationalError); retrying")
+    ]
+    assert read_model.writes == []
+
+
+def test_a_bad_message_is_not_marked_pending() -> None:
+    read_model = FakeReadModel()
+
+    with pytest.raises(ValueError, match="bug"):
+        handle(an_envelope(an_order()), FakeOrders(fail_with=ValueError("bug")), read_model)
+
+    assert read_model.pending == []
+
+
+def test_a_read_model_that_is_down_too_does_not_hide_the_original_failure() -> None:
+    read_model = FakeReadModel(pending_fails_with=ConnectionError("dynamodb down"))
+
+    with pytest.raises(ConnectionError, match="database down"):
+        handle(
+            an_envelope(an_order()),
+            FakeOrders(fail_with=ConnectionError("database down")),
+            read_model,
+        )

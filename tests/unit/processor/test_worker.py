@@ -23,6 +23,9 @@ class NoReadModel:
     def save(self, order: Order, *, persisted_at: datetime) -> None:
         raise AssertionError("not called")
 
+    def mark_pending(self, order: Order, *, last_error: str, at: datetime) -> None:
+        raise AssertionError("not called")
+
 
 def no_exports() -> ExportServices:
     raise AssertionError("not called")

@@ -70,6 +70,41 @@ def test_the_persisted_read_model_wins_over_the_accepted_request(
     assert response.json()["status"] == "PERSISTED"
 
 
+def test_an_order_whose_storage_is_retried_reads_back_as_pending_with_the_last_error(
+    client: TestClient[Any], auth: dict[str, str], store: FakeStore
+) -> None:
+    # given an accepted order the processor could not store yet
+    order_id = client.post(ORDERS, json=order_body(), headers=auth).json()["orderId"]
+    pk = order_pk(uuid.UUID(order_id))
+    request_item = store.items[(pk, "REQUEST")]
+    store.put(
+        pk,
+        "ORDER",
+        {
+            "tenant_id": request_item["tenant_id"],
+            "status": "PENDING",
+            "order": msgspec.to_builtins(request_item["order"]),
+            "last_error": "the database is unavailable (OperationalError); retrying",
+            "last_error_at": "2024-05-17T09:31:00+00:00",
+        },
+    )
+
+    # when it is read back
+    body = client.get(f"{ORDERS}/{order_id}", headers=auth).json()
+
+    # then it says it is waiting, and why
+    assert body["status"] == "PENDING"
+    assert body["lastError"] == "the database is unavailable (OperationalError); retrying"
+
+
+def test_an_order_that_is_not_pending_shows_no_last_error(
+    client: TestClient[Any], auth: dict[str, str]
+) -> None:
+    order_id = client.post(ORDERS, json=order_body(), headers=auth).json()["orderId"]
+
+    assert "lastError" not in client.get(f"{ORDERS}/{order_id}", headers=auth).json()
+
+
 def test_another_tenants_order_is_not_found(client: TestClient[Any]) -> None:
     # given an order of tenant acme
     order_id = client.post(ORDERS, json=order_body(), headers=bearer(tenant="acme")).json()[

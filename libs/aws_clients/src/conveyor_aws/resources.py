@@ -11,8 +11,9 @@ import msgspec
 # Which event types each service's queue subscribes to (SNS filter policies).
 SERVICE_EVENTS: dict[str, tuple[str, ...]] = {
     "processor": ("OrderSubmitted", "ExportRequested", "FileUploaded"),
+    # OrderPersisted, not OrderSubmitted: an order is confirmed only once it is stored.
     "notifier": (
-        "OrderSubmitted",
+        "OrderPersisted",
         "ExportCompleted",
         "ExportFailed",
         "FileProcessed",
@@ -23,7 +24,10 @@ SERVICE_EVENTS: dict[str, tuple[str, ...]] = {
 QUEUE_VISIBILITY_TIMEOUT_SECONDS = 300
 QUEUE_RETENTION_SECONDS = 4 * 24 * 3600
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
-# Receives before SQS moves a message to the DLQ: undecodable bodies end there.
+# Receives before SQS moves a message to the DLQ. Workers park what they cannot handle
+# themselves, with the reason; this is the backstop for a message that never gets
+# that far (e.g. one that kills its worker every time). Retries are new messages,
+# so they never add up to it.
 MAX_RECEIVE_COUNT = 3
 EXPORT_OBJECT_EXPIRY_DAYS = 30
 

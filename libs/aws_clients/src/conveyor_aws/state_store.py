@@ -72,6 +72,22 @@ class StateStore:
             return False
         return True
 
+    def put_unless(
+        self, pk: str, sk: str, attributes: Mapping[str, Any], *, name: str, value: Any
+    ) -> bool:
+        """Write unless the item exists with `name` equal to `value`; False if it does."""
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=to_wire({**attributes, "pk": pk, "sk": sk}),
+                ConditionExpression="attribute_not_exists(pk) OR #n <> :v",
+                ExpressionAttributeNames={"#n": name},
+                ExpressionAttributeValues=to_wire({":v": value}),
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def update(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
         """Set the given attributes on an item (creating it if needed)."""
         names = {f"#a{i}": name for i, name in enumerate(attributes)}

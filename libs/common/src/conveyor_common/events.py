@@ -19,6 +19,25 @@ class OrderSubmitted(Event, frozen=True, kw_only=True):
     order: Order
 
 
+@register
+class OrderPersisted(Event, frozen=True, kw_only=True):
+    """The order is stored in the system of record: only now may it be confirmed.
+
+    Published by the processor on every delivery of its OrderSubmitted, always with
+    the same event id (persisted_event_id), so the confirmation is sent once.
+    """
+
+    event_type = "OrderPersisted"
+    schema_version = 1
+
+    order: Order
+
+
+def persisted_event_id(order_id: uuid.UUID) -> uuid.UUID:
+    """The one event id of an order's OrderPersisted, whichever delivery publishes it."""
+    return uuid.uuid5(order_id, OrderPersisted.event_type)
+
+
 class _ExportEvent(Event, frozen=True, kw_only=True):
     """What every export e-mail needs: which export, and whom to tell."""
 

@@ -11,7 +11,7 @@ import jinja2
 
 from conveyor_aws.mail import Email
 from conveyor_common.envelope import Envelope, Event
-from conveyor_common.events import ExportCompleted, ExportFailed, OrderSubmitted
+from conveyor_common.events import ExportCompleted, ExportFailed, OrderPersisted
 from conveyor_notifier.formatting import count, file_size, money, timestamp
 
 ORDER_CONFIRMATION = "order_confirmation"
@@ -41,8 +41,8 @@ class EmailKind(NamedTuple):
 
 
 def render_order_confirmation(envelope: Envelope) -> Email:
-    """The confirmation e-mail for an OrderSubmitted envelope."""
-    order = _payload(envelope, OrderSubmitted).order
+    """The confirmation e-mail for an OrderPersisted envelope: sent once the order is stored."""
+    order = _payload(envelope, OrderPersisted).order
     return _email(
         ORDER_CONFIRMATION,
         to=(order.customer_email,),
@@ -92,7 +92,7 @@ def render_export_failed(envelope: Envelope) -> Email:
 # The e-mail each event type sends; the worker registers one actor per entry.
 EMAIL_KINDS: Mapping[str, EmailKind] = MappingProxyType(
     {
-        OrderSubmitted.event_type: EmailKind(ORDER_CONFIRMATION, render_order_confirmation),
+        OrderPersisted.event_type: EmailKind(ORDER_CONFIRMATION, render_order_confirmation),
         ExportCompleted.event_type: EmailKind(EXPORT_COMPLETED, render_export_completed),
         ExportFailed.event_type: EmailKind(EXPORT_FAILED, render_export_failed),
     }

@@ -15,8 +15,8 @@ from conveyor_notifier.render import EMAIL_KINDS
 from conveyor_notifier.settings import NotifierSettings
 
 # Subscribed to the notifier's queue but with no e-mail yet. They get no actor on
-# purpose: the broker leaves them undelivered, so SQS redrive parks them in the
-# DLQ, from where they can be redriven once their e-mails exist.
+# purpose: the broker parks them in the DLQ with the reason, from where
+# `conveyor dlq redrive` sends them back once their e-mails exist.
 EVENT_TYPES_WITHOUT_EMAIL = frozenset({"FileProcessed", "FileFailed"})
 
 

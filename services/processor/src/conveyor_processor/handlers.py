@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from conveyor_common.envelope import Envelope
-from conveyor_common.events import OrderSubmitted
+from conveyor_aws.failures import FailureKind, classify
+from conveyor_common.envelope import Envelope, wrap
+from conveyor_common.events import OrderPersisted, OrderSubmitted, persisted_event_id
 from conveyor_common.log import correlation, get_logger
-from conveyor_processor.ports import OrderReadModel, OrderRepository
+from conveyor_common.orders import Order
+from conveyor_processor.ports import EventPublisher, OrderReadModel, OrderRepository
 
 logger = get_logger(__name__)
 
@@ -22,26 +24,63 @@ def handle_order_submitted(
     *,
     orders: OrderRepository,
     read_model: OrderReadModel,
+    events: EventPublisher,
     clock: Callable[[], datetime] = _utc_now,
 ) -> None:
-    """Persist the order (system of record first), then publish it to the read model.
+    """Persist the order (system of record first), write its read model, then announce
+    it with OrderPersisted, which is what the customer's confirmation waits for.
 
-    Safe to run again for the same event: the repository keeps one order per id,
-    and the read model is written on every delivery so a crash between the two
-    writes heals on the retry.
+    Safe to run again for the same event: the repository keeps one order per id, and
+    the read model and OrderPersisted (always with the same event id) are written on
+    every delivery, so a crash between any two steps heals on the retry. A transient
+    failure marks the order PENDING in the read model before it is retried.
     """
     payload = envelope.payload
     if not isinstance(payload, OrderSubmitted):
         raise TypeError(f"expected an OrderSubmitted envelope, got {envelope.event_type}")
     order = payload.order
     with correlation(envelope.correlation_id, event_id=str(envelope.event_id)):
-        inserted = orders.save_order(
-            order, event_id=envelope.event_id, correlation_id=envelope.correlation_id
+        try:
+            inserted = orders.save_order(
+                order, event_id=envelope.event_id, correlation_id=envelope.correlation_id
+            )
+        except Exception as exc:
+            _mark_pending_if_transient(exc, order, read_model=read_model, clock=clock)
+            raise
+        persisted_at = clock()
+        read_model.save(order, persisted_at=persisted_at)
+        events.publish(
+            wrap(
+                OrderPersisted(order=order),
+                tenant_id=envelope.tenant_id,
+                correlation_id=envelope.correlation_id,
+                event_id=persisted_event_id(order.order_id),
+                occurred_at=persisted_at,
+            )
         )
-        read_model.save(order, persisted_at=clock())
         logger.info(
             "order persisted" if inserted else "order already persisted",
             order_id=str(order.order_id),
             tenant_id=order.tenant_id,
             duplicate=not inserted,
+        )
+
+
+def _mark_pending_if_transient(
+    exc: Exception,
+    order: Order,
+    *,
+    read_model: OrderReadModel,
+    clock: Callable[[], datetime],
+) -> None:
+    """Best effort: the retry matters, the PENDING mark only informs the caller."""
+    classification = classify(exc)
+    if classification.kind is not FailureKind.TRANSIENT:
+        return
+    last_error = f"{classification.label} ({type(classification.cause).__name__}); retrying"
+    try:
+        read_model.mark_pending(order, last_error=last_error, at=clock())
+    except Exception:
+        logger.warning(
+            "could not mark the order pending", order_id=str(order.order_id), exc_info=True
         )

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Protocol
 
+from conveyor_common.envelope import Envelope
 from conveyor_common.orders import Order
 
 
@@ -18,4 +19,14 @@ class OrderRepository(Protocol):
 class OrderReadModel(Protocol):
     def save(self, order: Order, *, persisted_at: datetime) -> None:
         """Write (or overwrite with the same content) the order's read model."""
+        ...
+
+    def mark_pending(self, order: Order, *, last_error: str, at: datetime) -> None:
+        """Record that storing the order is being retried, unless it is already persisted."""
+        ...
+
+
+class EventPublisher(Protocol):
+    def publish(self, envelope: Envelope) -> str:
+        """Publish one event; raises on any failure."""
         ...

@@ -11,7 +11,8 @@ from collections.abc import Callable
 import dramatiq
 from sqlalchemy import Engine
 
-from conveyor_aws.broker import MAX_RETRIES, MIN_RETRY_BACKOFF_MS, EnvelopeBroker, run_worker
+from conveyor_aws.broker import EnvelopeBroker, run_worker
+from conveyor_aws.delivery import DEFAULT_POLICY, RetryPolicy
 from conveyor_aws.export_state import ExportStateStore
 from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.state_store import StateStore
@@ -27,6 +28,7 @@ from conveyor_processor.exports.handlers import ExportServices, handle_export_re
 from conveyor_processor.exports.policy import ExportBusy
 from conveyor_processor.exports.render import PostgresRenderer
 from conveyor_processor.handlers import handle_order_submitted
+from conveyor_processor.ports import EventPublisher as EventPublisherPort
 from conveyor_processor.ports import OrderReadModel, OrderRepository
 from conveyor_processor.read_model import DynamoOrderReadModel
 from conveyor_processor.repository import SqlOrderRepository
@@ -68,26 +70,29 @@ def build_broker(
     *,
     orders: OrderRepository,
     read_model: OrderReadModel,
+    events: EventPublisherPort | None = None,
     exports: Callable[[], ExportServices] | None = None,
-    max_retries: int = MAX_RETRIES,
-    min_backoff_ms: int = MIN_RETRY_BACKOFF_MS,
+    retry_policy: RetryPolicy = DEFAULT_POLICY,
 ) -> EnvelopeBroker:
     """The broker with one actor per event type the processor handles.
 
+    `events` publishes OrderPersisted (by default to the settings' topic).
     `exports` gives each export delivery its adapters (the lease owner is the
     calling thread); without it, only orders are handled.
     """
     broker = EnvelopeBroker(
         visibility_timeout_seconds=settings.visibility_timeout_seconds,
-        max_retries=max_retries,
-        min_backoff_ms=min_backoff_ms,
+        retry_policy=retry_policy,
     )
+    publisher = events or EventPublisher(topic_arn=settings.events_topic_arn)
 
     @dramatiq.actor(
         actor_name=OrderSubmitted.event_type, queue_name=settings.processor_queue, broker=broker
     )
     def order_submitted(envelope_json: str) -> None:
-        handle_order_submitted(decode(envelope_json), orders=orders, read_model=read_model)
+        handle_order_submitted(
+            decode(envelope_json), orders=orders, read_model=read_model, events=publisher
+        )
 
     if exports is not None:
         services_for_thread = exports

@@ -1,7 +1,8 @@
 """Order items in the state table.
 
 ORDER#{id}/REQUEST is written here when an order is accepted; ORDER#{id}/ORDER
-is the processor's read model once the order is persisted, and wins when present.
+is the processor's read model (PENDING while storing it is retried, then
+PERSISTED), and wins when present.
 """
 
 from __future__ import annotations

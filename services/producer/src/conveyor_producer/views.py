@@ -11,6 +11,9 @@ import msgspec
 from conveyor_common.money import CENT
 from conveyor_common.orders import Order
 
+# Set by the processor while storing the order fails and is retried.
+PENDING = "PENDING"
+
 
 class AcceptedOrder(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     order_id: str
@@ -25,8 +28,9 @@ class OrderItemView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     line_total: str
 
 
-class OrderView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class OrderView(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defaults=True):
     order_id: str
+    # ACCEPTED, then PERSISTED; PENDING while storing it fails and is retried.
     status: str
     customer_id: str
     customer_email: str
@@ -35,6 +39,8 @@ class OrderView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     items: list[OrderItemView]
     total_amount: str
     submitted_at: datetime
+    # Why a PENDING order is not stored yet; absent otherwise.
+    last_error: str | None = None
 
 
 class StoredOrder(msgspec.Struct, frozen=True, kw_only=True):
@@ -43,6 +49,7 @@ class StoredOrder(msgspec.Struct, frozen=True, kw_only=True):
     tenant_id: str
     status: str
     order: Order
+    last_error: str | None = None
 
 
 def stored_order(item: dict[str, Any]) -> StoredOrder:
@@ -74,4 +81,5 @@ def order_view(stored: StoredOrder) -> OrderView:
         ],
         total_amount=money_text(order.total_amount),
         submitted_at=order.submitted_at,
+        last_error=stored.last_error if stored.status == PENDING else None,
     )
