@@ -10,17 +10,19 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import dramatiq
 import pytest
 
 from conveyor_aws import clients
+from conveyor_aws.broker import ERROR_ATTRIBUTE
 from conveyor_aws.mail import SesSender
 from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.resources import ResourceNames
 from conveyor_aws.state_store import StateStore
-from conveyor_common.envelope import Envelope, wrap
-from conveyor_common.events import OrderSubmitted
+from conveyor_common.envelope import Envelope, encode, wrap
+from conveyor_common.events import OrderPersisted, OrderSubmitted, persisted_event_id
 from conveyor_common.orders import Order, OrderItem
 from conveyor_devstack.mailbox import CapturedEmail, captured_emails
 from conveyor_devstack.moto_server import MotoServer
@@ -36,7 +38,7 @@ DEADLINE_SECONDS = 30
 POLL_INTERVAL_SECONDS = 0.2
 
 
-def _order_envelope(recipient: str) -> Envelope:
+def _order(recipient: str) -> Order:
     price = Decimal("12.50")
     order = Order(
         order_id=uuid.uuid4(),
@@ -53,7 +55,18 @@ def _order_envelope(recipient: str) -> Envelope:
         total_amount=price * 3,
         submitted_at=datetime.now(UTC),
     )
-    return wrap(OrderSubmitted(order=order), tenant_id="tenant-int", correlation_id="corr-int")
+    return order
+
+
+def _order_envelope(recipient: str) -> Envelope:
+    """The processor's announcement that the order is stored: what is confirmed."""
+    order = _order(recipient)
+    return wrap(
+        OrderPersisted(order=order),
+        tenant_id="tenant-int",
+        correlation_id="corr-int",
+        event_id=persisted_event_id(order.order_id),
+    )
 
 
 def emails_to(moto_server: MotoServer, recipient: str) -> list[CapturedEmail]:
@@ -103,7 +116,7 @@ def queue_depth(queue_name: str) -> int:
 def test_confirmation_is_sent_through_ses_and_recorded(
     aws: dict[str, str], moto_server: MotoServer
 ) -> None:
-    # given an OrderSubmitted event for a customer no other test mails
+    # given an OrderPersisted event for a customer no other test mails
     recipient = unique_recipient()
     envelope = _order_envelope(recipient)
     store = StateStore(table=aws["STATE_TABLE"])
@@ -168,3 +181,62 @@ def test_worker_sends_one_email_for_a_redelivered_event(
         # then the customer still has exactly one e-mail and nothing went to the DLQ
         assert len(emails_to(moto_server, recipient)) == 1
         assert queue_depth(ResourceNames().dead_letter_queue("notifier")) == 0
+
+
+def test_a_submitted_order_is_not_confirmed_until_it_is_persisted(
+    aws: dict[str, str], moto_server: MotoServer
+) -> None:
+    # given a running notifier and a customer's order
+    settings = NotifierSettings(skip_ses=False)
+    publisher = EventPublisher(topic_arn=aws["EVENTS_TOPIC_ARN"])
+    recipient = unique_recipient()
+    order = _order(recipient)
+    submitted = wrap(OrderSubmitted(order=order), tenant_id="tenant-int", correlation_id="c")
+    sqs = clients.sqs()
+    notifier_queue = sqs.get_queue_url(QueueName=settings.notifier_queue)["QueueUrl"]
+    dlq = sqs.get_queue_url(QueueName=ResourceNames().dead_letter_queue("notifier"))["QueueUrl"]
+    with running_worker(settings):
+        # when only OrderSubmitted exists, published to the topic and, as a stray copy,
+        # sent straight to the notifier's queue
+        publisher.publish(submitted)
+        sqs.send_message(QueueUrl=notifier_queue, MessageBody=encode(submitted).decode())
+
+        # then the stray copy is parked with its reason and no e-mail goes out
+        def parked() -> list[dict[str, Any]]:
+            response = sqs.receive_message(
+                QueueUrl=dlq, WaitTimeSeconds=1, MessageAttributeNames=["All"]
+            )
+            return [dict(message) for message in response.get("Messages", [])]
+
+        [dead] = wait_for(parked, what="the stray OrderSubmitted in the DLQ")
+        reason = dead["MessageAttributes"][ERROR_ATTRIBUTE]["StringValue"]
+        assert reason == "undeliverable: no handler for event type 'OrderSubmitted'"
+        wait_until(lambda: queue_depth(settings.notifier_queue) == 0, what="the queue to drain")
+        assert emails_to(moto_server, recipient) == []
+
+        # when the processor announces the order as stored
+        publisher.publish(
+            wrap(
+                OrderPersisted(order=order),
+                tenant_id="tenant-int",
+                correlation_id="c",
+                event_id=persisted_event_id(order.order_id),
+            )
+        )
+
+        # then exactly one confirmation goes out
+        wait_until(lambda: len(emails_to(moto_server, recipient)) >= 1, what="the e-mail")
+        wait_until(lambda: queue_depth(settings.notifier_queue) == 0, what="the queue to drain")
+        [email] = emails_to(moto_server, recipient)
+        assert email.subject == f"Order {order.order_id} confirmed"
+
+
+def wait_for(probe: Callable[[], list[dict[str, Any]]], *, what: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    def arrived() -> bool:
+        found.extend(probe())
+        return bool(found)
+
+    wait_until(arrived, what=what)
+    return found
