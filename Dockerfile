@@ -30,6 +30,7 @@ COPY services/producer/pyproject.toml services/producer/
 COPY services/processor/pyproject.toml services/processor/
 COPY services/notifier/pyproject.toml services/notifier/
 COPY tools/devstack/pyproject.toml tools/devstack/
+COPY tools/cli/pyproject.toml tools/cli/
 RUN uv sync --frozen --no-dev --no-install-workspace
 
 COPY libs libs
