@@ -113,7 +113,7 @@ def test_subscribed_event_without_an_email_is_parked_in_the_dlq(aws: dict[str, s
         # when the event is published to the topic
         EventPublisher(topic_arn=aws["EVENTS_TOPIC_ARN"]).publish(envelope)
 
-        # then SQS redrive moves it, untouched, from the notifier queue to its DLQ
+        # then the worker parks it, untouched, in its DLQ (with the reason)
         wait_until(lambda: queue_depth(dlq_name) == 1, what="the event to reach the DLQ")
     assert queue_depth(settings.notifier_queue) == 0
     sqs = clients.sqs()
