@@ -29,6 +29,7 @@ from dramatiq.common import compute_backoff
 from dramatiq.middleware import Middleware, Retries, TimeLimit
 from dramatiq_sqs.broker import MAX_DELAY_SECONDS, SQSBroker, SQSConsumer, _SQSMessage
 
+from conveyor_aws import clients
 from conveyor_aws.publisher import EVENT_TYPE_ATTRIBUTE
 from conveyor_common.envelope import InvalidEnvelope, decode
 from conveyor_common.log import get_logger
@@ -78,6 +79,8 @@ class EnvelopeBroker(SQSBroker):  # type: ignore[misc]
             ],
             dead_letter=True,
             visibility_timeout=visibility_timeout_seconds,
+            # dramatiq-sqs builds its own boto3 resource: give it the process's timeouts.
+            config=clients.config("sqs"),
         )
 
     @property

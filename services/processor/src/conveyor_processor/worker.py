@@ -11,6 +11,7 @@ from collections.abc import Callable
 import dramatiq
 from sqlalchemy import Engine
 
+from conveyor_aws import clients
 from conveyor_aws.broker import MAX_RETRIES, MIN_RETRY_BACKOFF_MS, EnvelopeBroker, run_worker
 from conveyor_aws.export_state import ExportStateStore
 from conveyor_aws.publisher import EventPublisher
@@ -115,6 +116,7 @@ def build_broker(
 def main() -> None:
     settings = load(ProcessorSettings)
     configure_logging(SERVICE, settings)
+    clients.configure(clients.WORKER_PROFILE.overridden_by(settings))
     engine = build_engine(settings.database_url)
     broker = build_broker(
         settings,
