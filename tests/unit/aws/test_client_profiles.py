@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from botocore.exceptions import BotoCoreError
+from botocore.exceptions import BotoCoreError, ReadTimeoutError
 from dramatiq_sqs.broker import MAX_WAIT_TIME_SECONDS
 
 from conveyor_aws import clients
@@ -114,13 +114,14 @@ def test_unset_settings_keep_the_profile(monkeypatch: pytest.MonkeyPatch) -> Non
     assert profile.max_attempts == clients.API_MAX_ATTEMPTS
 
 
-def capture_attempts(client: Any) -> list[dict[str, Any]]:
-    """The request context of each attempt the client makes, which then fails unsent."""
+def capture_attempts(client: Any, *, failure: Exception | None = None) -> list[dict[str, Any]]:
+    """The request context of each attempt the client makes, which then fails unsent
+    (with `failure` if given, as if the wire had failed)."""
     seen: list[dict[str, Any]] = []
 
     def stop(request: Any, **_: Any) -> None:
         seen.append(dict(request.context))
-        raise Captured
+        raise failure or Captured
 
     client.meta.events.register_last("before-send", stop)
     return seen
@@ -179,3 +180,24 @@ def test_an_inner_deadline_replaces_the_outer_one_until_it_ends() -> None:
     assert outer is not None
     assert outer <= 0
     assert clients.time_left() is None
+
+
+def test_a_timed_out_attempt_is_retried_when_time_allows() -> None:
+    client = clients.build("dynamodb", clients.API_PROFILE)
+    attempts = capture_attempts(client, failure=ReadTimeoutError(endpoint_url="http://aws"))
+
+    with clients.deadline(30), pytest.raises(ReadTimeoutError):
+        client.get_item(TableName="t", Key={"pk": {"S": "a"}})
+
+    assert len(attempts) == clients.API_MAX_ATTEMPTS
+
+
+def test_no_retry_is_started_that_its_back_off_could_carry_past_the_deadline() -> None:
+    client = clients.build("dynamodb", clients.API_PROFILE)
+    attempts = capture_attempts(client, failure=ReadTimeoutError(endpoint_url="http://aws"))
+
+    # the first back-off may last up to 1 s
+    with clients.deadline(0.9), pytest.raises(ReadTimeoutError):
+        client.get_item(TableName="t", Key={"pk": {"S": "a"}})
+
+    assert len(attempts) == 1

@@ -62,6 +62,8 @@ PROBE_MAX_ATTEMPTS = 1
 
 # An attempt with less time than this left before a deadline is not started.
 MIN_ATTEMPT_SECONDS = 0.1
+# botocore's standard retry mode sleeps up to 2 ** (attempts so far - 1) s, capped at this.
+MAX_BACK_OFF_SECONDS = 20.0
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -170,6 +172,7 @@ def build(service: str, profile: ClientProfile) -> Any:
         service, region_name=region(), config=profile.config(service)
     )
     client.meta.events.register("before-send", _fit_into_deadline)
+    client.meta.events.register("needs-retry", _stop_at_deadline)
     return client
 
 
@@ -177,10 +180,12 @@ def build(service: str, profile: ClientProfile) -> Any:
 def deadline(seconds: float) -> Iterator[None]:
     """AWS calls made inside, in this thread or context, share `seconds` of waiting.
 
-    Each attempt's read timeout is cut to the time left, and no attempt starts
-    once it is spent (DeadlineExceeded, a BotoCoreError). A connect timeout is
-    not cut, so a call can end up to one connect timeout (and one retry's
-    back-off) after the deadline. Nested, the inner deadline applies.
+    Each attempt's read timeout is cut to the time left. A failed attempt is
+    retried only if the back-off cannot outlast the deadline (else its error is
+    raised at once), and no attempt starts once the time is spent
+    (DeadlineExceeded, a BotoCoreError). A connect timeout is not cut, so a call
+    can end up to one connect timeout after the deadline. Nested, the inner
+    deadline applies.
     """
     token = _deadline.set(time.monotonic() + seconds)
     try:
@@ -208,6 +213,17 @@ def _fit_into_deadline(request: AWSPreparedRequest, event_name: str, **_: Any) -
     if context is not None:
         configured: float = context["client_config"].read_timeout
         context["read_timeout"] = min(configured, remaining)
+
+
+def _stop_at_deadline(attempts: int, caught_exception: Exception | None, **_: Any) -> None:
+    """botocore's needs-retry hook, run after each attempt, before any back-off sleep."""
+    remaining = time_left()
+    if caught_exception is None or remaining is None:
+        return
+    longest_back_off = min(2.0 ** (attempts - 1), MAX_BACK_OFF_SECONDS)
+    if remaining < longest_back_off + MIN_ATTEMPT_SECONDS:
+        # A retry might not start before the deadline: fail now, not after the back-off.
+        raise caught_exception
 
 
 @cache

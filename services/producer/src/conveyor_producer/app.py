@@ -107,7 +107,10 @@ def create_app(
     return Litestar(
         route_handlers=[api, health, ready],
         dependencies={"readiness": Provide(lambda: readiness, sync_to_thread=False)},
-        middleware=[correlation_middleware, aws_budget_middleware],
+        middleware=[
+            correlation_middleware,
+            aws_budget_middleware(settings.aws_request_budget_seconds),
+        ],
         before_send=[echo_correlation_id],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
