@@ -3,8 +3,9 @@
 Each call's own timeouts (the API client profile) bound one call; a request makes
 several in a row (a keyed order: find the key, claim it, record the order, publish,
 mark the key published), and their timeouts would add up. Under the budget, each
-attempt waits at most for what is left of it, and none starts once it is spent: the
-call fails as DeadlineExceeded, a 503 with Retry-After like any other AWS failure.
+attempt waits at most for what is left of it, a failed one is retried only if its
+back-off fits in what is left, and none starts once it is spent (DeadlineExceeded):
+all of them BotoCoreErrors, so a 503 with Retry-After like any other AWS failure.
 
 The budget starts when the request arrives, so time spent waiting for a handler
 thread counts too: a request that waited long behind requests stuck on AWS is
