@@ -33,6 +33,7 @@ from dramatiq.common import compute_backoff
 from dramatiq.middleware import Middleware, TimeLimit
 from dramatiq_sqs.broker import MAX_DELAY_SECONDS, SQSBroker, SQSConsumer, _SQSMessage
 
+from conveyor_aws import clients
 from conveyor_aws.delivery import (
     DEFAULT_POLICY,
     MAX_REASON_LENGTH,
@@ -89,6 +90,8 @@ class EnvelopeBroker(SQSBroker):  # type: ignore[misc]
             ],
             dead_letter=True,
             visibility_timeout=visibility_timeout_seconds,
+            # dramatiq-sqs builds its own boto3 resource: give it the process's timeouts.
+            config=clients.config("sqs"),
         )
 
     @property

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Literal, TypeVar
 
-from pydantic import AnyHttpUrl, ValidationError
+from pydantic import AnyHttpUrl, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EXIT_CONFIG_ERROR = 2
@@ -26,6 +26,11 @@ class AwsConfig(BaseConfig):
     aws_region: str = "us-east-1"
     aws_endpoint_url: AnyHttpUrl | None = None
     state_table: str
+    # Unset, each takes the value of the service's client profile (conveyor_aws.clients).
+    aws_connect_timeout_seconds: float | None = Field(default=None, gt=0)
+    aws_read_timeout_seconds: float | None = Field(default=None, gt=0)
+    # Attempts per AWS call in all, the first included.
+    aws_max_attempts: int | None = Field(default=None, ge=1)
 
 
 class DatabaseConfig(BaseConfig):

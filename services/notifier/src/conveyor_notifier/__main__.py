@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conveyor_aws import clients
 from conveyor_aws.broker import run_worker
 from conveyor_common.log import configure_logging
 from conveyor_common.settings import load
@@ -12,6 +13,7 @@ from conveyor_notifier.worker import build_broker
 def main() -> None:
     settings = load(NotifierSettings)
     configure_logging("notifier", settings)
+    clients.configure(clients.WORKER_PROFILE.overridden_by(settings))
     run_worker(
         build_broker(settings),
         threads=settings.worker_threads,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import dramatiq
 from sqlalchemy import Engine
 
+from conveyor_aws import clients
 from conveyor_aws.broker import EnvelopeBroker, run_worker
 from conveyor_aws.delivery import DEFAULT_POLICY, RetryPolicy
 from conveyor_aws.export_state import ExportStateStore
@@ -120,6 +121,7 @@ def build_broker(
 def main() -> None:
     settings = load(ProcessorSettings)
     configure_logging(SERVICE, settings)
+    clients.configure(clients.WORKER_PROFILE.overridden_by(settings))
     engine = build_engine(settings.database_url)
     broker = build_broker(
         settings,

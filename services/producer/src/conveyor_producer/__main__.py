@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uvicorn
 
+from conveyor_aws import clients
 from conveyor_common.log import configure_logging
 from conveyor_common.settings import load
 from conveyor_producer.app import create_app
@@ -16,6 +17,7 @@ GRACEFUL_SHUTDOWN_SECONDS = 20
 def main() -> None:
     settings = load(ProducerSettings)
     configure_logging("producer", settings)
+    clients.configure(clients.API_PROFILE.overridden_by(settings))
     uvicorn.run(
         create_app(settings),
         host=settings.host,

@@ -17,15 +17,21 @@ from conveyor_aws.export_state import ExportStateStore
 from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.state_store import StateStore
 from conveyor_producer.auth import BearerAuthMiddleware, TokenVerifier, verifier_from_settings
+from conveyor_producer.aws_budget import aws_budget_middleware
 from conveyor_producer.correlation import correlation_middleware, echo_correlation_id
 from conveyor_producer.database import Database
 from conveyor_producer.download_links import S3LinkSigner
 from conveyor_producer.export_routes import ExportsController
 from conveyor_producer.export_service import ExportService
-from conveyor_producer.handlers import OrderService, ReadinessService, utc_now
+from conveyor_producer.handlers import OrderService, utc_now
 from conveyor_producer.ports import ExportDatabase, ExportStates, ItemStore, LinkSigner, Publisher
 from conveyor_producer.problems import EXCEPTION_HANDLERS
-from conveyor_producer.readiness import AwsCheck, ReadinessCheck, default_checks
+from conveyor_producer.readiness import (
+    AwsCheck,
+    ReadinessCheck,
+    ReadinessService,
+    default_checks,
+)
 from conveyor_producer.routes import API_PREFIX, OrdersController, health, ready
 from conveyor_producer.settings import ProducerSettings
 
@@ -101,7 +107,10 @@ def create_app(
     return Litestar(
         route_handlers=[api, health, ready],
         dependencies={"readiness": Provide(lambda: readiness, sync_to_thread=False)},
-        middleware=[correlation_middleware],
+        middleware=[
+            correlation_middleware,
+            aws_budget_middleware(settings.aws_request_budget_seconds),
+        ],
         before_send=[echo_correlation_id],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],

@@ -1,4 +1,4 @@
-"""The service layer: accepting orders, reading them back, checking readiness.
+"""The service layer: accepting orders and reading them back.
 
 Blocking (boto3, psycopg) and free of HTTP; the routes call it from worker threads.
 """
@@ -6,7 +6,7 @@ Blocking (boto3, psycopg) and free of HTTP; the routes call it from worker threa
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from conveyor_common.envelope import Envelope
@@ -14,12 +14,11 @@ from conveyor_common.events import OrderSubmitted
 from conveyor_common.orders import Order, normalise_order
 from conveyor_producer.auth import Principal
 from conveyor_producer.dependencies import STATE_STORE, dependency
-from conveyor_producer.errors import DependencyUnavailable, OrderNotFound
+from conveyor_producer.errors import OrderNotFound
 from conveyor_producer.idempotency import fingerprint
 from conveyor_producer.idempotency_store import ORDERS, IdempotencyStore
 from conveyor_producer.order_records import ACCEPTED, OrderRecords
 from conveyor_producer.ports import ItemStore, Publisher
-from conveyor_producer.readiness import ReadinessCheck
 from conveyor_producer.request_body import decode_order_request
 from conveyor_producer.submission import Acceptance, Attempt, Submission, Submitter
 from conveyor_producer.views import AcceptedOrder, OrderView, order_view, stored_order
@@ -98,21 +97,3 @@ class OrderService:
         if stored.tenant_id != principal.tenant:
             raise OrderNotFound(f"order {order_id} not found")
         return order_view(stored)
-
-
-class ReadinessService:
-    def __init__(self, checks: Sequence[ReadinessCheck]) -> None:
-        self.checks = list(checks)
-
-    def report(self) -> dict[str, str]:
-        """Every check's outcome; raises naming each failing dependency."""
-        failures: dict[str, str] = {}
-        for check in self.checks:
-            try:
-                check.check()
-            except Exception as exc:  # any failure means not ready; the reason is reported
-                failures[check.name] = f"{type(exc).__name__}: {exc}"
-        if failures:
-            detail = "; ".join(f"{name}: {reason}" for name, reason in sorted(failures.items()))
-            raise DependencyUnavailable("not ready", detail)
-        return {check.name: "ok" for check in self.checks}

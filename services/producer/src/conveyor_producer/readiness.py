@@ -1,24 +1,35 @@
-"""Readiness checks: can this instance reach PostgreSQL and AWS right now?
+"""Readiness: can this instance reach PostgreSQL and AWS right now?
 
-Each check fails fast (a couple of seconds at most) so an orchestrator's probe
-gets an answer before its own timeout.
+A probe gets its answer within READINESS_DEADLINE_SECONDS whatever the
+dependencies do: the checks run concurrently, each on a thread of its own, and
+one that has not answered by then is reported as failing. A check still running
+from an earlier probe is awaited again rather than started twice, so a hung
+dependency holds at most one thread per check, and only until its own short
+timeouts end it.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, wait
 from typing import TYPE_CHECKING, Protocol
 
-import boto3
-from botocore.config import Config
+import anyio
 
+from conveyor_aws import clients
 from conveyor_producer.database import Database
+from conveyor_producer.errors import DependencyUnavailable
 from conveyor_producer.settings import ProducerSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sns import SNSClient
 
-CHECK_TIMEOUT_SECONDS = 2
+# Orchestrators' probes commonly give up after 1 to 2 s; answer before that.
+READINESS_DEADLINE_SECONDS = 1.5
+# Threads that wait for the checks' outcomes, apart from the request handlers' threads.
+REPORTING_THREADS = 2
 
 
 class ReadinessCheck(Protocol):
@@ -45,7 +56,7 @@ class DatabaseCheck:
         pass
 
     def check(self) -> None:
-        self._database.ping(timeout_seconds=CHECK_TIMEOUT_SECONDS)
+        self._database.ping(timeout_seconds=READINESS_DEADLINE_SECONDS)
 
     def close(self) -> None:
         pass
@@ -57,25 +68,18 @@ class AwsCheck:
     def __init__(self, settings: ProducerSettings) -> None:
         self._table = settings.state_table
         self._topic_arn = settings.events_topic_arn
-        session = boto3.session.Session(region_name=settings.aws_region)
-        # One attempt with short timeouts: the service's own clients retry, a probe must not.
-        config = Config(
-            connect_timeout=CHECK_TIMEOUT_SECONDS,
-            read_timeout=CHECK_TIMEOUT_SECONDS,
-            retries={"max_attempts": 1, "mode": "standard"},
-        )
-        endpoint = str(settings.aws_endpoint_url) if settings.aws_endpoint_url else None
-        self._dynamodb: DynamoDBClient = session.client(
-            "dynamodb", config=config, endpoint_url=endpoint
-        )
-        self._sns: SNSClient = session.client("sns", config=config, endpoint_url=endpoint)
+        # Clients of its own, with one short attempt: the service's clients retry, a probe must not.
+        self._dynamodb: DynamoDBClient = clients.build("dynamodb", clients.PROBE_PROFILE)
+        self._sns: SNSClient = clients.build("sns", clients.PROBE_PROFILE)
 
     def open(self) -> None:
         pass
 
     def check(self) -> None:
-        self._dynamodb.describe_table(TableName=self._table)
-        self._sns.get_topic_attributes(TopicArn=self._topic_arn)
+        # Both calls together within the probe's deadline, so the thread is free again by then.
+        with clients.deadline(READINESS_DEADLINE_SECONDS):
+            self._dynamodb.describe_table(TableName=self._table)
+            self._sns.get_topic_attributes(TopicArn=self._topic_arn)
 
     def close(self) -> None:
         self._dynamodb.close()
@@ -84,3 +88,56 @@ class AwsCheck:
 
 def default_checks(settings: ProducerSettings, database: Database) -> list[ReadinessCheck]:
     return [DatabaseCheck(database), AwsCheck(settings)]
+
+
+class ReadinessService:
+    def __init__(
+        self,
+        checks: Sequence[ReadinessCheck],
+        *,
+        deadline_seconds: float = READINESS_DEADLINE_SECONDS,
+    ) -> None:
+        self.checks = list(checks)
+        self.deadline_seconds = deadline_seconds
+        # For the route: waiting for a report must not queue behind requests stuck on AWS.
+        self.threads = anyio.CapacityLimiter(REPORTING_THREADS)
+        self._lock = threading.Lock()
+        self._running: dict[str, Future[None]] = {}
+
+    def report(self) -> dict[str, str]:
+        """Every check's outcome within the deadline; raises naming each failing dependency."""
+        outcomes = {check.name: self._run(check) for check in self.checks}
+        wait(outcomes.values(), timeout=self.deadline_seconds)
+        failures: dict[str, str] = {}
+        for name, outcome in outcomes.items():
+            if not outcome.done():
+                failures[name] = f"no answer within {self.deadline_seconds} s"
+            elif (exc := outcome.exception()) is not None:
+                failures[name] = f"{type(exc).__name__}: {exc}"
+        if failures:
+            detail = "; ".join(f"{name}: {reason}" for name, reason in sorted(failures.items()))
+            raise DependencyUnavailable("not ready", detail)
+        return {check.name: "ok" for check in self.checks}
+
+    def _run(self, check: ReadinessCheck) -> Future[None]:
+        """The check's outcome: the run still under way, or a new one."""
+        with self._lock:
+            running = self._running.get(check.name)
+            if running is not None and not running.done():
+                return running
+            outcome: Future[None] = Future()
+            outcome.set_running_or_notify_cancel()
+            self._running[check.name] = outcome
+        threading.Thread(
+            target=_check_into, args=(check, outcome), name=f"ready-{check.name}", daemon=True
+        ).start()
+        return outcome
+
+
+def _check_into(check: ReadinessCheck, outcome: Future[None]) -> None:
+    try:
+        check.check()
+    except Exception as exc:  # any failure means not ready; the reason is reported
+        outcome.set_exception(exc)
+    else:
+        outcome.set_result(None)

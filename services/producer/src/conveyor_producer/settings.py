@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import AnyHttpUrl, SecretStr
+from pydantic import AnyHttpUrl, Field, SecretStr
 
 from conveyor_common.settings import AwsConfig, DatabaseConfig, PublisherConfig
+from conveyor_producer.aws_budget import REQUEST_AWS_BUDGET_SECONDS
 
 ONE_MEBIBYTE = 1024 * 1024
 
@@ -19,3 +20,5 @@ class ProducerSettings(AwsConfig, DatabaseConfig, PublisherConfig):
     max_request_body_bytes: int = ONE_MEBIBYTE
     # Where the processor stores export files; the API presigns download links into it.
     exports_bucket: str
+    # All the AWS calls of one request together wait at most this long.
+    aws_request_budget_seconds: float = Field(default=REQUEST_AWS_BUDGET_SECONDS, gt=0)

@@ -16,9 +16,11 @@ from typing import Generic, TypeVar
 
 import msgspec
 
+from conveyor_aws.clients import deadline
 from conveyor_common.envelope import Envelope, Event, decode, encode, wrap
 from conveyor_common.errors import FieldError, ValidationFailed
 from conveyor_common.log import get_logger
+from conveyor_producer.aws_budget import WITHDRAW_BUDGET_SECONDS
 from conveyor_producer.dependencies import EVENT_BUS, STATE_STORE, dependency
 from conveyor_producer.errors import DependencyUnavailable
 from conveyor_producer.idempotency import (
@@ -165,8 +167,9 @@ class Submitter:
 
     def _withdraw(self, envelope: Envelope, acceptance: Acceptance) -> None:
         # Without an idempotency key nobody can retry it, so it must not look accepted.
+        # A slow publish may have spent the request's AWS budget: this gets a little more.
         try:
-            with dependency(STATE_STORE):
+            with deadline(WITHDRAW_BUDGET_SECONDS), dependency(STATE_STORE):
                 acceptance.withdraw(envelope)
         except DependencyUnavailable:
             logger.warning(
