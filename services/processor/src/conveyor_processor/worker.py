@@ -26,6 +26,7 @@ from conveyor_processor.exports.files import S3ExportFiles
 from conveyor_processor.exports.handlers import ExportServices, handle_export_requested
 from conveyor_processor.exports.policy import ExportBusy
 from conveyor_processor.exports.render import PostgresRenderer
+from conveyor_processor.exports.temp_dir import OwnedTempDir
 from conveyor_processor.handlers import handle_order_submitted
 from conveyor_processor.ports import OrderReadModel, OrderRepository
 from conveyor_processor.read_model import DynamoOrderReadModel
@@ -115,14 +116,22 @@ def build_broker(
 def main() -> None:
     settings = load(ProcessorSettings)
     configure_logging(SERVICE, settings)
-    engine = build_engine(settings.database_url)
-    broker = build_broker(
-        settings,
-        orders=SqlOrderRepository(engine),
-        read_model=DynamoOrderReadModel(StateStore(table=settings.state_table)),
-        exports=lambda: export_services(settings, engine=engine),
-    )
-    try:
-        run_worker(broker, threads=settings.worker_threads, queues=[settings.processor_queue])
-    finally:
-        engine.dispose()
+    # Before any export runs: clear what killed processors left, and send this
+    # process's temporary files into a directory that it alone owns.
+    with OwnedTempDir.claim(settings.export_temp_dir).use_as_tempdir() as temp_dir:
+        logger.info(
+            "export temp dir claimed",
+            path=str(temp_dir.path),
+            stale_removed=[str(path) for path in temp_dir.removed],
+        )
+        engine = build_engine(settings.database_url)
+        broker = build_broker(
+            settings,
+            orders=SqlOrderRepository(engine),
+            read_model=DynamoOrderReadModel(StateStore(table=settings.state_table)),
+            exports=lambda: export_services(settings, engine=engine),
+        )
+        try:
+            run_worker(broker, threads=settings.worker_threads, queues=[settings.processor_queue])
+        finally:
+            engine.dispose()
