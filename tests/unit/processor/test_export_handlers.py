@@ -22,6 +22,8 @@ from conveyor_common.exports.registry import ResolvedExport
 from conveyor_processor.exports.handlers import ExportServices, Outcome, handle_export_requested
 from conveyor_processor.exports.policy import MAX_ATTEMPTS, outcome_event_id
 from conveyor_processor.exports.ports import Progress, Sink
+from conveyor_processor.exports.readable import ReadableFailure
+from conveyor_processor.exports.writers.pdf import PdfRenderFailed, stopped_reason
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 OWNER = "worker-a/1"
@@ -488,3 +490,34 @@ def test_a_cancel_is_recorded_even_when_leftovers_cannot_be_aborted(world: World
     a_dead_workers_job(world, cancel_requested=True)
     assert world.run() is Outcome.CANCELLED
     assert world.current.status is ExportStatus.CANCELLED
+
+
+# --- readable reasons --------------------------------------------------------------------------
+
+
+def test_a_killed_pdf_renderer_is_the_reason_the_export_failed(world: World) -> None:
+    # given the renderer child was killed (the OOM killer's signal)
+    killed = PdfRenderFailed(stopped_reason(-9))
+
+    # when
+    outcome = world.run(FakeRenderer(error=killed))
+
+    # then the user reads the cause, not just the exception's name
+    assert outcome is Outcome.FAILED
+    assert world.current.error == "the PDF renderer stopped (killed by signal 9)"
+    [announced] = world.announcer.published
+    assert isinstance(announced.payload, ExportFailed)
+    assert announced.payload.reason == world.current.error
+
+
+def test_any_failure_written_for_users_is_passed_on_as_it_is(world: World) -> None:
+    class QuotaExceeded(ReadableFailure):
+        pass
+
+    world.run(FakeRenderer(error=QuotaExceeded("the export is larger than allowed\ndetails")))
+    assert world.current.error == "the export is larger than allowed"
+
+
+def test_an_unexpected_error_names_only_its_type(world: World) -> None:
+    world.run(FakeRenderer(error=KeyError("/srv/secret/path")))
+    assert world.current.error == "the export failed unexpectedly (KeyError)"

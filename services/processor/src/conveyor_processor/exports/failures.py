@@ -6,6 +6,7 @@ import psycopg
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 from conveyor_common.errors import ValidationFailed
+from conveyor_processor.exports.readable import ReadableFailure
 
 # AWS error codes that mean "slow down" or "try later", whatever the service.
 _RETRYABLE_AWS_CODES = frozenset(
@@ -52,7 +53,9 @@ def is_transient(exc: BaseException) -> bool:
 
 def readable_reason(exc: BaseException) -> str:
     """One line a person can act on; never a traceback."""
-    if isinstance(exc, ValidationFailed):
+    if isinstance(exc, ReadableFailure):
+        reason = _first_line(exc)
+    elif isinstance(exc, ValidationFailed):
         reason = "the export request is no longer valid: " + _first_line(exc)
     elif isinstance(exc, psycopg.OperationalError):
         reason = "the database could not be reached: " + _first_line(exc)
