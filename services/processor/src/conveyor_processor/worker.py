@@ -113,25 +113,31 @@ def build_broker(
     return broker
 
 
+def claim_temp_dir(settings: ProcessorSettings) -> OwnedTempDir:
+    """Before any export runs: clear what killed processors left, and send this
+    process's temporary files into a directory that it alone owns."""
+    temp_dir = OwnedTempDir.claim(settings.export_temp_dir).use_as_tempdir()
+    logger.info(
+        "export temp dir claimed",
+        path=str(temp_dir.path),
+        stale_removed=[str(path) for path in temp_dir.removed],
+    )
+    return temp_dir
+
+
 def main() -> None:
     settings = load(ProcessorSettings)
     configure_logging(SERVICE, settings)
-    # Before any export runs: clear what killed processors left, and send this
-    # process's temporary files into a directory that it alone owns.
-    with OwnedTempDir.claim(settings.export_temp_dir).use_as_tempdir() as temp_dir:
-        logger.info(
-            "export temp dir claimed",
-            path=str(temp_dir.path),
-            stale_removed=[str(path) for path in temp_dir.removed],
-        )
-        engine = build_engine(settings.database_url)
-        broker = build_broker(
-            settings,
-            orders=SqlOrderRepository(engine),
-            read_model=DynamoOrderReadModel(StateStore(table=settings.state_table)),
-            exports=lambda: export_services(settings, engine=engine),
-        )
-        try:
-            run_worker(broker, threads=settings.worker_threads, queues=[settings.processor_queue])
-        finally:
-            engine.dispose()
+    temp_dir = claim_temp_dir(settings)
+    engine = build_engine(settings.database_url)
+    broker = build_broker(
+        settings,
+        orders=SqlOrderRepository(engine),
+        read_model=DynamoOrderReadModel(StateStore(table=settings.state_table)),
+        exports=lambda: export_services(settings, engine=engine),
+    )
+    try:
+        run_worker(broker, threads=settings.worker_threads, queues=[settings.processor_queue])
+    finally:
+        engine.dispose()
+        temp_dir.release()
