@@ -103,9 +103,11 @@ data "aws_iam_policy_document" "processor" {
     resources = ["${aws_s3_bucket.exports.arn}/*"]
   }
 
+  # ListBucketMultipartUploads: a reclaimed export aborts the uploads its killed
+  # attempts left open under the job's prefix.
   statement {
     sid       = "ListExports"
-    actions   = ["s3:ListBucket"]
+    actions   = ["s3:ListBucket", "s3:ListBucketMultipartUploads"]
     resources = [aws_s3_bucket.exports.arn]
   }
 }

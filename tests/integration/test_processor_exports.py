@@ -562,6 +562,52 @@ def test_a_job_whose_worker_died_is_completed_by_the_next_delivery(
     assert (catalogue_row(db, export) or {})["attempts"] == 2
 
 
+def leave_an_upload_open(bucket: str, key: str) -> str:
+    """What a worker killed mid-export leaves: an open multipart upload with a part."""
+    s3 = clients.s3()
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key, ContentType="text/csv")[
+        "UploadId"
+    ]
+    s3.upload_part(
+        Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=b"x" * MIN_PART_SIZE_BYTES
+    )
+    return upload_id
+
+
+@pytest.fixture
+def someone_elses_upload(bucket: str) -> Iterator[str]:
+    """An open upload of another, live export: a reclaim must not touch it."""
+    key = f"exports/{TENANT}/{uuid.uuid4()}/theirs.csv"
+    upload_id = leave_an_upload_open(bucket, key)
+    yield key
+    clients.s3().abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+
+
+def test_a_reclaimed_job_aborts_the_upload_its_dead_worker_left_open(
+    db: str,
+    bucket: str,
+    states: ExportStateStore,
+    services: ExportServices,
+    someone_elses_upload: str,
+) -> None:
+    # given a worker claimed the job, uploaded a part and was killed: its lease ran out
+    seed_orders(db, count=5)
+    envelope = request_export(states)
+    export = export_id(envelope)
+    assert states.claim(
+        export, owner="dead", lease_seconds=5, now=datetime.now(UTC) - timedelta(minutes=10)
+    )
+    leave_an_upload_open(bucket, f"exports/{TENANT}/{export}/q2-orders.csv")
+
+    # when the message is delivered again
+    outcome = handle_export_requested(envelope, services=services)
+
+    # then the file is complete and only the other export's upload is still open
+    assert outcome is Outcome.COMPLETED
+    assert objects_under(bucket, export) == [f"exports/{TENANT}/{export}/q2-orders.csv"]
+    assert open_uploads(bucket) == [someone_elses_upload]
+
+
 def test_a_job_interrupted_too_often_fails_instead_of_running_forever(
     db: str, bucket: str, states: ExportStateStore, services: ExportServices
 ) -> None:
@@ -576,11 +622,14 @@ def test_a_job_interrupted_too_often_fails_instead_of_running_forever(
         )
         assert claimed is not None
 
+    leave_an_upload_open(bucket, f"exports/{TENANT}/{export}/q2-orders.csv")
+
     # when
     outcome = handle_export_requested(envelope, services=services)
 
     # then
     assert outcome is Outcome.FAILED
+    assert open_uploads(bucket) == []
     job = states.get(export)
     assert job is not None
     assert job.status is ExportStatus.FAILED

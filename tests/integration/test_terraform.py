@@ -260,6 +260,8 @@ def test_service_roles_are_scoped(applied: dict[str, Any], client: Callable[[str
     assert "sns:Publish" in producer
     assert "sqs:ReceiveMessage" not in producer
     assert {"sqs:ReceiveMessage", "sns:Publish", "s3:PutObject"} <= processor
+    # a reclaimed export finds and aborts the uploads of its killed attempts
+    assert {"s3:ListBucketMultipartUploads", "s3:AbortMultipartUpload"} <= processor
     assert "ses:SendEmail" in notifier
     assert "sns:Publish" not in notifier
     # e-mailed links are presigned by the processor; the producer only presigns reads

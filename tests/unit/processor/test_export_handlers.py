@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 import psycopg
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
 from conveyor_common.envelope import Envelope, wrap
 from conveyor_common.events import ExportCompleted, ExportFailed, ExportRequested
@@ -21,6 +22,8 @@ from conveyor_common.exports.registry import ResolvedExport
 from conveyor_processor.exports.handlers import ExportServices, Outcome, handle_export_requested
 from conveyor_processor.exports.policy import MAX_ATTEMPTS, outcome_event_id
 from conveyor_processor.exports.ports import Progress, Sink
+from conveyor_processor.exports.readable import ReadableFailure
+from conveyor_processor.exports.writers.pdf import PdfRenderFailed, stopped_reason
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 OWNER = "worker-a/1"
@@ -131,9 +134,14 @@ class BufferSink:
 class FakeFiles:
     stored: dict[str, bytes] = field(default_factory=dict)
     aborted: list[str] = field(default_factory=list)
+    # Keys of multipart uploads left open (by killed attempts), and the calls made, in order.
+    open_uploads: list[str] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+    abort_uploads_error: Exception | None = None
 
     @contextmanager
     def open(self, key: str, *, content_type: str, file_name: str) -> Iterator[Sink]:
+        self.calls.append(f"open {key}")
         sink = BufferSink()
         try:
             yield sink
@@ -141,6 +149,14 @@ class FakeFiles:
             self.aborted.append(key)
             raise
         self.stored[key] = bytes(sink.data)
+
+    def abort_uploads(self, prefix: str) -> int:
+        self.calls.append(f"abort uploads {prefix}")
+        if self.abort_uploads_error is not None:
+            raise self.abort_uploads_error
+        under = [key for key in self.open_uploads if key.startswith(prefix)]
+        self.open_uploads = [key for key in self.open_uploads if key not in under]
+        return len(under)
 
     def presign(self, key: str, *, ttl_seconds: int) -> str:
         return f"https://files.example/{key}?ttl={ttl_seconds}"
@@ -394,3 +410,114 @@ def test_an_unknown_export_is_dropped(world: World) -> None:
     world.states.jobs.clear()
     assert world.run() is Outcome.UNKNOWN_EXPORT
     assert world.catalogue.rows == []
+
+
+# --- a crash leaves nothing behind --------------------------------------------------------------
+
+
+def a_dead_workers_job(world: World, **changes: Any) -> None:
+    """The job as a worker that died mid-export left it: claimed, its lease run out."""
+    left = {"attempts": 1, "lease_owner": "dead", "lease_expires_at": _epoch(NOW) - 1}
+    world.states.jobs[world.job.export_id] = msgspec.structs.replace(
+        world.job, status=ExportStatus.PROCESSING, **(left | changes)
+    )
+
+
+def test_a_reclaimed_export_aborts_what_the_dead_attempt_left_open_before_writing(
+    world: World,
+) -> None:
+    # given the dead attempt's upload is still open, beside another export's
+    prefix = f"exports/acme/{world.job.export_id}/"
+    other = f"exports/acme/{uuid.uuid4()}/q2.csv"
+    world.files.open_uploads = [f"{prefix}q2.csv", other]
+    a_dead_workers_job(world)
+
+    # when
+    outcome = world.run()
+
+    # then the leftover went first, and only this export's
+    assert outcome is Outcome.COMPLETED
+    assert world.files.calls == [f"abort uploads {prefix}", f"open {prefix}q2.csv"]
+    assert world.files.open_uploads == [other]
+    assert world.current.attempts == 2
+
+
+def test_a_first_attempt_has_no_earlier_uploads_to_look_for(world: World) -> None:
+    assert world.run() is Outcome.COMPLETED
+    assert world.files.calls == [f"open exports/acme/{world.job.export_id}/q2.csv"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"attempts": MAX_ATTEMPTS}, Outcome.FAILED),
+        ({"cancel_requested": True}, Outcome.CANCELLED),
+    ],
+    ids=["interrupted too often", "cancelled"],
+)
+def test_a_reclaim_that_only_records_the_outcome_still_aborts_leftovers(
+    world: World, changes: dict[str, Any], expected: Outcome
+) -> None:
+    # given
+    world.files.open_uploads = [f"exports/acme/{world.job.export_id}/q2.csv"]
+    a_dead_workers_job(world, **changes)
+
+    # when
+    outcome = world.run()
+
+    # then nothing is written, and nothing is left open
+    assert outcome is expected
+    assert world.current.status.value == expected.value
+    assert world.files.open_uploads == []
+    assert world.files.calls == [f"abort uploads exports/acme/{world.job.export_id}/"]
+
+
+def test_a_reclaim_that_cannot_reach_s3_is_retried_before_writing(world: World) -> None:
+    # given
+    world.files.abort_uploads_error = EndpointConnectionError(endpoint_url="http://s3")
+    a_dead_workers_job(world)
+
+    # when / then: a transient failure, like any other in the attempt
+    with pytest.raises(EndpointConnectionError):
+        world.run()
+    assert world.files.calls == [f"abort uploads exports/acme/{world.job.export_id}/"]
+    assert (world.current.lease_expires_at or 0) < _epoch(NOW)
+    assert world.announcer.published == []
+
+
+def test_a_cancel_is_recorded_even_when_leftovers_cannot_be_aborted(world: World) -> None:
+    world.files.abort_uploads_error = EndpointConnectionError(endpoint_url="http://s3")
+    a_dead_workers_job(world, cancel_requested=True)
+    assert world.run() is Outcome.CANCELLED
+    assert world.current.status is ExportStatus.CANCELLED
+
+
+# --- readable reasons --------------------------------------------------------------------------
+
+
+def test_a_killed_pdf_renderer_is_the_reason_the_export_failed(world: World) -> None:
+    # given the renderer child was killed (the OOM killer's signal)
+    killed = PdfRenderFailed(stopped_reason(-9))
+
+    # when
+    outcome = world.run(FakeRenderer(error=killed))
+
+    # then the user reads the cause, not just the exception's name
+    assert outcome is Outcome.FAILED
+    assert world.current.error == "the PDF renderer stopped (killed by signal 9)"
+    [announced] = world.announcer.published
+    assert isinstance(announced.payload, ExportFailed)
+    assert announced.payload.reason == world.current.error
+
+
+def test_any_failure_written_for_users_is_passed_on_as_it_is(world: World) -> None:
+    class QuotaExceeded(ReadableFailure):
+        pass
+
+    world.run(FakeRenderer(error=QuotaExceeded("the export is larger than allowed\ndetails")))
+    assert world.current.error == "the export is larger than allowed"
+
+
+def test_an_unexpected_error_names_only_its_type(world: World) -> None:
+    world.run(FakeRenderer(error=KeyError("/srv/secret/path")))
+    assert world.current.error == "the export failed unexpectedly (KeyError)"

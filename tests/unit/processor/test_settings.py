@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from conveyor_common.settings import EXIT_CONFIG_ERROR, load
@@ -52,3 +55,13 @@ def test_a_missing_queue_stops_the_process_naming_it(
     # then
     assert exit_info.value.code == EXIT_CONFIG_ERROR
     assert capsys.readouterr().err.strip() == "configuration error: PROCESSOR_QUEUE is not set"
+
+
+def test_export_temporary_files_go_under_the_system_temp_dir_unless_set(
+    environment: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert load(ProcessorSettings).export_temp_dir == (
+        Path(tempfile.gettempdir()) / "conveyor-processor"
+    )
+    environment.setenv("EXPORT_TEMP_DIR", str(tmp_path))
+    assert load(ProcessorSettings).export_temp_dir == tmp_path

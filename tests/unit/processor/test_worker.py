@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conveyor_common.orders import Order
 from conveyor_processor.exports.handlers import ExportServices
+from conveyor_processor.exports.temp_dir import LOCK_SUFFIX, PREFIX
 from conveyor_processor.settings import ProcessorSettings
-from conveyor_processor.worker import EXPORT_TIME_LIMIT_MS, WORKER_ID, build_broker, lease_owner
+from conveyor_processor.worker import (
+    EXPORT_TIME_LIMIT_MS,
+    WORKER_ID,
+    build_broker,
+    claim_temp_dir,
+    lease_owner,
+)
 
 
 class NoOrders:
@@ -60,3 +69,26 @@ def test_orders_and_exports_have_actors_on_the_processor_queue(
 def test_leases_are_owned_per_process_and_thread() -> None:
     assert lease_owner().startswith(f"{WORKER_ID}/")
     assert lease_owner() == lease_owner()
+
+
+def test_a_starting_worker_sends_its_temporary_files_into_a_directory_of_its_own(
+    settings: ProcessorSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a temporary root where a dead worker left a directory and its free lock
+    monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)
+    root = tmp_path / "processor-tmp"
+    stale = root / f"{PREFIX}1-0badf00d"
+    stale.mkdir(parents=True)
+    (stale / "openpyxl.sheet").write_bytes(b"x")
+    stale.with_name(stale.name + LOCK_SUFFIX).touch()
+
+    # when
+    temp_dir = claim_temp_dir(settings.model_copy(update={"export_temp_dir": root}))
+
+    # then
+    try:
+        assert temp_dir.removed == [stale]
+        assert tempfile.gettempdir() == str(temp_dir.path)
+    finally:
+        temp_dir.release()
+    assert list(root.iterdir()) == []

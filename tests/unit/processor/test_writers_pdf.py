@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import signal
+import tempfile
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 import pytest
 from pypdf import PdfReader
 
 from conveyor_common.exports.registry import Column, ColumnType
-from conveyor_processor.exports.writers.pdf import write_pdf
+from conveyor_processor.exports.writers import pdf_chunk
+from conveyor_processor.exports.writers.pdf import PdfRenderFailed, stopped_reason, write_pdf
 from conveyor_processor.exports.writers.pdf_html import (
     NO_FILTERS_TEXT,
     cell_formatters,
@@ -189,3 +194,63 @@ def test_cells_are_formatted_per_column_type() -> None:
         "2024-07-01",
     ]
     assert [fmt(None) for fmt in cell_formatters(columns)] == [""] * len(columns)
+
+
+def renderer_children() -> list[int]:
+    """The pids of this process's PDF renderer children, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if parent == os.getpid() and pdf_chunk.__name__.encode() in command:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_killed_renderer_is_reported_as_such_and_leaves_no_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given temporary files go to an empty folder, and the renderer child is killed
+    # (as the OOM killer would) once the first chunk is done
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    killed: list[int] = []
+
+    def kill_the_renderer(rows_so_far: int) -> None:
+        if rows_so_far == 50 and not killed:
+            killed.extend(renderer_children())
+            assert len(killed) == 1
+            os.kill(killed[0], signal.SIGKILL)
+
+    # when
+    with pytest.raises(PdfRenderFailed) as failed:
+        write_pdf(
+            order_rows(120),
+            columns=COLUMNS,
+            sink=cast(BinaryIO, UploadSink()),
+            title=None,
+            filters={},
+            generated_at=GENERATED_AT,
+            progress=kill_the_renderer,
+            chunk_rows=50,
+        )
+
+    # then the reason says what happened, in words, and the chunk folder is gone
+    assert str(failed.value) == "the PDF renderer stopped (killed by signal 9)"
+    assert list(tmp_path.iterdir()) == []
+    assert renderer_children() == []
+
+
+def test_a_renderer_that_exited_by_itself_shows_its_last_words() -> None:
+    assert stopped_reason(1, last_log_line="MemoryError") == (
+        "the PDF renderer stopped (exit status 1): MemoryError"
+    )
+    assert stopped_reason(1) == "the PDF renderer stopped (exit status 1)"
+    assert stopped_reason(-signal.SIGTERM, last_log_line="ignored") == (
+        "the PDF renderer stopped (killed by signal 15)"
+    )

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from conveyor_common.exports.registry import Column, ColumnType
+from conveyor_processor.exports.failures import Cancelled
 from conveyor_processor.exports.writers.xlsx import (
     DATE_FORMAT,
     DATETIME_FORMAT,
@@ -204,4 +205,34 @@ def test_a_failed_export_leaves_no_temporary_sheet(
             title=None,
             progress=lambda rows: None,
         )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("ending", ["completed", "cancelled"])
+def test_the_sheet_buffer_is_gone_however_the_export_ends(
+    ending: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given temporary files go to an empty folder, and a cancel may arrive at a progress report
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    buffers: list[list[Path]] = []
+
+    def progress(rows: int) -> None:
+        buffers.append(list(tmp_path.iterdir()))
+        if ending == "cancelled":
+            raise Cancelled
+
+    # when
+    try:
+        write_xlsx(
+            (a_row() for _ in range(PROGRESS_EVERY_ROWS)),
+            columns=COLUMNS,
+            sink=cast(BinaryIO, UploadSink()),
+            title=None,
+            progress=progress,
+        )
+    except Cancelled:
+        assert ending == "cancelled"
+
+    # then the buffer existed while rows arrived, and nothing is left
+    assert len(buffers[0]) == 1
     assert list(tmp_path.iterdir()) == []

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from conveyor_aws.s3_stream import DEFAULT_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES
 from conveyor_common.settings import AwsConfig, DatabaseConfig, PublisherConfig, WorkerConfig
+from conveyor_processor.exports.temp_dir import default_root
 
 
 class ProcessorSettings(AwsConfig, DatabaseConfig, PublisherConfig, WorkerConfig):
@@ -14,3 +17,6 @@ class ProcessorSettings(AwsConfig, DatabaseConfig, PublisherConfig, WorkerConfig
     # A worker that stops renewing its claim this long is presumed dead.
     export_lease_seconds: int = Field(default=60, ge=10)
     export_part_size_bytes: int = Field(default=DEFAULT_PART_SIZE_BYTES, ge=MIN_PART_SIZE_BYTES)
+    # Where each processor process owns a directory for the XLSX and PDF writers'
+    # temporary files, and removes those of dead processes at start (exports/temp_dir.py).
+    export_temp_dir: Path = Field(default_factory=default_root)

@@ -28,6 +28,7 @@ from conveyor_processor.exports.files import S3ExportFiles
 from conveyor_processor.exports.handlers import ExportServices, handle_export_requested
 from conveyor_processor.exports.policy import ExportBusy
 from conveyor_processor.exports.render import PostgresRenderer
+from conveyor_processor.exports.temp_dir import OwnedTempDir
 from conveyor_processor.handlers import handle_order_submitted
 from conveyor_processor.ports import EventPublisher as EventPublisherPort
 from conveyor_processor.ports import OrderReadModel, OrderRepository
@@ -118,10 +119,23 @@ def build_broker(
     return broker
 
 
+def claim_temp_dir(settings: ProcessorSettings) -> OwnedTempDir:
+    """Before any export runs: clear what killed processors left, and send this
+    process's temporary files into a directory that it alone owns."""
+    temp_dir = OwnedTempDir.claim(settings.export_temp_dir).use_as_tempdir()
+    logger.info(
+        "export temp dir claimed",
+        path=str(temp_dir.path),
+        stale_removed=[str(path) for path in temp_dir.removed],
+    )
+    return temp_dir
+
+
 def main() -> None:
     settings = load(ProcessorSettings)
     configure_logging(SERVICE, settings)
     clients.configure(clients.WORKER_PROFILE.overridden_by(settings))
+    temp_dir = claim_temp_dir(settings)
     engine = build_engine(settings.database_url)
     broker = build_broker(
         settings,
@@ -133,3 +147,4 @@ def main() -> None:
         run_worker(broker, threads=settings.worker_threads, queues=[settings.processor_queue])
     finally:
         engine.dispose()
+        temp_dir.release()

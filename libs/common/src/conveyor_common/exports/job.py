@@ -41,5 +41,10 @@ class ExportJob(msgspec.Struct, frozen=True, kw_only=True):
     cancel_requested: bool = False
 
 
+def object_prefix(job: ExportJob) -> str:
+    """Where every attempt of the job writes: its file and any upload left open."""
+    return f"exports/{job.tenant_id}/{job.export_id}/"
+
+
 def object_key(job: ExportJob, file_name: str) -> str:
-    return f"exports/{job.tenant_id}/{job.export_id}/{file_name}.{job.format.value}"
+    return f"{object_prefix(job)}{file_name}.{job.format.value}"

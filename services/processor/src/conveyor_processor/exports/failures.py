@@ -9,6 +9,7 @@ import psycopg
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 from conveyor_common.errors import ValidationFailed
+from conveyor_processor.exports.readable import ReadableFailure
 
 MAX_REASON_LENGTH = 500
 
@@ -27,7 +28,9 @@ class LeaseLost(ExportStopped):
 
 def readable_reason(exc: BaseException) -> str:
     """One line a person can act on; never a traceback."""
-    if isinstance(exc, ValidationFailed):
+    if isinstance(exc, ReadableFailure):
+        reason = _first_line(exc)
+    elif isinstance(exc, ValidationFailed):
         reason = "the export request is no longer valid: " + _first_line(exc)
     elif isinstance(exc, psycopg.OperationalError):
         reason = "the database could not be reached: " + _first_line(exc)

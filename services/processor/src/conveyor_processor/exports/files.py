@@ -1,8 +1,11 @@
-"""Export files in S3: streamed in by multipart upload, handed out by presigned link."""
+"""Export files in S3: streamed in by multipart upload, handed out by presigned link,
+and the uploads of killed attempts aborted."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
 
 from conveyor_aws import clients
 from conveyor_aws.s3_stream import DEFAULT_PART_SIZE_BYTES, MultipartUpload
@@ -10,6 +13,9 @@ from conveyor_processor.exports.naming import content_disposition
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+# Another worker (a stale owner, or a concurrent cleanup) aborted it first.
+_GONE_CODES = frozenset({"NoSuchUpload", "404"})
 
 
 class S3ExportFiles:
@@ -33,6 +39,27 @@ class S3ExportFiles:
             part_size_bytes=self._part_size_bytes,
             client=self._client,
         )
+
+    def abort_uploads(self, prefix: str) -> int:
+        if not prefix:
+            raise ValueError("an empty prefix would abort every upload in the bucket")
+        client = self._client or clients.s3()
+        aborted = 0
+        pages = client.get_paginator("list_multipart_uploads").paginate(
+            Bucket=self._bucket, Prefix=prefix
+        )
+        for page in pages:
+            for upload in page.get("Uploads", []):
+                try:
+                    client.abort_multipart_upload(
+                        Bucket=self._bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                    )
+                except ClientError as exc:
+                    if exc.response.get("Error", {}).get("Code") not in _GONE_CODES:
+                        raise
+                    continue
+                aborted += 1
+        return aborted
 
     def presign(self, key: str, *, ttl_seconds: int) -> str:
         client = self._client or clients.s3()

@@ -3,6 +3,11 @@
 Every step is safe to repeat. DynamoDB's conditional claim decides which
 delivery does the work; the catalogue upsert and the outcome events (with
 fixed event ids) are repeated by a later delivery when a crash interrupted them.
+
+A crash leaves nothing behind: an attempt that fails aborts its own upload, and
+every later attempt (a reclaim after a dead worker, or a retry) first aborts
+whatever upload an earlier one left open under the job's prefix, whether it
+then runs the export or only records it FAILED or CANCELLED.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Any
 from conveyor_aws.failures import is_transient
 from conveyor_common.envelope import Envelope
 from conveyor_common.events import ExportRequested
-from conveyor_common.exports.job import ExportJob, object_key
+from conveyor_common.exports.job import ExportJob, object_key, object_prefix
 from conveyor_common.exports.model import EMAIL_LINK_TTL_SECONDS, ExportRequest, ExportStatus
 from conveyor_common.exports.registry import resolve
 from conveyor_common.log import correlation, get_logger
@@ -102,11 +107,33 @@ def handle_export_requested(envelope: Envelope, *, services: ExportServices) -> 
             return _unclaimed(payload.export_id, envelope, services)
         logger.info("export claimed", attempt=job.attempts, format=job.format.value)
         if interrupted_too_often(job):
+            _abort_earlier_uploads_quietly(job, services)
             return _fail(job, interruption_reason(job), envelope, services)
         services.catalogue.upsert(job)
         if job.cancel_requested:
+            _abort_earlier_uploads_quietly(job, services)
             return _cancel(job, services)
         return _run(job, payload, envelope, services)
+
+
+def _abort_earlier_uploads(job: ExportJob, services: ExportServices) -> None:
+    """Abort the multipart uploads that earlier attempts left open: a killed worker
+    never aborts its own, and S3 would keep (and bill) their parts until the bucket's
+    lifecycle rule, a backstop that emulators never run. The first attempt has none."""
+    if job.attempts <= 1:
+        return
+    aborted = services.files.abort_uploads(object_prefix(job))
+    if aborted:
+        logger.info("aborted uploads of earlier attempts", uploads=aborted)
+
+
+def _abort_earlier_uploads_quietly(job: ExportJob, services: ExportServices) -> None:
+    # Before a FAILED or CANCELLED outcome that writes nothing: recording the outcome
+    # matters more, and the lifecycle rule still removes what S3 refused to abort now.
+    try:
+        _abort_earlier_uploads(job, services)
+    except Exception:
+        logger.warning("could not abort the uploads of earlier attempts", exc_info=True)
 
 
 def _run(
@@ -125,6 +152,8 @@ def _run(
     )
     progress = _ProgressReporter(job, services, keeper)
     try:
+        # Inside the try: S3 being unreachable here is a transient failure like any other.
+        _abort_earlier_uploads(job, services)
         export = resolve(_request(payload))
         with (
             keeper,

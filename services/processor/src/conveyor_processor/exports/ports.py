@@ -64,6 +64,11 @@ class ExportFiles(Protocol):
         """A sink that stores the object on a clean exit and leaves nothing otherwise."""
         ...
 
+    def abort_uploads(self, prefix: str) -> int:
+        """Abort every multipart upload still open under `prefix` (left by an attempt
+        that was killed before it could abort its own); returns how many there were."""
+        ...
+
     def presign(self, key: str, *, ttl_seconds: int) -> str: ...
 
 

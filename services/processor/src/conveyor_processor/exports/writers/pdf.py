@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import IO, Any, BinaryIO
 
 from conveyor_common.exports.registry import Column
+from conveyor_processor.exports.readable import ReadableFailure
 from conveyor_processor.exports.writers import pdf_chunk
 from conveyor_processor.exports.writers.pdf_html import (
     cell_formatters,
@@ -43,8 +44,9 @@ CHUNK_TIMEOUT_SECONDS = 600.0
 _CHILD_COMMAND = (sys.executable, "-m", pdf_chunk.__name__)
 
 
-class PdfRenderFailed(RuntimeError):
-    """The renderer process failed or took too long; the message says which."""
+class PdfRenderFailed(ReadableFailure):
+    """The renderer process failed or took too long; the message, meant for the user,
+    says which."""
 
 
 def write_pdf(
@@ -64,7 +66,10 @@ def write_pdf(
     first_page = heading(title=title, filters=filters, generated_at=generated_at)
     written = 0
     with (
-        tempfile.TemporaryDirectory(prefix="conveyor-pdf-") as folder,
+        # In the process's temporary directory (conveyor_processor.exports.temp_dir), and
+        # removed on the way out whatever the reason; a failed removal must not hide why
+        # the export stopped.
+        tempfile.TemporaryDirectory(prefix="conveyor-pdf-", ignore_cleanup_errors=True) as folder,
         _Renderer(Path(folder), chunks_per_child=chunks_per_child) as renderer,
     ):
         chunk_paths = []
@@ -95,6 +100,18 @@ def _chunks(
             chunk = []
     if chunk or not any_chunk:
         yield chunk
+
+
+def stopped_reason(returncode: int | None, *, last_log_line: str = "") -> str:
+    """Why the renderer process ended, for the job's error. A negative return code is
+    the signal that killed it (the OOM killer sends 9); only a process that exited by
+    itself has a last log line worth showing (its exception)."""
+    if returncode is None:
+        return "the PDF renderer stopped"
+    if returncode < 0:
+        return f"the PDF renderer stopped (killed by signal {-returncode})"
+    reason = f"the PDF renderer stopped (exit status {returncode})"
+    return f"{reason}: {last_log_line}" if last_log_line else reason
 
 
 class _Renderer:
@@ -178,9 +195,14 @@ class _Renderer:
         child = self._child
         self._kill()
         code = child.returncode if child is not None else None
-        log = (self._folder / "renderer.log").read_text(encoding="utf-8", errors="replace")
-        last_line = next((line for line in reversed(log.splitlines()) if line.strip()), "")
-        return f"the PDF renderer stopped (exit status {code}): {last_line}".rstrip(": ")
+        return stopped_reason(code, last_log_line=self._last_log_line())
+
+    def _last_log_line(self) -> str:
+        try:
+            log = (self._folder / "renderer.log").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return next((line.strip() for line in reversed(log.splitlines()) if line.strip()), "")
 
     def _kill(self) -> None:
         child, self._child = self._child, None

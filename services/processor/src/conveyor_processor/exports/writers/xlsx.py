@@ -1,7 +1,10 @@
 """XLSX writer: openpyxl in write-only mode, typed cells, a styled frozen header.
 
 openpyxl keeps the sheet's XML in a temporary file while rows arrive (about
-280 MB at 500,000 rows) and zips it into the sink on save. The zip is written
+280 MB at 500,000 rows) and zips it into the sink on save. The file lands in
+`tempfile.tempdir` (openpyxl takes no directory), which the processor points at
+its own directory (conveyor_processor.exports.temp_dir); it is removed when the
+write ends, whatever the reason. The zip is written
 with data descriptors, so the sink only needs `write` and `tell`: no seeking.
 
 The per-row path is the hot loop, so every column gets its converter once:
@@ -73,9 +76,9 @@ def write_xlsx(
             if written % PROGRESS_EVERY_ROWS == 0:
                 progress(written)
         workbook.save(sink)
-    except BaseException:
+    finally:
+        # A saved workbook removed its buffer already; any other ending leaves it.
         _discard_sheet_buffer(sheet)
-        raise
     progress(written)
     return written
 
