@@ -76,6 +76,27 @@ def test_an_expired_lease_is_claimed_again_as_another_attempt(store: ExportState
     )
 
 
+def test_a_released_job_is_reclaimed_at_once_without_spending_an_attempt(
+    store: ExportStateStore,
+) -> None:
+    job = a_job()
+    store.create(job)
+    store.claim(job.export_id, owner="w1", lease_seconds=LEASE_SECONDS, now=NOW)
+    # only the owner may give it back
+    assert store.release(job.export_id, owner="w2", now=NOW, reason="db down") is None
+    released = store.release(job.export_id, owner="w1", now=NOW, reason="db down")
+    assert released is not None
+    assert (released.attempts, released.retrying_since, released.last_error) == (0, NOW, "db down")
+    later = NOW + timedelta(seconds=5)
+    reclaimed = store.claim(job.export_id, owner="w2", lease_seconds=LEASE_SECONDS, now=later)
+    assert reclaimed is not None
+    assert reclaimed.attempts == 1
+    # a second release keeps the time the retries began
+    again = store.release(job.export_id, owner="w2", now=later, reason="s3 down")
+    assert again is not None
+    assert (again.retrying_since, again.last_error) == (NOW, "s3 down")
+
+
 def test_heartbeat_records_progress_and_finish_is_final(store: ExportStateStore) -> None:
     job = a_job()
     store.create(job)

@@ -20,7 +20,12 @@ from conveyor_common.exports.job import ExportJob
 from conveyor_common.exports.model import ExportFormat, ExportStatus
 from conveyor_common.exports.registry import ResolvedExport
 from conveyor_processor.exports.handlers import ExportServices, Outcome, handle_export_requested
-from conveyor_processor.exports.policy import MAX_ATTEMPTS, outcome_event_id
+from conveyor_processor.exports.policy import (
+    MAX_ATTEMPTS,
+    RETRY_WINDOW,
+    gave_up_reason,
+    outcome_event_id,
+)
 from conveyor_processor.exports.ports import Progress, Sink
 from conveyor_processor.exports.readable import ReadableFailure
 from conveyor_processor.exports.writers.pdf import PdfRenderFailed, stopped_reason
@@ -78,6 +83,20 @@ class FakeStates:
             return None
         return self._set(job, lease_expires_at=_epoch(now) + lease_seconds, **(progress or {}))
 
+    def release(
+        self, export_id: uuid.UUID, *, owner: str, now: datetime, reason: str
+    ) -> ExportJob | None:
+        job = self._owned(export_id, owner)
+        if job is None:
+            return None
+        return self._set(
+            job,
+            lease_expires_at=_epoch(now) - 1,
+            attempts=job.attempts - 1,
+            retrying_since=job.retrying_since or now,
+            last_error=reason,
+        )
+
     def finish(
         self,
         export_id: uuid.UUID,
@@ -113,8 +132,13 @@ class FakeStates:
 @dataclass
 class FakeCatalogue:
     rows: list[ExportJob] = field(default_factory=list)
+    # Raised by the next upsert, once.
+    error: Exception | None = None
 
     def upsert(self, job: ExportJob) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
         self.rows.append(job)
 
 
@@ -295,7 +319,7 @@ def test_a_completed_export_is_stored_recorded_and_announced(world: World) -> No
     assert (announced.payload.row_count, announced.payload.size_bytes) == (3, 25)
 
 
-def test_a_transient_error_with_attempts_left_is_retried_and_frees_the_job(world: World) -> None:
+def test_a_transient_error_gives_the_job_back_without_spending_an_attempt(world: World) -> None:
     # when
     with pytest.raises(psycopg.OperationalError):
         world.run(FakeRenderer(error=psycopg.OperationalError("server closed the connection")))
@@ -306,25 +330,58 @@ def test_a_transient_error_with_attempts_left_is_retried_and_frees_the_job(world
     assert world.announcer.published == []
     assert world.current.status is ExportStatus.PROCESSING
     assert (world.current.lease_expires_at or 0) < _epoch(NOW)
+    assert (
+        world.current.last_error
+        == "the database could not be reached: server closed the connection"
+    )
     assert world.run(owner="worker-b/1") is Outcome.COMPLETED
-    assert world.current.attempts == 2
+    assert world.current.attempts == 1
 
 
-def test_a_transient_error_on_the_last_attempt_fails_the_export(world: World) -> None:
-    # given the earlier attempts were used up
+def test_an_outage_longer_than_the_attempts_does_not_fail_the_export(world: World) -> None:
+    # given the database fails more deliveries in a row than an export has attempts
+    down = FakeRenderer(error=psycopg.OperationalError("connection refused"))
+    for _ in range(MAX_ATTEMPTS + 2):
+        with pytest.raises(psycopg.OperationalError):
+            world.run(down)
+
+    # when it is back
+    outcome = world.run()
+
+    # then the export completes, as if the outage had not been
+    assert outcome is Outcome.COMPLETED
+    assert world.current.attempts == 1
+    assert world.current.retrying_since == NOW
+
+
+def test_a_catalogue_outage_before_the_run_gives_the_job_back_too(world: World) -> None:
+    # given PostgreSQL refuses the catalogue write that precedes the run
+    world.catalogue.error = psycopg.OperationalError("the database system is starting up")
+
+    # when / then
+    with pytest.raises(psycopg.OperationalError):
+        world.run()
+    assert (world.current.attempts, world.current.status) == (0, ExportStatus.PROCESSING)
+    assert (world.current.lease_expires_at or 0) < _epoch(NOW)
+
+
+def test_an_export_whose_dependencies_stay_down_past_the_window_fails(world: World) -> None:
+    # given dependencies have failed the export since longer ago than the retry window
     world.states.jobs[world.job.export_id] = msgspec.structs.replace(
-        world.job, attempts=MAX_ATTEMPTS - 1
+        world.job, retrying_since=NOW - RETRY_WINDOW
     )
 
     # when
     outcome = world.run(FakeRenderer(error=psycopg.OperationalError("connection refused")))
 
-    # then
+    # then it ends FAILED with the cause, and its requester hears of it
     assert outcome is Outcome.FAILED
-    assert world.current.error == "the database could not be reached: connection refused"
+    assert world.current.error == gave_up_reason(
+        "the database could not be reached: connection refused", RETRY_WINDOW
+    )
+    assert "6 h" in (world.current.error or "")
     [announced] = world.announcer.published
     assert isinstance(announced.payload, ExportFailed)
-    assert announced.payload.reason == world.current.error
     assert world.files.stored == {}
 
 

@@ -22,8 +22,8 @@ from conveyor_processor.exports.policy import (
     busy_retry_after_seconds,
     interrupted_too_often,
     interruption_reason,
-    may_retry,
     outcome_event_id,
+    retrying_too_long,
     why_unclaimed,
 )
 from conveyor_processor.exports.progress import ProgressThrottle, percentage
@@ -36,6 +36,7 @@ def a_job(
     attempts: int = 1,
     status: ExportStatus = ExportStatus.PROCESSING,
     lease_expires_at: int | None = None,
+    retrying_since: datetime | None = None,
 ) -> ExportJob:
     return ExportJob(
         export_id=uuid.uuid4(),
@@ -51,6 +52,7 @@ def a_job(
         expires_at=NOW + timedelta(days=30),
         attempts=attempts,
         lease_expires_at=lease_expires_at,
+        retrying_since=retrying_since,
     )
 
 
@@ -108,12 +110,20 @@ def test_percentage_stops_short_of_complete_and_survives_a_low_estimate() -> Non
 
 
 def test_attempts_policy() -> None:
-    assert may_retry(a_job(attempts=MAX_ATTEMPTS - 1))
-    assert not may_retry(a_job(attempts=MAX_ATTEMPTS))
     assert not interrupted_too_often(a_job(attempts=MAX_ATTEMPTS))
     job = a_job(attempts=MAX_ATTEMPTS + 1)
     assert interrupted_too_often(job)
     assert interruption_reason(job) == f"the export was interrupted {MAX_ATTEMPTS} times"
+
+
+def test_a_job_retries_transient_failures_for_the_window_only() -> None:
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    window = timedelta(hours=6)
+    assert not retrying_too_long(a_job(), now=now, window=window)
+    assert not retrying_too_long(
+        a_job(retrying_since=now - window + timedelta(seconds=1)), now=now, window=window
+    )
+    assert retrying_too_long(a_job(retrying_since=now - window), now=now, window=window)
 
 
 def test_why_a_claim_was_refused() -> None:

@@ -100,6 +100,26 @@ class ExportStateStore:
             names={f"#f{i}": name for i, name in enumerate(updates)},
         )
 
+    def release(
+        self, export_id: uuid.UUID, *, owner: str, now: datetime, reason: str
+    ) -> ExportJob | None:
+        """Give an owned job back after a transient failure: its lease ends now and the
+        claim is not counted as an attempt (a dependency failed, not the worker)."""
+        return self._update(
+            export_id,
+            "SET lease_expires_at = :expired, attempts = attempts - :one, "
+            "retrying_since = if_not_exists(retrying_since, :now), last_error = :reason",
+            "#status = :processing AND lease_owner = :owner",
+            {
+                ":processing": ExportStatus.PROCESSING.value,
+                ":owner": owner,
+                ":expired": _epoch(now) - 1,
+                ":one": 1,
+                ":now": now.isoformat(),
+                ":reason": reason,
+            },
+        )
+
     def finish(
         self,
         export_id: uuid.UUID,

@@ -39,6 +39,10 @@ class ExportJob(msgspec.Struct, frozen=True, kw_only=True):
     lease_owner: str | None = None
     lease_expires_at: int | None = None
     cancel_requested: bool = False
+    # Transient failures (a dependency down) give the job back without spending an
+    # attempt; these say since when it has been waiting for its dependencies, and why.
+    retrying_since: datetime | None = None
+    last_error: str | None = None
 
 
 def object_prefix(job: ExportJob) -> str:

@@ -36,12 +36,14 @@ from conveyor_processor.exports.lease_keeper import LeaseKeeper
 from conveyor_processor.exports.naming import file_name
 from conveyor_processor.exports.outcome_events import completed_envelope, failed_envelope
 from conveyor_processor.exports.policy import (
+    RETRY_WINDOW,
     ExportBusy,
     Unclaimed,
     busy_retry_after_seconds,
+    gave_up_reason,
     interrupted_too_often,
     interruption_reason,
-    may_retry,
+    retrying_too_long,
     why_unclaimed,
 )
 from conveyor_processor.exports.ports import (
@@ -56,8 +58,6 @@ from conveyor_processor.exports.progress import ProgressThrottle, percentage
 logger = get_logger(__name__)
 
 COMPLETE_PERCENT = 100
-# A lease already in the past: the next delivery may reclaim at once.
-EXPIRED_LEASE_SECONDS = -1
 
 
 class Outcome(StrEnum):
@@ -84,6 +84,7 @@ class ExportServices:
     # Identifies this worker thread in leases.
     owner: str
     lease_seconds: int
+    retry_window: timedelta = RETRY_WINDOW
     clock: Callable[[], datetime] = field(default=_utc_now)
     monotonic: Callable[[], float] = field(default=time.monotonic)
 
@@ -106,21 +107,38 @@ def handle_export_requested(envelope: Envelope, *, services: ExportServices) -> 
         if job is None:
             return _unclaimed(payload.export_id, envelope, services)
         logger.info("export claimed", attempt=job.attempts, format=job.format.value)
-        if interrupted_too_often(job):
-            _abort_earlier_uploads_quietly(job, services)
-            return _fail(job, interruption_reason(job), envelope, services)
-        services.catalogue.upsert(job)
-        if job.cancel_requested:
-            _abort_earlier_uploads_quietly(job, services)
-            return _cancel(job, services)
-        return _run(job, payload, envelope, services)
+        try:
+            return _claimed(job, payload, envelope, services)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            reason = readable_reason(exc)
+            if retrying_too_long(job, now=services.clock(), window=services.retry_window):
+                logger.error("export failed: its dependencies stayed down", exc_info=True)
+                return _fail(job, gave_up_reason(reason, services.retry_window), envelope, services)
+            logger.warning("export interrupted by a transient failure; retrying", exc_info=True)
+            _release(job, reason, services)
+            raise
+
+
+def _claimed(
+    job: ExportJob, payload: ExportRequested, envelope: Envelope, services: ExportServices
+) -> Outcome:
+    if interrupted_too_often(job):
+        _abort_earlier_uploads_quietly(job, services)
+        return _fail(job, interruption_reason(job), envelope, services)
+    services.catalogue.upsert(job)
+    if job.cancel_requested:
+        _abort_earlier_uploads_quietly(job, services)
+        return _cancel(job, services)
+    return _run(job, payload, envelope, services)
 
 
 def _abort_earlier_uploads(job: ExportJob, services: ExportServices) -> None:
     """Abort the multipart uploads that earlier attempts left open: a killed worker
     never aborts its own, and S3 would keep (and bill) their parts until the bucket's
     lifecycle rule, a backstop that emulators never run. The first attempt has none."""
-    if job.attempts <= 1:
+    if job.attempts <= 1 and job.retrying_since is None:
         return
     aborted = services.files.abort_uploads(object_prefix(job))
     if aborted:
@@ -169,10 +187,8 @@ def _run(
         logger.warning("export lease lost; its new owner finishes it")
         return Outcome.LEASE_LOST
     except Exception as exc:
-        if is_transient(exc) and may_retry(job):
-            logger.warning("export interrupted; retrying", attempt=job.attempts, exc_info=True)
-            _expire_lease(job, services)
-            raise
+        if is_transient(exc):
+            raise  # the caller gives the job back for a retry
         logger.error("export failed", attempt=job.attempts, exc_info=True)
         return _fail(job, readable_reason(exc), envelope, services)
     return _complete(job, envelope, services, key=key, rows=rows, size_bytes=size_bytes)
@@ -224,16 +240,14 @@ class _ProgressReporter:
             raise Cancelled
 
 
-def _expire_lease(job: ExportJob, services: ExportServices) -> None:
+def _release(job: ExportJob, reason: str, services: ExportServices) -> None:
     try:
-        services.states.heartbeat(
-            job.export_id,
-            owner=services.owner,
-            lease_seconds=EXPIRED_LEASE_SECONDS,
-            now=services.clock(),
+        services.states.release(
+            job.export_id, owner=services.owner, now=services.clock(), reason=reason
         )
     except Exception:
-        # The lease then runs out by itself; the retry reclaims after it.
+        # The lease then runs out by itself and the retry reclaims after it, as after a
+        # dead worker (so this one claim does count as an attempt).
         logger.warning("could not release the export lease", exc_info=True)
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
+from conveyor_aws.delivery import DEFAULT_POLICY
 from conveyor_common.exports.job import ExportJob
 
-# Claims of one export, counting reclaims after a dead worker and transient retries.
+# Claims of one export, counting reclaims after a dead worker. A transient failure
+# (a dependency down) gives the job back without spending an attempt.
 MAX_ATTEMPTS = 3
+# How long an export keeps waiting for its dependencies: as long as any message does.
+RETRY_WINDOW = timedelta(milliseconds=DEFAULT_POLICY.transient_window_ms)
 
 
 def interrupted_too_often(job: ExportJob) -> bool:
@@ -21,8 +25,13 @@ def interruption_reason(job: ExportJob) -> str:
     return f"the export was interrupted {job.attempts - 1} times"
 
 
-def may_retry(job: ExportJob) -> bool:
-    return job.attempts < MAX_ATTEMPTS
+def retrying_too_long(job: ExportJob, *, now: datetime, window: timedelta) -> bool:
+    """Dependencies have failed this job for longer than an ordinary outage lasts."""
+    return job.retrying_since is not None and now - job.retrying_since >= window
+
+
+def gave_up_reason(reason: str, window: timedelta) -> str:
+    return f"{reason} (still failing after {window.total_seconds() / 3600:g} h of retries)"
 
 
 # Never poll a busy job more often than this.

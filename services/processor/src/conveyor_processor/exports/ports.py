@@ -36,6 +36,10 @@ class ExportStates(Protocol):
         progress: Mapping[str, Any] | None = None,
     ) -> ExportJob | None: ...
 
+    def release(
+        self, export_id: uuid.UUID, *, owner: str, now: datetime, reason: str
+    ) -> ExportJob | None: ...
+
     def finish(
         self,
         export_id: uuid.UUID,
