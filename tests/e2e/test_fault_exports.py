@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from conveyor_aws.s3_stream import MIN_PART_SIZE_BYTES
@@ -126,6 +127,12 @@ def renderer_of(pid: int) -> int | None:
     return None
 
 
+def accepted(response: httpx.Response) -> str:
+    assert response.status_code == 202, response.text
+    export_id: str = response.json()["exportId"]
+    return export_id
+
+
 def test_a_csv_export_whose_processor_was_killed_leaves_no_upload_behind(
     stack: Stack,
     tenant: Tenant,
@@ -135,7 +142,7 @@ def test_a_csv_export_whose_processor_was_killed_leaves_no_upload_behind(
 ) -> None:
     # given a CSV export of several parts under way: its upload holds a part
     tenant.seed(stack, CSV_ROWS)
-    export_id = tenant.request(format="csv").json()["exportId"]
+    export_id = accepted(tenant.request(format="csv"))
     bucket = stack.env["EXPORTS_BUCKET"]
     prefix = f"exports/{tenant.name}/{export_id}/"
     eventually(
@@ -166,7 +173,7 @@ def test_an_xlsx_export_whose_processor_was_killed_leaves_no_sheet_buffer_behind
 ) -> None:
     # given an XLSX export under way: openpyxl's sheet buffer grows on disk
     tenant.seed(stack, XLSX_ROWS)
-    export_id = tenant.request(format="xlsx").json()["exportId"]
+    export_id = accepted(tenant.request(format="xlsx"))
     eventually(
         lambda: (status_of(tenant, export_id).get("progressPercentage") or 0) > 0,
         what="the export under way",
@@ -198,7 +205,7 @@ def test_a_killed_pdf_renderer_fails_the_export_with_the_cause(
 ) -> None:
     # given a PDF export whose renderer child is at work
     tenant.seed(stack, PDF_ROWS)
-    export_id = tenant.request(format="pdf").json()["exportId"]
+    export_id = accepted(tenant.request(format="pdf"))
     renderer = eventually(
         lambda: renderer_of(processor_pid(stack)), what="the PDF renderer", seconds=SLOW_SECONDS
     )

@@ -33,7 +33,7 @@ from conveyor_processor.exports.catalogue import SqlExportCatalogue
 from conveyor_processor.exports.csv_copy import UTF8_BOM
 from conveyor_processor.exports.files import S3ExportFiles
 from conveyor_processor.exports.handlers import ExportServices, Outcome, handle_export_requested
-from conveyor_processor.exports.policy import MAX_ATTEMPTS, ExportBusy
+from conveyor_processor.exports.policy import MAX_ATTEMPTS, RETRY_WINDOW, ExportBusy
 from conveyor_processor.exports.ports import Progress, Sink
 from conveyor_processor.exports.render import PostgresRenderer
 
@@ -517,7 +517,7 @@ def test_an_invalid_request_fails_the_export_with_a_readable_reason(
     assert (catalogue_row(db, export) or {})["error"] == job.error
 
 
-def test_an_unreachable_database_is_retried_then_fails(
+def test_an_unreachable_database_is_retried_without_spending_attempts_then_fails(
     states: ExportStateStore, services: ExportServices, bucket: str, db: str
 ) -> None:
     # given a database nobody listens for
@@ -525,17 +525,26 @@ def test_an_unreachable_database_is_retried_then_fails(
     export = export_id(envelope)
     unreachable = replace(services, render=PostgresRenderer("postgresql://x@127.0.0.1:1/none"))
 
-    # when delivered as often as it may be tried
-    for _ in range(MAX_ATTEMPTS - 1):
+    # when delivered more often than an export may be interrupted
+    for _ in range(MAX_ATTEMPTS + 1):
         with pytest.raises(psycopg.OperationalError):
             handle_export_requested(envelope, services=unreachable)
-    outcome = handle_export_requested(envelope, services=unreachable)
 
-    # then the retries reclaimed it at once, and the last attempt failed it for good
+    # then each retry reclaimed it at once and none counted as an interruption
+    job = states.get(export)
+    assert job is not None
+    assert (job.status, job.attempts) == (ExportStatus.PROCESSING, 0)
+    assert (job.last_error or "").startswith("the database could not be reached: ")
+
+    # when the outage outlasts the retry window
+    later = datetime.now(UTC) + RETRY_WINDOW
+    outcome = handle_export_requested(envelope, services=replace(unreachable, clock=lambda: later))
+
+    # then it fails for good, with the cause
     assert outcome is Outcome.FAILED
     job = states.get(export)
     assert job is not None
-    assert (job.status, job.attempts) == (ExportStatus.FAILED, MAX_ATTEMPTS)
+    assert (job.status, job.attempts) == (ExportStatus.FAILED, 1)
     assert (job.error or "").startswith("the database could not be reached: ")
     assert len(outcome_events("ExportFailed")) == 1
     assert objects_under(bucket, export) == []

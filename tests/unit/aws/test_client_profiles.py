@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -201,3 +202,23 @@ def test_no_retry_is_started_that_its_back_off_could_carry_past_the_deadline() -
         client.get_item(TableName="t", Key={"pk": {"S": "a"}})
 
     assert len(attempts) == 1
+
+
+def test_a_deadline_counts_from_the_first_call_not_from_its_start() -> None:
+    with clients.deadline(1.0):
+        time.sleep(0.3)  # work that is not AWS's: a query, a busy CPU
+        first = clients.time_left()
+        assert first is not None
+        assert first > 0.9
+        time.sleep(0.2)
+        later = clients.time_left()
+        assert later is not None
+        assert later <= first - 0.2
+
+
+def test_within_bounds_a_deadline_whose_first_call_comes_late() -> None:
+    with clients.deadline(3.0, within=0.5):
+        time.sleep(0.3)
+        left = clients.time_left()
+        assert left is not None
+        assert left <= 0.2

@@ -134,8 +134,29 @@ PROBE_PROFILE = ClientProfile(
 _lock = threading.Lock()
 # Until a service chooses, e.g. in tools and tests: generous, but bounded.
 _profile = WORKER_PROFILE
-# When the calls of the current request (or other unit of work) must have ended.
-_deadline: ContextVar[float | None] = ContextVar("conveyor_aws_deadline", default=None)
+
+
+@dataclasses.dataclass
+class _Deadline:
+    """A time budget for AWS calls that starts with the first of them."""
+
+    seconds: float
+    # Monotonic time by which the calls end however late the first one came, if any.
+    latest_end: float | None
+    ends_at: float | None = None
+
+    def remaining(self) -> float:
+        now = time.monotonic()
+        if self.ends_at is None:
+            self.ends_at = now + self.seconds
+            if self.latest_end is not None:
+                self.ends_at = min(self.ends_at, self.latest_end)
+        return self.ends_at - now
+
+
+# The current request's (or other unit of work's) budget; a handler thread runs in a
+# copy of the request's context, which shares this object.
+_deadline: ContextVar[_Deadline | None] = ContextVar("conveyor_aws_deadline", default=None)
 
 
 class DeadlineExceeded(BotoCoreError):
@@ -177,9 +198,13 @@ def build(service: str, profile: ClientProfile) -> Any:
 
 
 @contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """AWS calls made inside, in this thread or context, share `seconds` of waiting.
+def deadline(seconds: float, *, within: float | None = None) -> Iterator[None]:
+    """AWS calls made inside, in this thread or context, share `seconds` of waiting,
+    counted from the first of them; with `within`, they also end at most `within`
+    seconds from now, however late the first one starts.
 
+    Counting from the first call keeps work that is not AWS's (a database query, a
+    busy CPU) from spending the budget, while `within` bounds the whole.
     Each attempt's read timeout is cut to the time left. A failed attempt is
     retried only if the back-off cannot outlast the deadline (else its error is
     raised at once), and no attempt starts once the time is spent
@@ -187,7 +212,8 @@ def deadline(seconds: float) -> Iterator[None]:
     can end up to one connect timeout after the deadline. Nested, the inner
     deadline applies.
     """
-    token = _deadline.set(time.monotonic() + seconds)
+    latest_end = time.monotonic() + within if within is not None else None
+    token = _deadline.set(_Deadline(seconds, latest_end))
     try:
         yield
     finally:
@@ -195,9 +221,10 @@ def deadline(seconds: float) -> Iterator[None]:
 
 
 def time_left() -> float | None:
-    """Seconds left before the current deadline, None outside any."""
-    ends_at = _deadline.get()
-    return None if ends_at is None else ends_at - time.monotonic()
+    """Seconds left before the current deadline, None outside any. The first call
+    starts the deadline's clock."""
+    current = _deadline.get()
+    return None if current is None else current.remaining()
 
 
 def _fit_into_deadline(request: AWSPreparedRequest, event_name: str, **_: Any) -> None:

@@ -7,9 +7,11 @@ attempt waits at most for what is left of it, a failed one is retried only if it
 back-off fits in what is left, and none starts once it is spent (DeadlineExceeded):
 all of them BotoCoreErrors, so a 503 with Retry-After like any other AWS failure.
 
-The budget starts when the request arrives, so time spent waiting for a handler
-thread counts too: a request that waited long behind requests stuck on AWS is
-answered 503 at once instead of adding to the queue.
+The budget starts with the request's first AWS call, so the request's other work (a
+COUNT in PostgreSQL, a busy CPU) does not spend it; but its AWS calls end at most
+REQUEST_AWS_DEADLINE_SECONDS after the request arrived, so a request that waited long
+for a handler thread behind requests stuck on AWS is answered 503 at once instead of
+adding to the queue.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from conveyor_aws import clients
 
-# The default of AWS_REQUEST_BUDGET_SECONDS. Beyond it, at most the API profile's 1 s
-# connect timeout, and WITHDRAW_BUDGET_SECONDS after a failed publish: a request is
-# answered within 5 s whatever AWS does.
+# The default of AWS_REQUEST_BUDGET_SECONDS, from the request's first AWS call.
 REQUEST_AWS_BUDGET_SECONDS = 3.0
+# From the request's arrival, whatever the budget. Beyond it, at most the API profile's
+# 1 s connect timeout, or WITHDRAW_BUDGET_SECONDS after a failed publish: a request is
+# answered within 5 s whatever AWS does.
+REQUEST_AWS_DEADLINE_SECONDS = 3.5
 # Undoing the record of a request whose event could not be published, after a failure
 # that may have spent the request's budget.
 WITHDRAW_BUDGET_SECONDS = 1.0
@@ -39,7 +43,7 @@ def aws_budget_middleware(seconds: float) -> Callable[[ASGIApp], ASGIApp]:
                 await app(scope, receive, send)
                 return
             # A context variable: the handler's worker thread runs in a copy of this context.
-            with clients.deadline(seconds):
+            with clients.deadline(seconds, within=REQUEST_AWS_DEADLINE_SECONDS):
                 await app(scope, receive, send)
 
         return middleware
