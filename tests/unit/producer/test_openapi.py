@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
+from tests.unit.producer.conftest import bearer
 
 from conveyor_common.exports.model import MAX_TITLE_LENGTH
 from conveyor_common.orders import CUSTOMER_ID_LENGTH, MAX_ITEMS, MAX_QUANTITY, SKU_LENGTH
@@ -121,3 +122,14 @@ def test_the_documented_text_pattern_is_a_valid_regular_expression() -> None:
 
     assert pattern.search("Zoë 山田 ☕")
     assert not pattern.search("a\x00b")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/orders", "/api/v1/exports"])
+def test_the_documented_example_body_is_accepted(
+    client: TestClient[Any], document: dict[str, Any], path: str
+) -> None:
+    [example] = body_schema(document, path)["examples"]
+
+    response = client.post(path, json=example, headers=bearer(email="alice@example.com"))
+
+    assert response.status_code == 202, response.text

@@ -22,6 +22,13 @@ from conveyor_producer.problems import documented_problems
 from conveyor_producer.routes import IdempotencyKey, accepted
 
 may_export = requires_role(EXPORTER_ROLE, ADMIN_ROLE)
+EXPORT_EXAMPLE = {
+    "resource": "orders",
+    "format": "xlsx",
+    "filters": {"createdAt": {"from": "2026-01-01T00:00:00Z"}, "currency": ["EUR", "USD"]},
+    "columns": ["orderId", "createdAt", "customerName", "totalAmount"],
+    "title": "Orders in EUR and USD",
+}
 
 
 class ExportsController(Controller):
@@ -43,7 +50,7 @@ class ExportsController(Controller):
             "An Idempotency-Key makes retries safe; reusing one for a different body is 422. "
             "Needs the exporter or admin role (403 otherwise)."
         ),
-        operation_class=with_json_body(ExportRequest),
+        operation_class=with_json_body(ExportRequest, example=EXPORT_EXAMPLE),
         responses=documented_problems(400, 401, 403, 413, 415, 422, 503),
     )
     def request_export(

@@ -55,16 +55,19 @@ def request_schema(request_type: type[msgspec.Struct]) -> dict[str, Any]:
     return inlined
 
 
-def with_json_body(request_type: type[msgspec.Struct]) -> type[Operation]:
-    """An Operation class for a route's `operation_class`, documenting its JSON body."""
+def with_json_body(
+    request_type: type[msgspec.Struct], *, example: dict[str, Any]
+) -> type[Operation]:
+    """An Operation class for a route's `operation_class`, documenting its JSON body.
+
+    `example` must be a body the route accepts: it is checked against the type here.
+    """
+    msgspec.convert(example, request_type)
+    document = {**request_schema(request_type), "examples": [example]}
     body = RequestBody(
         required=True,
         description=(request_type.__doc__ or "").strip().splitlines()[0] or None,
-        content={
-            JSON_MEDIA_TYPE: OpenAPIMediaType(
-                schema=JsonSchema(document=request_schema(request_type))
-            )
-        },
+        content={JSON_MEDIA_TYPE: OpenAPIMediaType(schema=JsonSchema(document=document))},
     )
 
     @dataclass

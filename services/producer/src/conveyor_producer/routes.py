@@ -35,6 +35,17 @@ IdempotencyKey = Annotated[
         schema_extra={"min_length": 1, "max_length": KEY_MAX_LENGTH, "pattern": KEY_PATTERN},
     ),
 ]
+ORDER_EXAMPLE = {
+    "customerId": "cust-42",
+    "customerEmail": "jane.doe@example.com",
+    "customerName": "Jane Doe",
+    "currency": "EUR",
+    "items": [
+        {"sku": "SKU-1", "name": "Widget", "quantity": 2, "unitPrice": "19.99"},
+        {"sku": "SKU-2", "quantity": 1, "unitPrice": "5.00"},
+    ],
+    "totalAmount": "44.98",
+}
 AnswerT = TypeVar("AnswerT")
 AnswerT_co = TypeVar("AnswerT_co", covariant=True)
 
@@ -96,7 +107,7 @@ class OrdersController(Controller):
             "Broken JSON (not UTF-8, bad syntax, nested too deeply) is 400; JSON that breaks "
             "a rule is 422 naming each field."
         ),
-        operation_class=with_json_body(OrderRequest),
+        operation_class=with_json_body(OrderRequest, example=ORDER_EXAMPLE),
         responses=documented_problems(400, 401, 413, 415, 422, 503),
     )
     def submit(
