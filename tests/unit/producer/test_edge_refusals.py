@@ -146,12 +146,13 @@ def test_a_declared_charset_other_than_utf8_is_415(
     problem(response, 415)
 
 
-def test_an_explicit_utf8_charset_is_fine(client: TestClient[Any]) -> None:
+@pytest.mark.parametrize(
+    "content_type", ["application/json; charset=UTF-8", "Application/JSON; Charset=utf8"]
+)
+def test_an_explicit_utf8_charset_is_fine(client: TestClient[Any], content_type: str) -> None:
     content = json.dumps(order_body()).encode()
 
-    response = post_raw(
-        client, ORDERS, content, **{"Content-Type": "application/json; charset=UTF-8"}
-    )
+    response = post_raw(client, ORDERS, content, **{"Content-Type": content_type})
 
     assert response.status_code == 202, response.text
 

@@ -24,7 +24,7 @@ from conveyor_producer.views import AcceptedOrder, OrderView
 
 API_PREFIX = "/api/v1"
 # JSON is UTF-8 (RFC 8259); a body declared in another charset would be misread.
-JSON_CHARSET = "utf-8"
+JSON_CHARSETS = frozenset({"utf-8", "utf8"})
 
 # Documented only: check_key enforces it, answering 400 invalid-idempotency-key.
 IdempotencyKey = Annotated[
@@ -64,8 +64,8 @@ class Submit(Protocol[AnswerT_co]):
 def require_json(request: Request[Any, Any, Any]) -> None:
     media_type, options = request.content_type
     # Litestar lower-cases the media type and the parameter names.
-    charset = options.get("charset", JSON_CHARSET).lower()
-    if media_type != JSON_MEDIA_TYPE or charset != JSON_CHARSET:
+    charset = options.get("charset", "utf-8").lower()
+    if media_type != JSON_MEDIA_TYPE or charset not in JSON_CHARSETS:
         raise ClientException(
             f"Content-Type must be {JSON_MEDIA_TYPE} (UTF-8)",
             status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
