@@ -13,6 +13,7 @@ from conveyor_common.exports.model import MAX_TITLE_LENGTH
 from conveyor_common.orders import CUSTOMER_ID_LENGTH, MAX_ITEMS, MAX_QUANTITY, SKU_LENGTH
 from conveyor_common.text import EMAIL_LENGTH, SINGLE_LINE_PATTERN
 from conveyor_producer.export_listing import MAX_PAGE, MAX_PAGE_SIZE
+from conveyor_producer.idempotency import KEY_MAX_LENGTH
 
 SCHEMA_PATH = "/schema/openapi.json"
 PROBLEM = "application/problem+json"
@@ -133,3 +134,18 @@ def test_the_documented_example_body_is_accepted(
     response = client.post(path, json=example, headers=bearer(email="alice@example.com"))
 
     assert response.status_code == 202, response.text
+
+
+@pytest.mark.parametrize("path", ["/api/v1/orders", "/api/v1/exports"])
+def test_the_idempotency_key_header_is_documented_as_a_bounded_string(
+    document: dict[str, Any], path: str
+) -> None:
+    [header] = document["paths"][path]["post"]["parameters"]
+
+    assert (header["name"], header["in"], header["required"]) == (
+        "Idempotency-Key",
+        "header",
+        False,
+    )
+    assert header["schema"]["type"] == "string"
+    assert (header["schema"]["minLength"], header["schema"]["maxLength"]) == (1, KEY_MAX_LENGTH)

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Protocol, TypeVar
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException
+from litestar.openapi.spec import OpenAPIType
 from litestar.params import FromPath, HeaderParameter, RawBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_415_UNSUPPORTED_MEDIA_TYPE
 
@@ -32,7 +33,14 @@ IdempotencyKey = Annotated[
     HeaderParameter(
         name=IDEMPOTENCY_HEADER,
         description="Makes retries safe: the same key and body get the first answer (24 h).",
-        schema_extra={"min_length": 1, "max_length": KEY_MAX_LENGTH, "pattern": KEY_PATTERN},
+        # A header is a string when sent; "absent" is not a null value.
+        schema_extra={
+            "one_of": None,
+            "type": OpenAPIType.STRING,
+            "min_length": 1,
+            "max_length": KEY_MAX_LENGTH,
+            "pattern": KEY_PATTERN,
+        },
     ),
 ]
 ORDER_EXAMPLE = {
