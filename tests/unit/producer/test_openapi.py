@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 import pytest
 from litestar.testing import TestClient
 from tests.unit.producer.conftest import bearer
@@ -14,6 +15,7 @@ from conveyor_common.orders import CUSTOMER_ID_LENGTH, MAX_ITEMS, MAX_QUANTITY, 
 from conveyor_common.text import EMAIL_LENGTH, SINGLE_LINE_PATTERN
 from conveyor_producer.export_listing import MAX_PAGE, MAX_PAGE_SIZE
 from conveyor_producer.idempotency import KEY_MAX_LENGTH
+from conveyor_producer.openapi import request_schema
 
 SCHEMA_PATH = "/schema/openapi.json"
 PROBLEM = "application/problem+json"
@@ -149,3 +151,22 @@ def test_the_idempotency_key_header_is_documented_as_a_bounded_string(
     )
     assert header["schema"]["type"] == "string"
     assert (header["schema"]["minLength"], header["schema"]["maxLength"]) == (1, KEY_MAX_LENGTH)
+
+
+class _Inner(msgspec.Struct):
+    size: int
+
+
+class _Outer(msgspec.Struct):
+    inner: Annotated[_Inner, msgspec.Meta(description="the inner part")]
+    others: list[_Inner]
+
+
+def test_a_request_schema_inlines_nested_types_keeping_what_is_said_beside_them() -> None:
+    schema = request_schema(_Outer)
+
+    inner = schema["properties"]["inner"]
+    assert (inner["title"], inner["description"]) == ("_Inner", "the inner part")
+    assert schema["properties"]["others"]["items"]["required"] == ["size"]
+    assert "$ref" not in str(schema)
+    assert "$defs" not in schema

@@ -48,7 +48,8 @@ def request_schema(request_type: type[msgspec.Struct]) -> dict[str, Any]:
             name = reference.rsplit("/", 1)[-1]
             if name in seen:
                 raise ValueError(f"{name} refers to itself; it cannot be inlined")
-            return inline(definitions[name], seen | {name})
+            beside = {key: value for key, value in node.items() if key != _REFERENCE}
+            return {**inline(definitions[name], seen | {name}), **inline(beside, seen)}
         return {key: inline(value, seen) for key, value in node.items()}
 
     inlined: dict[str, Any] = inline(generated, frozenset())
@@ -60,7 +61,8 @@ def with_json_body(
 ) -> type[Operation]:
     """An Operation class for a route's `operation_class`, documenting its JSON body.
 
-    `example` must be a body the route accepts: it is checked against the type here.
+    `example` must be a body the route accepts: it is checked against the type here
+    (and the tests post it).
     """
     msgspec.convert(example, request_type)
     document = {**request_schema(request_type), "examples": [example]}
