@@ -24,6 +24,7 @@ from conveyor_common.envelope import Envelope, decode
 from conveyor_common.events import ExportRequested
 from conveyor_common.exports.model import ExportStatus
 from conveyor_producer.app import create_app
+from conveyor_producer.export_listing import MAX_PAGE
 from conveyor_producer.idempotency_store import EXPORTS, record_key
 from conveyor_producer.token import issue_token
 
@@ -284,3 +285,39 @@ def test_the_list_is_newest_first_scoped_filtered_and_paged(
     admin = listed(caller("root", roles=("admin",)))
     assert ids(admin) == [bob, *grace[::-1]]
     assert ids(listed(caller(tenant=OTHER_TENANT))) == [other]
+
+
+@pytest.mark.parametrize("page", ["9223372036854775807", "461168601842738792", "10001"])
+def test_a_page_past_the_last_allowed_is_400_naming_it_not_a_database_error(
+    client: TestClient[Any], page: str
+) -> None:
+    # PostgreSQL's OFFSET is a bigint; (page - 1) * 20 overflows it from page 461168601842738792
+    response = client.get(EXPORTS_PATH, params={"page": page}, headers=caller())
+
+    assert response.status_code == 400, response.text
+    assert [error["field"] for error in response.json()["errors"]] == ["page"]
+
+
+def test_the_deepest_page_allowed_is_served(client: TestClient[Any], db: str) -> None:
+    seed_catalogue(db, [(TENANT, "grace", ExportStatus.COMPLETED, 1)])
+
+    response = client.get(EXPORTS_PATH, params={"page": MAX_PAGE, "limit": 100}, headers=caller())
+
+    assert response.status_code == 200, response.text
+    assert (response.json()["items"], response.json()["total"]) == ([], 1)
+
+
+def test_nul_in_an_order_filter_or_title_is_refused_before_postgresql_sees_it(
+    client: TestClient[Any],
+) -> None:
+    body = {"resource": "orders", "format": "xlsx", "filters": {"customerId": "a\x00b"}}
+
+    filtered = client.post(EXPORTS_PATH, json=body, headers=caller())
+    titled = client.post(
+        EXPORTS_PATH,
+        json={"resource": "orders", "format": "xlsx", "title": "T\x00itle"},
+        headers=caller(),
+    )
+
+    assert [error["field"] for error in filtered.json()["errors"]] == ["filters.customerId"]
+    assert [error["field"] for error in titled.json()["errors"]] == ["title"]

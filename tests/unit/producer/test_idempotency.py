@@ -6,6 +6,8 @@ from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from litestar.testing import TestClient
 from tests.unit.producer.conftest import TENANT, FakePublisher, FakeStore, bearer, order_body
 
@@ -166,3 +168,24 @@ def test_an_expired_key_is_taken_over_by_a_new_request(
     assert second.status_code == 202
     assert second.json()["orderId"] != first.json()["orderId"]
     assert len(publisher.published) == 2
+
+
+def parsed_record_key(partition_key: str) -> tuple[str, str]:
+    """The (tenant, key) a partition key was made from: only a one-to-one encoding has one."""
+    prefix, tenant, key = partition_key.split("#", 2)
+    assert prefix == "IDEMPOTENCY"
+    return tenant.replace("%23", "#").replace("%25", "%"), key
+
+
+@settings(max_examples=300)
+@given(
+    tenant=st.text(st.sampled_from("T#x%2y3"), min_size=1, max_size=8) | st.text(min_size=1),
+    key=st.text(st.sampled_from("x#y%23"), min_size=1, max_size=8),
+)
+def test_every_tenant_and_key_pair_has_a_record_of_its_own(tenant: str, key: str) -> None:
+    assert parsed_record_key(record_key(tenant, key)) == (tenant, key)
+
+
+def test_tenants_that_differ_only_by_a_hash_keep_their_keys_apart() -> None:
+    assert record_key("T", "x#y") != record_key("T#x", "y")
+    assert record_key("acme", "order-1") == "IDEMPOTENCY#acme#order-1"

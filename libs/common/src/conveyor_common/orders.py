@@ -1,8 +1,12 @@
-"""Orders: the request a caller sends and the normalised order everyone else sees."""
+"""Orders: the request a caller sends and the normalised order everyone else sees.
+
+The request types carry the bounds the order tables have (the processor's models
+use the same constants); `normalise_order` applies the rules no type can say:
+trimming, blank and control-character checks, e-mail, currency and money.
+"""
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -11,30 +15,85 @@ from typing import Annotated
 import msgspec
 
 from conveyor_common.errors import FieldError, ValidationFailed
-from conveyor_common.money import to_currency, to_money
+from conveyor_common.money import CURRENCY_INPUT_LENGTH, to_currency, to_money
+from conveyor_common.text import (
+    EMAIL_LENGTH,
+    documented_email,
+    documented_text,
+    refuse_control_characters,
+    to_email_address,
+)
 
 MAX_ITEMS = 500
 MAX_QUANTITY = 100_000
 MAX_AMOUNT = Decimal("1000000000")
-_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s.\x00-\x1f\x7f]+$")
+# Widths of the order tables' text columns: the processor's models use these.
+CUSTOMER_ID_LENGTH = 128
+NAME_LENGTH = 256
+SKU_LENGTH = 64
 
-Text = Annotated[str, msgspec.Meta(max_length=256)]
+CustomerId = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=CUSTOMER_ID_LENGTH,
+        extra_json_schema=documented_text(minLength=1, description="Trimmed; not blank."),
+    ),
+]
+Sku = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=SKU_LENGTH,
+        extra_json_schema=documented_text(minLength=1, description="Trimmed; not blank."),
+    ),
+]
+Name = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=NAME_LENGTH,
+        extra_json_schema=documented_text(description="Trimmed; blank is no name."),
+    ),
+]
+EmailAddress = Annotated[
+    str, msgspec.Meta(max_length=EMAIL_LENGTH, extra_json_schema=documented_email(minLength=3))
+]
+Currency = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=CURRENCY_INPUT_LENGTH,
+        extra_json_schema={"description": "An ISO 4217 code, in any case.", "examples": ["EUR"]},
+    ),
+]
+Money = Annotated[
+    Decimal,
+    msgspec.Meta(
+        extra_json_schema={
+            "description": f"A decimal string (a JSON number is accepted too) with at most 2 "
+            f"decimal places, from 0 to {MAX_AMOUNT}.",
+            "examples": ["19.99"],
+        }
+    ),
+]
+Quantity = Annotated[int, msgspec.Meta(ge=1, le=MAX_QUANTITY)]
 
 
 class OrderItemRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True):
-    sku: Annotated[str, msgspec.Meta(max_length=64)]
-    quantity: Annotated[int, msgspec.Meta(ge=1, le=MAX_QUANTITY)]
-    unit_price: Decimal
-    name: Text | None = None
+    """One line of an order."""
+
+    sku: Sku
+    quantity: Quantity
+    unit_price: Money
+    name: Name | None = None
 
 
 class OrderRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True):
-    customer_id: Annotated[str, msgspec.Meta(max_length=128)]
-    customer_email: Annotated[str, msgspec.Meta(max_length=254)]
-    currency: Annotated[str, msgspec.Meta(max_length=8)]
+    """The body of POST /api/v1/orders. A totalAmount, if given, must match the items."""
+
+    customer_id: CustomerId
+    customer_email: EmailAddress
+    currency: Currency
     items: Annotated[list[OrderItemRequest], msgspec.Meta(min_length=1, max_length=MAX_ITEMS)]
-    total_amount: Decimal | None = None
-    customer_name: Text | None = None
+    total_amount: Money | None = None
+    customer_name: Name | None = None
 
 
 class OrderItem(msgspec.Struct, frozen=True, kw_only=True):
@@ -62,67 +121,96 @@ def normalise_order(
 ) -> Order:
     """Trim, canonicalise and check an order; every broken rule is reported at once."""
     errors: list[FieldError] = []
-
-    def required_text(field: str, value: str) -> str:
-        trimmed = value.strip()
-        if not trimmed:
-            errors.append(FieldError(field, "must not be blank"))
-        return trimmed
-
-    def money(field: str, value: Decimal) -> Decimal:
-        try:
-            amount = to_money(value)
-        except ValueError as exc:
-            errors.append(FieldError(field, str(exc)))
-            return Decimal(0)
-        if amount < 0 or amount > MAX_AMOUNT:
-            errors.append(FieldError(field, f"must be between 0 and {MAX_AMOUNT}"))
-        return amount
-
-    customer_id = required_text("customerId", request.customer_id)
-    email = required_text("customerEmail", request.customer_email).lower()
-    if email and not _EMAIL.match(email):
-        errors.append(FieldError("customerEmail", "is not a valid e-mail address"))
-    try:
-        currency = to_currency(request.currency)
-    except ValueError as exc:
-        errors.append(FieldError("currency", str(exc)))
-        currency = request.currency
-
-    items: list[OrderItem] = []
-    for index, item in enumerate(request.items):
-        unit_price = money(f"items[{index}].unitPrice", item.unit_price)
-        name = item.name.strip() if item.name else None
-        items.append(
-            OrderItem(
-                sku=required_text(f"items[{index}].sku", item.sku),
-                name=name or None,
-                quantity=item.quantity,
-                unit_price=unit_price,
-                line_total=unit_price * item.quantity,
-            )
-        )
-    total = sum((item.line_total for item in items), Decimal("0.00"))
-    if request.total_amount is not None:
-        claimed = money("totalAmount", request.total_amount)
-        if not errors and claimed != total:
-            errors.append(
-                FieldError("totalAmount", f"is {claimed} but the items add up to {total}")
-            )
-    if total > MAX_AMOUNT:
-        errors.append(FieldError("totalAmount", f"must not exceed {MAX_AMOUNT}"))
+    customer_id = _required_text("customerId", request.customer_id, errors)
+    email = _email("customerEmail", request.customer_email, errors)
+    currency = _currency(request.currency, errors)
+    customer_name = _optional_text("customerName", request.customer_name, errors)
+    items = tuple(_item(index, item, errors) for index, item in enumerate(request.items))
+    total = _total(request.total_amount, items, errors)
     if errors:
         raise ValidationFailed(errors)
-
-    name = request.customer_name.strip() if request.customer_name else None
     return Order(
         order_id=order_id,
         tenant_id=tenant_id,
         customer_id=customer_id,
         customer_email=email,
-        customer_name=name or None,
+        customer_name=customer_name,
         currency=currency,
-        items=tuple(items),
+        items=items,
         total_amount=total,
         submitted_at=submitted_at,
     )
+
+
+def _item(index: int, item: OrderItemRequest, errors: list[FieldError]) -> OrderItem:
+    at = f"items[{index}]"
+    unit_price = _money(f"{at}.unitPrice", item.unit_price, errors)
+    return OrderItem(
+        sku=_required_text(f"{at}.sku", item.sku, errors),
+        name=_optional_text(f"{at}.name", item.name, errors),
+        quantity=item.quantity,
+        unit_price=unit_price,
+        line_total=unit_price * item.quantity,
+    )
+
+
+def _total(
+    claimed: Decimal | None, items: tuple[OrderItem, ...], errors: list[FieldError]
+) -> Decimal:
+    total = sum((item.line_total for item in items), Decimal("0.00"))
+    if claimed is not None:
+        amount = _money("totalAmount", claimed, errors)
+        if not errors and amount != total:
+            errors.append(FieldError("totalAmount", f"is {amount} but the items add up to {total}"))
+    if total > MAX_AMOUNT:
+        errors.append(FieldError("totalAmount", f"must not exceed {MAX_AMOUNT}"))
+    return total
+
+
+def _text(field: str, value: str, errors: list[FieldError]) -> str:
+    trimmed = value.strip()
+    problem = refuse_control_characters(field, trimmed)
+    if problem is not None:
+        errors.append(problem)
+    return trimmed
+
+
+def _required_text(field: str, value: str, errors: list[FieldError]) -> str:
+    trimmed = _text(field, value, errors)
+    if not trimmed:
+        errors.append(FieldError(field, "must not be blank"))
+    return trimmed
+
+
+def _optional_text(field: str, value: str | None, errors: list[FieldError]) -> str | None:
+    return (_text(field, value, errors) or None) if value is not None else None
+
+
+def _email(field: str, value: str, errors: list[FieldError]) -> str:
+    if not value.strip():
+        errors.append(FieldError(field, "must not be blank"))
+        return ""
+    try:
+        return to_email_address(value)
+    except ValueError as exc:
+        errors.append(FieldError(field, str(exc)))
+        return value
+
+
+def _currency(value: str, errors: list[FieldError]) -> str:
+    try:
+        return to_currency(value)
+    except ValueError as exc:
+        errors.append(FieldError("currency", str(exc)))
+        return value
+
+
+def _money(field: str, value: Decimal, errors: list[FieldError]) -> Decimal:
+    try:
+        amount = to_money(value)
+    except ValueError as exc:
+        errors.append(FieldError(field, str(exc)))
+        return Decimal(0)
+    if amount < 0 or amount > MAX_AMOUNT:
+        errors.append(FieldError(field, f"must be between 0 and {MAX_AMOUNT}"))
+    return amount

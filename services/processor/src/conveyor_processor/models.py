@@ -28,14 +28,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-# Bounds of the order contract (conveyor_common.orders): wider values never reach here.
-CUSTOMER_ID_LENGTH = 128
-EMAIL_LENGTH = 254
-NAME_LENGTH = 256
-SKU_LENGTH = 64
+# The widths of the order contract (conveyor_common): the producer refuses wider values.
+from conveyor_common.money import MONEY_PRECISION, MONEY_SCALE
+from conveyor_common.orders import CUSTOMER_ID_LENGTH, NAME_LENGTH, SKU_LENGTH
+from conveyor_common.text import EMAIL_LENGTH
+
 STATUS_LENGTH = 16
-MONEY_PRECISION = 14
-MONEY_SCALE = 2
 
 PERSISTED = "PERSISTED"
 

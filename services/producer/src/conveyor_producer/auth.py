@@ -22,6 +22,7 @@ from litestar.middleware.authentication import (
 )
 from litestar.types import ASGIApp, Scopes
 
+from conveyor_common.text import refuse_control_characters
 from conveyor_producer.settings import ProducerSettings
 
 SHARED_SECRET_ALGORITHM = "HS256"  # noqa: S105 (an algorithm name)
@@ -112,6 +113,7 @@ class TokenVerifier:
             claims = msgspec.convert(payload, _Claims)
         except msgspec.ValidationError as exc:
             raise InvalidToken(f"invalid claims: {exc}") from exc
+        _check_text(claims)
         return Principal(
             sub=claims.sub, tenant=claims.tenant, roles=tuple(claims.roles), email=claims.email
         )
@@ -120,6 +122,16 @@ class TokenVerifier:
         if self._jwks is not None:
             return self._jwks.get_signing_key_from_jwt(token).key, list(KEY_SET_ALGORITHMS)
         return self._secret, [SHARED_SECRET_ALGORITHM]
+
+
+def _check_text(claims: _Claims) -> None:
+    """The subject and tenant are stored (PostgreSQL, DynamoDB, S3 keys) as they are."""
+    named = [("sub", claims.sub), ("tenant", claims.tenant)]
+    named += [(f"roles[{index}]", role) for index, role in enumerate(claims.roles)]
+    for field, value in named:
+        problem = refuse_control_characters(field, value)
+        if problem is not None:
+            raise InvalidToken(f"invalid claims: {problem.field} {problem.message}")
 
 
 def verifier_from_settings(settings: ProducerSettings) -> TokenVerifier:

@@ -16,6 +16,9 @@ from conveyor_common.exports.query import Query
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# Deeper pages cost a long OFFSET scan and nobody reads them: narrow by status instead.
+# Bounded, too, so that the OFFSET always fits PostgreSQL's bigint.
+MAX_PAGE = 10_000
 
 _LISTED_COLUMNS = (
     "export_id, requested_by, resource, format, status, title, estimated_row_count, "

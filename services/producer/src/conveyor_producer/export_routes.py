@@ -7,19 +7,28 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
-from conveyor_common.exports.model import ExportStatus
+from conveyor_common.exports.model import ExportRequest, ExportStatus
 from conveyor_producer.auth import Principal, principal_of, requires_role
-from conveyor_producer.export_listing import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from conveyor_producer.export_listing import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE
 from conveyor_producer.export_rules import ADMIN_ROLE, EXPORTER_ROLE
 from conveyor_producer.export_service import ExportService
 from conveyor_producer.export_views import AcceptedExport, ExportPage, ExportView, export_path
+from conveyor_producer.openapi import with_json_body
 from conveyor_producer.problems import documented_problems
 from conveyor_producer.routes import IdempotencyKey, accepted
 
 may_export = requires_role(EXPORTER_ROLE, ADMIN_ROLE)
+EXPORT_EXAMPLE = {
+    "resource": "orders",
+    "format": "xlsx",
+    "filters": {"createdAt": {"from": "2026-01-01T00:00:00Z"}, "currency": ["EUR", "USD"]},
+    "columns": ["orderId", "createdAt", "customerName", "totalAmount"],
+    "title": "Orders in EUR and USD",
+}
 
 
 class ExportsController(Controller):
@@ -41,6 +50,7 @@ class ExportsController(Controller):
             "An Idempotency-Key makes retries safe; reusing one for a different body is 422. "
             "Needs the exporter or admin role (403 otherwise)."
         ),
+        operation_class=with_json_body(ExportRequest, example=EXPORT_EXAMPLE),
         responses=documented_problems(400, 401, 403, 413, 415, 422, 503),
     )
     def request_export(
@@ -66,7 +76,8 @@ class ExportsController(Controller):
             "The caller's own exports (an admin sees every export of the tenant), optionally "
             "of one status. The list is fed by the processor's catalogue and can lag the point "
             "read (GET /api/v1/exports/{id}) by a moment; it carries no download links, and "
-            "progressPercentage is null while an export is running."
+            "progressPercentage is null while an export is running. A query parameter out "
+            "of its range is 400 naming it."
         ),
         responses=documented_problems(400, 401, 503),
     )
@@ -75,7 +86,7 @@ class ExportsController(Controller):
         request: Request[Principal, str, Any],
         exports: NamedDependency[ExportService],
         status: FromQuery[ExportStatus | None] = None,
-        page: Annotated[int, QueryParameter(ge=1)] = 1,
+        page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     ) -> ExportPage:
         return exports.list(principal=principal_of(request), status=status, page=page, limit=limit)
@@ -88,7 +99,7 @@ class ExportsController(Controller):
             "The live state. A completed export carries a freshly presigned downloadUrl, "
             "valid for an hour. An export past its expiresAt is 410 Gone."
         ),
-        responses=documented_problems(401, 404, 410, 503),
+        responses=documented_problems(400, 401, 404, 410, 503),
     )
     def read_export(
         self,
@@ -109,7 +120,14 @@ class ExportsController(Controller):
             "stops, leaving no file (202). Cancelling a cancelled export answers 200; a "
             "completed or failed one is 409. Needs the exporter or admin role (403 otherwise)."
         ),
-        responses=documented_problems(401, 403, 404, 409, 410, 503),
+        responses={
+            HTTP_200_OK: ResponseSpec(
+                data_container=ExportView,
+                description="Cancelled already",
+                generate_examples=False,
+            ),
+            **documented_problems(400, 401, 403, 404, 409, 410, 503),
+        },
     )
     def cancel_export(
         self,

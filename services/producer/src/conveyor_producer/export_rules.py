@@ -7,6 +7,7 @@ from datetime import datetime
 
 from conveyor_common.errors import FieldError
 from conveyor_common.exports.model import ExportFormat
+from conveyor_common.text import to_email_address
 from conveyor_producer.auth import Principal
 from conveyor_producer.errors import InvalidExport, TooManyRows
 
@@ -14,7 +15,6 @@ from conveyor_producer.errors import InvalidExport, TooManyRows
 ADMIN_ROLE = "admin"
 # Requesting or cancelling exports moves data out: it takes this role (or admin).
 EXPORTER_ROLE = "exporter"
-_FORBIDDEN_IN_ADDRESS = frozenset(" \t\r\n\x00\x7f,;<>")
 
 
 def is_visible(principal: Principal, *, tenant_id: str, requested_by: str) -> bool:
@@ -35,25 +35,18 @@ def recipients(requested: Sequence[str] | None, principal: Principal) -> tuple[s
     addresses: list[str] = []
     errors: list[FieldError] = []
     for index, raw in enumerate(requested):
-        address = raw.strip().lower()
-        if not _looks_like_address(address):
-            errors.append(FieldError(f"notify[{index}]", "is not a valid e-mail address"))
-        elif address not in addresses:
+        try:
+            address = to_email_address(raw)
+        except ValueError as exc:
+            errors.append(FieldError(f"notify[{index}]", str(exc)))
+            continue
+        if address not in addresses:
             addresses.append(address)
     if errors:
         raise InvalidExport(errors)
     if not addresses:
         raise InvalidExport([FieldError("notify", "needs at least one e-mail address")])
     return tuple(addresses)
-
-
-def _looks_like_address(address: str) -> bool:
-    local, at, domain = address.rpartition("@")
-    return (
-        bool(at and local and "." in domain.strip("."))
-        and "@" not in local
-        and not any(char in _FORBIDDEN_IN_ADDRESS or char < " " for char in address)
-    )
 
 
 def check_row_limit(count: int, export_format: ExportFormat) -> None:

@@ -24,7 +24,8 @@ from conveyor_producer.errors import IdempotencyKeyReused, InvalidIdempotencyKey
 HEADER = "Idempotency-Key"
 KEY_MAX_LENGTH = 255
 RETENTION = timedelta(hours=24)
-_PRINTABLE_KEY = re.compile(rf"^[\x20-\x7e]{{1,{KEY_MAX_LENGTH}}}$")
+KEY_PATTERN = r"^[\x20-\x7e]+$"
+_PRINTABLE_KEY = re.compile(rf"[\x20-\x7e]{{1,{KEY_MAX_LENGTH}}}")
 
 
 class Status(enum.StrEnum):
@@ -52,7 +53,7 @@ class IdempotencyRecord(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def check_key(value: str) -> str:
-    if not _PRINTABLE_KEY.match(value):
+    if not _PRINTABLE_KEY.fullmatch(value):
         raise InvalidIdempotencyKey(
             f"{HEADER} must be 1 to {KEY_MAX_LENGTH} printable ASCII characters"
         )

@@ -1,7 +1,9 @@
 """Idempotency records in the state table: pk=IDEMPOTENCY#{tenant}#{key}, sk per scope.
 
 Orders and exports keep their keys apart (sk=ORDERS, sk=EXPORTS), each naming
-the id of what it created in its own attribute (order_id, export_id).
+the id of what it created in its own attribute (order_id, export_id). The
+tenant is written with "%" and "#" percent-encoded, so the first "#" after it
+ends it: tenant "T" with key "x#y" and tenant "T#x" with key "y" are two records.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ SORT_KEY = ORDERS.sort_key
 
 
 def record_key(tenant_id: str, key: str) -> str:
-    return f"IDEMPOTENCY#{tenant_id}#{key}"
+    """One partition key per (tenant, key) pair: no two pairs share one."""
+    tenant = tenant_id.replace("%", "%25").replace("#", "%23")
+    return f"IDEMPOTENCY#{tenant}#{key}"
 
 
 class IdempotencyStore:

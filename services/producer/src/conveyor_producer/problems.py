@@ -59,6 +59,8 @@ def documented_problems(*statuses: int) -> dict[int, ResponseSpec]:
             data_container=Problem,
             media_type=PROBLEM_MEDIA_TYPE,
             description=HTTPStatus(status).phrase,
+            # Made-up examples (a status of 7024) would only mislead.
+            generate_examples=False,
         )
         for status in statuses
     }

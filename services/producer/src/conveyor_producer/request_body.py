@@ -1,4 +1,10 @@
-"""Decoding a JSON request body, telling broken JSON (400) from wrong shape (422)."""
+"""Decoding a JSON request body, telling broken JSON (400) from wrong shape (422).
+
+Broken means not JSON text at all (RFC 8259): bytes that are not UTF-8, bad
+syntax, lone surrogates, or nesting deeper than the decoder's recursion limit.
+Everything else that does not fit the request type, such as a number too large
+for any type, is a 422 naming the field.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ _syntax_checker = msgspec.json.Decoder()
 # msgspec ends a validation message with " - at `$.items[0].sku`" when not at the root.
 _LOCATION = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 _NAMED_FIELD = re.compile(r"(?:unknown|required) field `(?P<name>[^`]+)`")
+TOO_DEEP = "the request body is nested too deeply"
 
 
 def decode_order_request(body: bytes) -> OrderRequest:
@@ -35,6 +42,7 @@ def decode_request(
 ) -> T:
     if not body.strip():
         raise MalformedBody("the request body is empty")
+    check_utf8(body)
     try:
         return decoder.decode(body)
     except msgspec.ValidationError as exc:
@@ -43,15 +51,30 @@ def decode_request(
         raise invalid([field_error(str(exc))]) from exc
     except msgspec.DecodeError as exc:
         raise MalformedBody(f"the request body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise MalformedBody(TOO_DEEP) from exc
+
+
+def check_utf8(body: bytes) -> None:
+    """JSON text is UTF-8 (RFC 8259 section 8.1); msgspec would fail on it only later."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedBody(
+            f"the request body is not valid UTF-8 (byte {exc.start}); JSON must be UTF-8"
+        ) from exc
 
 
 def check_syntax(body: bytes) -> None:
     try:
         _syntax_checker.decode(body)
+    except msgspec.ValidationError:
+        # Well-formed, but a number fits no Python type (1e400): the field is at fault.
+        return
     except msgspec.DecodeError as exc:
         raise MalformedBody(f"the request body is not valid JSON: {exc}") from exc
     except RecursionError as exc:
-        raise MalformedBody("the request body is nested too deeply") from exc
+        raise MalformedBody(TOO_DEEP) from exc
 
 
 def field_error(message: str) -> FieldError:

@@ -10,21 +10,52 @@ import anyio.to_thread
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException
+from litestar.openapi.spec import OpenAPIType
 from litestar.params import FromPath, HeaderParameter, RawBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_415_UNSUPPORTED_MEDIA_TYPE
 
+from conveyor_common.orders import OrderRequest
 from conveyor_producer.auth import Principal, principal_of
 from conveyor_producer.correlation import correlation_id_of
 from conveyor_producer.handlers import OrderService
 from conveyor_producer.idempotency import HEADER as IDEMPOTENCY_HEADER
+from conveyor_producer.idempotency import KEY_MAX_LENGTH, KEY_PATTERN
+from conveyor_producer.openapi import JSON_MEDIA_TYPE, with_json_body
 from conveyor_producer.problems import documented_problems
 from conveyor_producer.readiness import ReadinessService
 from conveyor_producer.views import AcceptedOrder, OrderView
 
 API_PREFIX = "/api/v1"
-JSON_MEDIA_TYPE = "application/json"
+# JSON is UTF-8 (RFC 8259); a body declared in another charset would be misread.
+JSON_CHARSETS = frozenset({"utf-8", "utf8"})
 
-IdempotencyKey = Annotated[str | None, HeaderParameter(name=IDEMPOTENCY_HEADER)]
+# Documented only: check_key enforces it, answering 400 invalid-idempotency-key.
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name=IDEMPOTENCY_HEADER,
+        description="Makes retries safe: the same key and body get the first answer (24 h).",
+        # A header is a string when sent; "absent" is not a null value.
+        schema_extra={
+            "one_of": None,
+            "type": OpenAPIType.STRING,
+            "min_length": 1,
+            "max_length": KEY_MAX_LENGTH,
+            "pattern": KEY_PATTERN,
+        },
+    ),
+]
+ORDER_EXAMPLE = {
+    "customerId": "cust-42",
+    "customerEmail": "jane.doe@example.com",
+    "customerName": "Jane Doe",
+    "currency": "EUR",
+    "items": [
+        {"sku": "SKU-1", "name": "Widget", "quantity": 2, "unitPrice": "19.99"},
+        {"sku": "SKU-2", "quantity": 1, "unitPrice": "5.00"},
+    ],
+    "totalAmount": "44.98",
+}
 AnswerT = TypeVar("AnswerT")
 AnswerT_co = TypeVar("AnswerT_co", covariant=True)
 
@@ -41,10 +72,12 @@ class Submit(Protocol[AnswerT_co]):
 
 
 def require_json(request: Request[Any, Any, Any]) -> None:
-    media_type, _ = request.content_type
-    if media_type != JSON_MEDIA_TYPE:
+    media_type, options = request.content_type
+    # Litestar lower-cases the media type and the parameter names.
+    charset = options.get("charset", "utf-8").lower()
+    if media_type != JSON_MEDIA_TYPE or charset not in JSON_CHARSETS:
         raise ClientException(
-            f"Content-Type must be {JSON_MEDIA_TYPE}",
+            f"Content-Type must be {JSON_MEDIA_TYPE} (UTF-8)",
             status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
         )
 
@@ -80,8 +113,11 @@ class OrdersController(Controller):
         description=(
             "The body is an order request (conveyor_common.orders.OrderRequest, camelCase "
             "JSON). Accepted orders are processed asynchronously; poll the Location URL. "
-            "An Idempotency-Key makes retries safe; reusing one for a different body is 422."
+            "An Idempotency-Key makes retries safe; reusing one for a different body is 422. "
+            "Broken JSON (not UTF-8, bad syntax, nested too deeply) is 400; JSON that breaks "
+            "a rule is 422 naming each field."
         ),
+        operation_class=with_json_body(OrderRequest, example=ORDER_EXAMPLE),
         responses=documented_problems(400, 401, 413, 415, 422, 503),
     )
     def submit(
@@ -103,7 +139,7 @@ class OrdersController(Controller):
         "/{order_id:uuid}",
         sync_to_thread=True,
         summary="Read an order's status",
-        responses=documented_problems(401, 404, 503),
+        responses=documented_problems(400, 401, 404, 503),
     )
     def read(
         self,

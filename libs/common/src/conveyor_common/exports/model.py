@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
+
+from conveyor_common.text import EMAIL_LENGTH, documented_email, documented_text
 
 # Rows a single export may hold. PDF is far lower: a rendered table costs about
 # 200 KB of memory per row in WeasyPrint, so PDFs are rendered in bounded chunks.
@@ -18,6 +20,10 @@ EMAIL_LINK_TTL_SECONDS = 7 * 24 * 3600
 API_LINK_TTL_SECONDS = 3600
 MAX_TITLE_LENGTH = 200
 MAX_RECIPIENTS = 20
+MAX_COLUMNS = 100
+MAX_FILTERS = 32
+# Resource, column and filter names: identifiers the registry declares.
+MAX_NAME_LENGTH = 64
 
 
 class ExportFormat(StrEnum):
@@ -72,17 +78,37 @@ def can_transition(current: ExportStatus, target: ExportStatus) -> bool:
     return target in _TRANSITIONS.get(current, frozenset())
 
 
-Email = Annotated[str, msgspec.Meta(max_length=254)]
+# A filter's value: a scalar, a list of them (one_of) or {"from", "to"} (range). Typed
+# this far, so that no body nests deeper than this, whatever the caller sends.
+FilterScalar = str | int | float | bool | None
+FilterValue = FilterScalar | list[FilterScalar] | dict[str, FilterScalar]
+Filters = Annotated[
+    dict[Annotated[str, msgspec.Meta(max_length=MAX_NAME_LENGTH)], FilterValue],
+    msgspec.Meta(max_length=MAX_FILTERS),
+]
+Name = Annotated[str, msgspec.Meta(max_length=MAX_NAME_LENGTH)]
+Title = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=MAX_TITLE_LENGTH,
+        extra_json_schema=documented_text(description="One line: no control characters."),
+    ),
+]
+Email = Annotated[str, msgspec.Meta(max_length=EMAIL_LENGTH, extra_json_schema=documented_email())]
 
 
 class ExportRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True):
-    """The body of POST /api/v1/exports."""
+    """The body of POST /api/v1/exports.
 
-    resource: Annotated[str, msgspec.Meta(max_length=64)]
+    `resource`, `columns` and `filters` name what the resource registry declares;
+    `notify` defaults to the e-mail address in the caller's token.
+    """
+
+    resource: Name
     format: ExportFormat
-    filters: dict[str, Any] = {}
-    columns: Annotated[list[str], msgspec.Meta(min_length=1, max_length=100)] | None = None
-    title: Annotated[str, msgspec.Meta(max_length=MAX_TITLE_LENGTH)] | None = None
+    filters: Filters = {}
+    columns: Annotated[list[Name], msgspec.Meta(min_length=1, max_length=MAX_COLUMNS)] | None = None
+    title: Title | None = None
     notify: Annotated[list[Email], msgspec.Meta(max_length=MAX_RECIPIENTS)] | None = None
     # A UTF-8 byte-order mark makes Excel open a CSV as UTF-8.
     include_bom: bool = False

@@ -15,9 +15,13 @@ from typing import Any
 
 from conveyor_common.errors import FieldError, ValidationFailed
 from conveyor_common.exports.model import ExportRequest
+from conveyor_common.text import refuse_control_characters
 
 MAX_FILTER_VALUES = 100
 MAX_FILTER_TEXT = 256
+# Integer filters are compared with PostgreSQL integers: bigint is the widest.
+MIN_FILTER_INTEGER = -(2**63)
+MAX_FILTER_INTEGER = 2**63 - 1
 
 
 class ColumnType(StrEnum):
@@ -116,6 +120,8 @@ def resolve(
         known = ", ".join(sorted(resources))
         raise ValidationFailed([FieldError("resource", f"unknown resource; one of: {known}")])
     errors: list[FieldError] = []
+    if request.title is not None:
+        _append(errors, refuse_control_characters("title", request.title))
     columns = _columns(resource, request.columns, errors)
     conditions = []
     for index, (name, value) in enumerate(sorted(request.filters.items())):
@@ -130,6 +136,11 @@ def resolve(
     if errors:
         raise ValidationFailed(errors)
     return ResolvedExport(resource=resource, columns=columns, conditions=tuple(conditions))
+
+
+def _append(errors: list[FieldError], error: FieldError | None) -> None:
+    if error is not None:
+        errors.append(error)
 
 
 def _columns(
@@ -185,10 +196,12 @@ def _scalar(spec: Filter, value: Any, field_name: str, errors: list[FieldError])
         if kind is ColumnType.INTEGER:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ValueError
+            if not MIN_FILTER_INTEGER <= value <= MAX_FILTER_INTEGER:
+                raise ValueError
             return value
         if not isinstance(value, str) or not value.strip() or len(value) > MAX_FILTER_TEXT:
             raise ValueError
-        if not value.isprintable():
+        if refuse_control_characters(field_name, value) is not None:
             raise ValueError
         return value.strip().upper() if spec.upper_case else value.strip()
     except ValueError:
@@ -208,5 +221,9 @@ def _describe(kind: ColumnType) -> str:
     return {
         ColumnType.DATETIME: "an ISO 8601 date-time",
         ColumnType.DATE: "an ISO 8601 date",
-        ColumnType.INTEGER: "a whole number",
-    }.get(kind, f"printable, non-empty text of at most {MAX_FILTER_TEXT} characters")
+        ColumnType.INTEGER: f"a whole number from {MIN_FILTER_INTEGER} to {MAX_FILTER_INTEGER}",
+    }.get(
+        kind,
+        f"non-empty text of at most {MAX_FILTER_TEXT} characters, on one line, without "
+        "control characters",
+    )
