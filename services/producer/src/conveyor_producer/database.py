@@ -37,6 +37,9 @@ class Database:
                 "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MILLISECONDS}",
                 "autocommit": True,
             },
+            # A pooled connection can be dead without the pool knowing (the server
+            # restarted, a failover): checked when lent, it is replaced, not handed out.
+            check=ConnectionPool.check_connection,
             open=False,
             name="producer",
         )
