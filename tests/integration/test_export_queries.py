@@ -13,6 +13,7 @@ import msgspec
 import psycopg
 import pytest
 
+from conveyor_common.errors import ValidationFailed
 from conveyor_common.exports.model import ExportRequest
 from conveyor_common.exports.query import copy_query, count_query, select_query
 from conveyor_common.exports.registry import (
@@ -126,3 +127,33 @@ def test_a_new_resource_declaration_runs_as_is(db: str) -> None:
 
 def astuple(query: Any) -> tuple[str, dict[str, Any]]:
     return query.sql, query.params
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2026-03-02T23:00:00-23:59",  # Python takes offsets to ±23:59, PostgreSQL to ±15:59
+        "2026-03-03T10:00:00+05:30:15.5",  # and offsets with seconds, which it refuses too
+        "2026-03-02T00:00:00+00:00",
+    ],
+)
+def test_any_date_time_the_registry_accepts_runs_in_copy(db: str, moment: str) -> None:
+    # given orders on 1, 2, 3 and 4 March (UTC)
+    seed(db, tenant="acme", names=["a", "b", "c", "d"])
+    export = resolve(request(filters={"createdAt": {"from": moment}}))
+
+    # when counted as the API does and copied as the CSV export does
+    with psycopg.connect(db) as conn:
+        row = conn.execute(*astuple(count_query(export, tenant_id="acme"))).fetchone()
+    query = copy_query(export, tenant_id="acme")
+    table = copy_rows(db, query.sql, query.params)
+
+    # then both agree on the same moment
+    assert row is not None
+    assert len(table) - 1 == row[0] >= 1
+
+
+def test_a_date_time_beyond_the_calendar_once_in_utc_is_refused() -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        resolve(request(filters={"createdAt": {"from": "0001-01-01T00:00:00+05:00"}}))
+    assert refused.value.errors[0].field == "filters.createdAt.from"

@@ -213,8 +213,16 @@ def _datetime(value: Any) -> datetime:
     if not isinstance(value, str):
         raise ValueError
     parsed = datetime.fromisoformat(value)
-    # A date-time without an offset is read as UTC.
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    # A date-time without an offset is read as UTC. One with an offset is moved to UTC:
+    # Python takes offsets PostgreSQL refuses (beyond ±15:59, or with seconds), and the
+    # CSV export's COPY sends parameters as text. A moment outside years 1-9999 in UTC
+    # raises OverflowError, which is a ValueError's kin here: refused.
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError from None
 
 
 def _describe(kind: ColumnType) -> str:
