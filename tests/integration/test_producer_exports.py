@@ -25,7 +25,7 @@ from conveyor_common.events import ExportRequested
 from conveyor_common.exports.model import ExportStatus
 from conveyor_producer.app import create_app
 from conveyor_producer.export_listing import MAX_PAGE
-from conveyor_producer.idempotency_store import EXPORTS, record_key
+from conveyor_producer.idempotency_store import EXPORTS, KeyOwner, record_key
 from conveyor_producer.token import issue_token
 
 pytestmark = pytest.mark.integration
@@ -180,7 +180,7 @@ def test_a_retry_after_a_failed_publish_delivers_the_first_event(
     assert failed.status_code == 503
     assert "retry-after" in failed.headers
     pending = StateStore(table=aws["STATE_TABLE"]).get(
-        record_key(TENANT, "int-export-key"), EXPORTS.sort_key
+        record_key(KeyOwner(TENANT, "grace"), "int-export-key"), EXPORTS.sort_key
     )
     assert pending is not None
     assert pending["status"] == "PENDING"

@@ -19,7 +19,7 @@ from conveyor_common.events import OrderSubmitted
 from conveyor_devstack.ports import LOOPBACK, free_port
 from conveyor_producer.app import create_app
 from conveyor_producer.idempotency_store import SORT_KEY as IDEMPOTENCY_SORT_KEY
-from conveyor_producer.idempotency_store import record_key
+from conveyor_producer.idempotency_store import KeyOwner, record_key
 from conveyor_producer.settings import ProducerSettings
 from conveyor_producer.token import issue_token
 
@@ -167,7 +167,7 @@ def test_a_retry_after_a_failed_publish_delivers_the_first_event(
     assert failed.status_code == 503
     assert "retry-after" in failed.headers
     pending = StateStore(table=aws["STATE_TABLE"]).get(
-        record_key(TENANT, "int-key-2"), IDEMPOTENCY_SORT_KEY
+        record_key(KeyOwner(TENANT, "grace"), "int-key-2"), IDEMPOTENCY_SORT_KEY
     )
     assert pending is not None
     assert pending["status"] == "PENDING"

@@ -24,9 +24,12 @@ from conveyor_common.events import ExportRequested
 from conveyor_common.exports.job import ExportJob
 from conveyor_common.exports.model import ExportStatus
 from conveyor_producer.export_service import job_for
-from conveyor_producer.idempotency_store import record_key
+from conveyor_producer.idempotency_store import KeyOwner, record_key
 
 ALICE = bearer(email="Alice@Example.com")
+
+# The callers the tests' tokens name (conftest.bearer's default subject).
+OWNER = KeyOwner(TENANT, "alice")
 
 
 def export_body(**overrides: Any) -> dict[str, Any]:
@@ -277,7 +280,7 @@ def test_a_retry_with_the_same_key_gets_the_first_answer_and_publishes_once(
     assert retry.headers["location"] == first.headers["location"]
     assert len(publisher.published) == 1
     assert len(database.counted) == 1
-    stored = store.items[(record_key(TENANT, "exp-1"), "EXPORTS")]
+    stored = store.items[(record_key(OWNER, "exp-1"), "EXPORTS")]
     assert stored["status"] == "PUBLISHED"
     assert stored["export_id"] == first.json()["exportId"]
     assert stored["event_id"] == str(publisher.published[0].event_id)
@@ -300,8 +303,8 @@ def test_order_and_export_keys_do_not_collide(
 ) -> None:
     submit_with_key(client, "shared")
 
-    assert (record_key(TENANT, "shared"), "EXPORTS") in store.items
-    assert (record_key(TENANT, "shared"), "ORDERS") not in store.items
+    assert (record_key(OWNER, "shared"), "EXPORTS") in store.items
+    assert (record_key(OWNER, "shared"), "ORDERS") not in store.items
 
 
 def test_a_failed_publish_is_503_and_a_retry_publishes_the_same_event(
@@ -315,7 +318,7 @@ def test_a_failed_publish_is_503_and_a_retry_publishes_the_same_event(
     failed = submit_with_key(client, "exp-3")
     assert failed.status_code == 503
     assert int(failed.headers["retry-after"]) > 0
-    pending = store.items[(record_key(TENANT, "exp-3"), "EXPORTS")]
+    pending = store.items[(record_key(OWNER, "exp-3"), "EXPORTS")]
     assert pending["status"] == "PENDING"
     # the accepted job is already readable
     export_id = uuid.UUID(pending["export_id"])
@@ -330,7 +333,7 @@ def test_a_failed_publish_is_503_and_a_retry_publishes_the_same_event(
     assert str(envelope.event_id) == pending["event_id"]
     assert retry.json()["exportId"] == pending["export_id"]
     assert list(export_states.jobs) == [export_id]
-    assert store.items[(record_key(TENANT, "exp-3"), "EXPORTS")]["status"] == "PUBLISHED"
+    assert store.items[(record_key(OWNER, "exp-3"), "EXPORTS")]["status"] == "PUBLISHED"
 
 
 def test_a_retry_recreates_the_job_when_the_first_attempt_could_not_record_it(

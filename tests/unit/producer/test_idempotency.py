@@ -22,10 +22,13 @@ from conveyor_producer.idempotency import (
     decide,
     fingerprint,
 )
-from conveyor_producer.idempotency_store import record_key
+from conveyor_producer.idempotency_store import KeyOwner, record_key
 
 ORDERS = "/api/v1/orders"
 NOW = datetime(2024, 5, 17, 9, 30, tzinfo=UTC)
+
+# The callers the tests' tokens name (conftest.bearer's default subject).
+OWNER = KeyOwner(TENANT, "alice")
 
 
 def normalised(*, submitted_at: datetime = NOW, **overrides: Any) -> Order:
@@ -101,7 +104,7 @@ def test_a_retry_with_the_same_key_gets_the_first_answer_and_publishes_once(
     assert retry.json() == first.json()
     assert retry.headers["location"] == first.headers["location"]
     assert len(publisher.published) == 1
-    stored = store.items[(record_key(TENANT, "order-1"), "ORDERS")]
+    stored = store.items[(record_key(OWNER, "order-1"), "ORDERS")]
     assert stored["status"] == "PUBLISHED"
     assert stored["order_id"] == first.json()["orderId"]
     assert stored["event_id"] == str(publisher.published[0].event_id)
@@ -134,7 +137,7 @@ def test_a_retry_after_a_publish_failure_republishes_the_same_event(
     publisher.failures = 1
     failed = submit(client, auth, "order-3")
     assert failed.status_code == 503
-    pending = store.items[(record_key(TENANT, "order-3"), "ORDERS")]
+    pending = store.items[(record_key(OWNER, "order-3"), "ORDERS")]
     assert pending["status"] == "PENDING"
 
     # when the caller retries with the same key and body
@@ -145,7 +148,7 @@ def test_a_retry_after_a_publish_failure_republishes_the_same_event(
     [envelope] = publisher.published
     assert str(envelope.event_id) == pending["event_id"]
     assert retry.json()["orderId"] == pending["order_id"]
-    assert store.items[(record_key(TENANT, "order-3"), "ORDERS")]["status"] == "PUBLISHED"
+    assert store.items[(record_key(OWNER, "order-3"), "ORDERS")]["status"] == "PUBLISHED"
     assert (f"ORDER#{pending['order_id']}", "REQUEST") in store.items
 
     # and a further retry publishes nothing more
@@ -159,7 +162,7 @@ def test_an_expired_key_is_taken_over_by_a_new_request(
 ) -> None:
     # given a key whose record outlived its TTL but was not yet deleted
     first = submit(client, auth, "order-4")
-    store.items[(record_key(TENANT, "order-4"), "ORDERS")]["ttl"] = 0
+    store.items[(record_key(OWNER, "order-4"), "ORDERS")]["ttl"] = 0
 
     # when it is used again, even for another body
     second = submit(client, auth, "order-4", currency="USD")
@@ -170,22 +173,52 @@ def test_an_expired_key_is_taken_over_by_a_new_request(
     assert len(publisher.published) == 2
 
 
-def parsed_record_key(partition_key: str) -> tuple[str, str]:
-    """The (tenant, key) a partition key was made from: only a one-to-one encoding has one."""
-    prefix, tenant, key = partition_key.split("#", 2)
+def parsed_record_key(partition_key: str) -> tuple[str, str, str]:
+    """The (tenant, caller, key) a partition key was made from: only a one-to-one
+    encoding has one."""
+    prefix, tenant, caller, key = partition_key.split("#", 3)
     assert prefix == "IDEMPOTENCY"
-    return tenant.replace("%23", "#").replace("%25", "%"), key
+
+    def unescaped(part: str) -> str:
+        return part.replace("%23", "#").replace("%25", "%")
+
+    return unescaped(tenant), unescaped(caller), key
 
 
 @settings(max_examples=300)
 @given(
     tenant=st.text(st.sampled_from("T#x%2y3"), min_size=1, max_size=8) | st.text(min_size=1),
+    caller=st.text(st.sampled_from("a#b%23"), min_size=1, max_size=6),
     key=st.text(st.sampled_from("x#y%23"), min_size=1, max_size=8),
 )
-def test_every_tenant_and_key_pair_has_a_record_of_its_own(tenant: str, key: str) -> None:
-    assert parsed_record_key(record_key(tenant, key)) == (tenant, key)
+def test_every_tenant_caller_and_key_has_a_record_of_its_own(
+    tenant: str, caller: str, key: str
+) -> None:
+    owner = KeyOwner(tenant, caller)
+    assert parsed_record_key(record_key(owner, key)) == (tenant, caller, key)
 
 
 def test_tenants_that_differ_only_by_a_hash_keep_their_keys_apart() -> None:
-    assert record_key("T", "x#y") != record_key("T#x", "y")
-    assert record_key("acme", "order-1") == "IDEMPOTENCY#acme#order-1"
+    assert record_key(KeyOwner("T", "u"), "x#y") != record_key(KeyOwner("T#x", "u"), "y")
+    assert record_key(KeyOwner("acme", "alice"), "order-1") == "IDEMPOTENCY#acme#alice#order-1"
+
+
+def test_two_callers_of_one_tenant_never_share_a_key(
+    client: TestClient[Any], publisher: FakePublisher
+) -> None:
+    # given alice used a key
+    alice = client.post(
+        "/api/v1/orders",
+        json=order_body(),
+        headers=bearer(sub="alice") | {"Idempotency-Key": "same-key"},
+    )
+    # when bob, of the same tenant, happens to use it too
+    bob = client.post(
+        "/api/v1/orders",
+        json=order_body(),
+        headers=bearer(sub="bob") | {"Idempotency-Key": "same-key"},
+    )
+    # then bob's order is his own, not a replay of alice's
+    assert (alice.status_code, bob.status_code) == (202, 202)
+    assert alice.json()["orderId"] != bob.json()["orderId"]
+    assert len(publisher.published) == 2

@@ -147,6 +147,7 @@ class ExportService:
     ) -> AcceptedExport:
         attempt = Attempt.of(
             tenant_id=principal.tenant,
+            caller=principal.sub,
             correlation_id=correlation_id,
             idempotency_key=idempotency_key,
             now=self._clock(),

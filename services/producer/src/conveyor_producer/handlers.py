@@ -69,6 +69,7 @@ class OrderService:
     ) -> AcceptedOrder:
         attempt = Attempt.of(
             tenant_id=principal.tenant,
+            caller=principal.sub,
             correlation_id=correlation_id,
             idempotency_key=idempotency_key,
             now=self._clock(),

@@ -1,15 +1,18 @@
-"""Idempotency records in the state table: pk=IDEMPOTENCY#{tenant}#{key}, sk per scope.
+"""Idempotency records in the state table: pk=IDEMPOTENCY#{tenant}#{caller}#{key},
+sk per scope.
 
-Orders and exports keep their keys apart (sk=ORDERS, sk=EXPORTS), each naming
-the id of what it created in its own attribute (order_id, export_id). The
-tenant is written with "%" and "#" percent-encoded, so the first "#" after it
-ends it: tenant "T" with key "x#y" and tenant "T#x" with key "y" are two records.
+A key belongs to one caller (the token's subject) of one tenant: two users who
+happen to pick the same key never get each other's answers. Orders and exports
+keep their keys apart (sk=ORDERS, sk=EXPORTS), each naming the id of what it
+created in its own attribute (order_id, export_id). Tenant and caller are written
+with "%" and "#" percent-encoded, so each "#" after the prefix ends a part: tenant
+"T" with key "x#y" and tenant "T#x" with key "y" are two records.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -30,10 +33,20 @@ EXPORTS = Scope(sort_key="EXPORTS", id_attribute="export_id")
 SORT_KEY = ORDERS.sort_key
 
 
-def record_key(tenant_id: str, key: str) -> str:
-    """One partition key per (tenant, key) pair: no two pairs share one."""
-    tenant = tenant_id.replace("%", "%25").replace("#", "%23")
-    return f"IDEMPOTENCY#{tenant}#{key}"
+class KeyOwner(NamedTuple):
+    """Whose idempotency keys these are."""
+
+    tenant_id: str
+    caller: str
+
+
+def record_key(owner: KeyOwner, key: str) -> str:
+    """One partition key per (tenant, caller, key): no two of them share one."""
+    return f"IDEMPOTENCY#{_escaped(owner.tenant_id)}#{_escaped(owner.caller)}#{key}"
+
+
+def _escaped(part: str) -> str:
+    return part.replace("%", "%25").replace("#", "%23")
 
 
 class IdempotencyStore:
@@ -41,31 +54,31 @@ class IdempotencyStore:
         self._store = store
         self._scope = scope
 
-    def find(self, tenant_id: str, key: str, *, now: datetime) -> IdempotencyRecord | None:
+    def find(self, owner: KeyOwner, key: str, *, now: datetime) -> IdempotencyRecord | None:
         """The live record holding `key`, if any (an expired one is as good as gone)."""
-        item = self._store.get(record_key(tenant_id, key), self._scope.sort_key)
+        item = self._store.get(record_key(owner, key), self._scope.sort_key)
         if item is None:
             return None
         existing = self._from_item(item)
         return None if is_expired(existing, now=now) else existing
 
     def claim(
-        self, tenant_id: str, key: str, record: IdempotencyRecord, *, now: datetime
+        self, owner: KeyOwner, key: str, record: IdempotencyRecord, *, now: datetime
     ) -> IdempotencyRecord | None:
         """Store `record` unless the key is taken; returns the record that holds it, if any."""
-        pk, sk = record_key(tenant_id, key), self._scope.sort_key
+        pk, sk = record_key(owner, key), self._scope.sort_key
         attributes = self._to_item(record)
         if self._store.put_if_absent(pk, sk, attributes):
             return None
-        existing = self.find(tenant_id, key, now=now)
+        existing = self.find(owner, key, now=now)
         if existing is None:
             # Deleted or expired in between: whoever wrote it is gone, so this attempt takes over.
             self._store.put(pk, sk, attributes)
         return existing
 
-    def mark_published(self, tenant_id: str, key: str) -> None:
+    def mark_published(self, owner: KeyOwner, key: str) -> None:
         self._store.update(
-            record_key(tenant_id, key), self._scope.sort_key, {"status": Status.PUBLISHED.value}
+            record_key(owner, key), self._scope.sort_key, {"status": Status.PUBLISHED.value}
         )
 
     def _to_item(self, record: IdempotencyRecord) -> dict[str, Any]:

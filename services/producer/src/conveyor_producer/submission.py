@@ -31,7 +31,7 @@ from conveyor_producer.idempotency import (
     decide,
     expires_at,
 )
-from conveyor_producer.idempotency_store import IdempotencyStore
+from conveyor_producer.idempotency_store import IdempotencyStore, KeyOwner
 from conveyor_producer.ports import Publisher
 
 # SNS refuses messages above 256 KiB; such a request could never be delivered.
@@ -48,16 +48,30 @@ class Attempt:
     """One HTTP attempt at a request: who sent it, under which correlation and key, when."""
 
     tenant_id: str
+    # The token's subject: an idempotency key is this caller's own.
+    caller: str
     correlation_id: str
     key: str | None
     now: datetime
 
     @classmethod
     def of(
-        cls, *, tenant_id: str, correlation_id: str, idempotency_key: str | None, now: datetime
+        cls,
+        *,
+        tenant_id: str,
+        caller: str,
+        correlation_id: str,
+        idempotency_key: str | None,
+        now: datetime,
     ) -> Attempt:
         key = check_key(idempotency_key) if idempotency_key is not None else None
-        return cls(tenant_id=tenant_id, correlation_id=correlation_id, key=key, now=now)
+        return cls(
+            tenant_id=tenant_id, caller=caller, correlation_id=correlation_id, key=key, now=now
+        )
+
+    @property
+    def key_owner(self) -> KeyOwner:
+        return KeyOwner(self.tenant_id, self.caller)
 
 
 @dataclass(frozen=True)
@@ -101,7 +115,7 @@ class Submitter:
         answer_type: type[AnswerT],
     ) -> AnswerT:
         """The answer for this request; `prepare` runs only when no earlier attempt answers."""
-        tenant_id, key, now = attempt.tenant_id, attempt.key, attempt.now
+        owner, key, now = attempt.key_owner, attempt.key, attempt.now
         if key is None:
             submission = prepare()
             envelope = self._envelope(submission, attempt)
@@ -110,7 +124,7 @@ class Submitter:
             return submission.answer
 
         with dependency(STATE_STORE):
-            stored = self._keys.find(tenant_id, key, now=now)
+            stored = self._keys.find(owner, key, now=now)
         if stored is None:
             submission = prepare()
             envelope = self._envelope(submission, attempt)
@@ -124,10 +138,10 @@ class Submitter:
                 ttl=expires_at(now),
             )
             with dependency(STATE_STORE):
-                stored = self._keys.claim(tenant_id, key, record, now=now)
+                stored = self._keys.claim(owner, key, record, now=now)
             if stored is None:
                 self._accept(envelope, acceptance, withdraw_on_failure=False)
-                self._mark_published(tenant_id, key, record.subject_id)
+                self._mark_published(owner, key, record.subject_id)
                 return submission.answer
 
         first_answer = msgspec.convert(stored.response, answer_type)
@@ -136,7 +150,7 @@ class Submitter:
             return first_answer
         logger.info("republishing pending request", subject_id=stored.subject_id)
         self._accept(decode(stored.envelope), acceptance, withdraw_on_failure=False)
-        self._mark_published(tenant_id, key, stored.subject_id)
+        self._mark_published(owner, key, stored.subject_id)
         return first_answer
 
     @staticmethod
@@ -176,10 +190,10 @@ class Submitter:
                 "could not withdraw unpublished request", event_id=str(envelope.event_id)
             )
 
-    def _mark_published(self, tenant_id: str, key: str, subject_id: str) -> None:
+    def _mark_published(self, owner: KeyOwner, key: str, subject_id: str) -> None:
         try:
             with dependency(STATE_STORE):
-                self._keys.mark_published(tenant_id, key)
+                self._keys.mark_published(owner, key)
         except DependencyUnavailable:
             # The event is out; a retry would only republish the same event id.
             logger.warning("could not mark idempotency key published", subject_id=subject_id)
