@@ -174,6 +174,12 @@ def test_filters_nested_a_little_are_422_naming_filters(client: TestClient[Any])
     assert fields(post_raw(client, EXPORTS, content))[0].startswith("filters")
 
 
+def test_an_over_long_filter_name_is_422_naming_filters(client: TestClient[Any]) -> None:
+    body = {"resource": "orders", "format": "csv", "filters": {"k" * 65: "x"}}
+
+    assert fields(client.post(EXPORTS, json=body, headers=EXPORTER)) == ["filters"]
+
+
 @pytest.mark.parametrize("nested", [{"x": 1}, [[1]], {"from": {"deep": 1}}])
 def test_filters_with_non_scalar_values_are_422(client: TestClient[Any], nested: Any) -> None:
     body = {"resource": "orders", "format": "csv", "filters": {"customerId": nested}}

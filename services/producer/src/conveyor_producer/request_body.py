@@ -24,7 +24,8 @@ _order_decoder = msgspec.json.Decoder(OrderRequest)
 _export_decoder = msgspec.json.Decoder(ExportRequest)
 _syntax_checker = msgspec.json.Decoder()
 # msgspec ends a validation message with " - at `$.items[0].sku`" when not at the root.
-_LOCATION = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+# A mapping's key is reported as " - at `key` in `$.filters`": the mapping is the field.
+_LOCATION = re.compile(r"^(?P<message>.*?)(?: - at (?:`key` in )?`\$(?P<path>[^`]*)`)?$", re.DOTALL)
 _NAMED_FIELD = re.compile(r"(?:unknown|required) field `(?P<name>[^`]+)`")
 TOO_DEEP = "the request body is nested too deeply"
 
