@@ -106,7 +106,7 @@ def status_of(tenant: Tenant, export_id: str) -> dict[str, Any]:
 
 
 def email_to(stack: Stack, address: str) -> list[CapturedEmail]:
-    return [email for email in captured_emails(stack.moto.data()) if address in email.to]
+    return [email for email in captured_emails(stack.moto.mailbox()) if address in email.to]
 
 
 def objects_under(aws_client: Callable[[str], Any], bucket: str, prefix: str) -> list[str]:

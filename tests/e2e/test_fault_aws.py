@@ -144,7 +144,7 @@ def test_a_frozen_aws_endpoint_gets_fast_503s_and_loses_no_accepted_order(
         assert process is not None
         assert process.poll() is None, f"the {worker} exited"
     eventually(
-        lambda: [mail for mail in captured_emails(stack.moto.data()) if email in mail.to],
+        lambda: [mail for mail in captured_emails(stack.moto.mailbox()) if email in mail.to],
         what="the confirmation of the order accepted after the thaw",
         seconds=RECOVERY_SECONDS,
     )

@@ -81,7 +81,7 @@ def stored_order_ids(stack: Stack, tenant: str) -> set[str]:
 def confirmations(stack: Stack, order_ids: set[str]) -> dict[str, int]:
     """How many confirmation e-mails each of these orders got."""
     counts: dict[str, int] = {}
-    for email in captured_emails(stack.moto.data()):
+    for email in captured_emails(stack.moto.mailbox()):
         for order_id in order_ids:
             if email.subject == f"Order {order_id} confirmed":
                 counts[order_id] = counts.get(order_id, 0) + 1

@@ -70,7 +70,7 @@ def persisted_over_api(api: httpx.Client, order_id: str) -> dict[str, Any] | Non
 
 
 def emails_to(stack: Stack, address: str) -> list[CapturedEmail]:
-    return [email for email in captured_emails(stack.moto.data()) if address in email.to]
+    return [email for email in captured_emails(stack.moto.mailbox()) if address in email.to]
 
 
 def test_orders_flow_to_postgres_dynamodb_and_email(

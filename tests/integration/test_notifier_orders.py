@@ -71,7 +71,7 @@ def _order_envelope(recipient: str) -> Envelope:
 
 def emails_to(moto_server: MotoServer, recipient: str) -> list[CapturedEmail]:
     """The e-mails moto's SES accepted for this recipient."""
-    return [m for m in captured_emails(moto_server.data()) if recipient in m.to]
+    return [m for m in captured_emails(moto_server.mailbox()) if recipient in m.to]
 
 
 def unique_recipient() -> str:

@@ -121,7 +121,7 @@ def wait_for_pipeline(stack: Stack, order_ids: list[str]) -> None:
             persisted = conn.execute(
                 "SELECT count(*) FROM orders WHERE order_id = ANY(%s::uuid[])", (order_ids,)
             ).fetchone()
-        emails = captured_emails(stack.moto.data())
+        emails = captured_emails(stack.moto.mailbox())
         if persisted and persisted[0] == len(order_ids) and len(emails) >= len(order_ids):
             return
         time.sleep(0.5)
@@ -148,7 +148,7 @@ def show_results(stack: Stack, order_ids: list[str]) -> None:
         ).get("Item", {})
         print(f"  ORDER#{order_id}  status={item.get('status', {}).get('S')}")
     print("\n== SES (captured by the emulator)")
-    for email in captured_emails(stack.moto.data()):
+    for email in captured_emails(stack.moto.mailbox()):
         print(f"  to={','.join(email.to)}  subject={email.subject!r}")
 
 
@@ -188,7 +188,7 @@ def run_exports(stack: Stack, token: str) -> None:
             )
             print(f"       download: {state.get('downloadUrl')}")
     print("\n== SES: export e-mails (captured by the emulator)")
-    for email in captured_emails(stack.moto.data()):
+    for email in captured_emails(stack.moto.mailbox()):
         if DEMO_EMAIL in email.to:
             print(f"  to={','.join(email.to)}  subject={email.subject!r}")
 

@@ -1,8 +1,29 @@
-"""The e-mails moto's SES 'sent', read from its /moto-api/data.json."""
+"""The e-mails the emulator's SES 'sent', from its `GET /_aws/ses` listing.
+
+LocalStack serves that listing itself; moto server gets it from
+conveyor_devstack.moto_process.
+"""
 
 from __future__ import annotations
 
 import msgspec
+
+
+class _Body(msgspec.Struct):
+    html_part: str | None = None
+    text_part: str | None = None
+
+
+class _Message(msgspec.Struct, rename="pascal"):
+    id: str
+    source: str
+    subject: str
+    body: _Body
+    destination: dict[str, list[str]] = {}
+
+
+class _Listing(msgspec.Struct):
+    messages: list[_Message] = []
 
 
 class CapturedEmail(msgspec.Struct, frozen=True):
@@ -17,13 +38,14 @@ class CapturedEmail(msgspec.Struct, frozen=True):
         return self.destinations.get("ToAddresses", [])
 
 
-class _Ses(msgspec.Struct):
-    Message: list[CapturedEmail] = []
-
-
-class _Data(msgspec.Struct):
-    ses: _Ses = msgspec.field(default_factory=_Ses)
-
-
-def captured_emails(moto_data: bytes) -> list[CapturedEmail]:
-    return msgspec.json.decode(moto_data, type=_Data).ses.Message
+def captured_emails(listing: bytes) -> list[CapturedEmail]:
+    return [
+        CapturedEmail(
+            id=message.id,
+            source=message.source,
+            subject=message.subject,
+            body=message.body.html_part or message.body.text_part or "",
+            destinations=message.destination,
+        )
+        for message in msgspec.json.decode(listing, type=_Listing).messages
+    ]

@@ -13,8 +13,11 @@ import httpx
 from botocore.config import Config
 
 from conveyor_devstack.lifecycle import Lifecycle
+from conveyor_devstack.moto_process import SENT_MAIL_PATH
 from conveyor_devstack.ports import LOOPBACK, free_port, wait_for_port
 
+# moto server, with the sent-mail listing the tests and the demo read.
+MOTO_MAIN = "conveyor_devstack.moto_process"
 # Credentials and region the emulator accepts; never real ones.
 EMULATOR_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -40,7 +43,7 @@ class MotoServer(Lifecycle):
 
     def _start(self) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(self.port)],
+            [sys.executable, "-m", MOTO_MAIN, "-H", LOOPBACK, "-p", str(self.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
@@ -60,9 +63,9 @@ class MotoServer(Lifecycle):
             aws_secret_access_key=EMULATOR_ENV["AWS_SECRET_ACCESS_KEY"],
         )
 
-    def data(self) -> bytes:
-        """Everything moto holds, e.g. the e-mails SES 'sent'."""
-        response = httpx.get(f"{self.url}/moto-api/data.json", timeout=10)
+    def mailbox(self) -> bytes:
+        """The e-mails SES 'sent' (conveyor_devstack.mailbox reads them)."""
+        response = httpx.get(f"{self.url}{SENT_MAIL_PATH}", timeout=10)
         response.raise_for_status()
         return response.content
 
