@@ -3,6 +3,7 @@ with SIGKILL mid-export, through the running services."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from collections.abc import Callable, Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 
 from conveyor_aws.s3_stream import MIN_PART_SIZE_BYTES
@@ -113,17 +115,11 @@ def stray_files(stack: Stack, temp_root: Path) -> list[Path]:
 
 
 def renderer_of(pid: int) -> int | None:
-    """The pid of the PDF renderer child of process `pid`, from /proc."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            command = (entry / "cmdline").read_bytes()
-        except (OSError, IndexError, ValueError):
-            continue  # gone meanwhile
-        if parent == pid and pdf_chunk.__name__.encode() in command:
-            return int(entry.name)
+    """The pid of the PDF renderer child of process `pid`."""
+    for child in psutil.Process(pid).children():
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if pdf_chunk.__name__ in child.cmdline():
+                return child.pid
     return None
 
 

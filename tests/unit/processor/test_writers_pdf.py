@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -14,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+import psutil
 import pytest
 from pypdf import PdfReader
 
@@ -197,18 +199,12 @@ def test_cells_are_formatted_per_column_type() -> None:
 
 
 def renderer_children() -> list[int]:
-    """The pids of this process's PDF renderer children, from /proc."""
+    """The pids of this process's PDF renderer children."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            command = (entry / "cmdline").read_bytes()
-        except (OSError, IndexError, ValueError):
-            continue  # gone meanwhile
-        if parent == os.getpid() and pdf_chunk.__name__.encode() in command:
-            found.append(int(entry.name))
+    for child in psutil.Process().children():
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if pdf_chunk.__name__ in child.cmdline():
+                found.append(child.pid)
     return found
 
 
