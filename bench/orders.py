@@ -122,16 +122,20 @@ async def post_orders(
     seconds: float | None,
     total: int | None,
     invalid: bool = False,
+    retry_unavailable: bool = False,
 ) -> tuple[list[float], list[str], float]:
+    """POST orders from `concurrency` connections. With `retry_unavailable`, a 503 is
+    retried after its Retry-After with the same Idempotency-Key, as a client should."""
     latencies: list[float] = []
     accepted: list[str] = []
     failures = 0
+    retried = 0
     issued = 0
     deadline = time.monotonic() + seconds if seconds else None
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
     async def loop(client: httpx.AsyncClient, worker: int) -> None:
-        nonlocal failures, issued
+        nonlocal failures, retried, issued
         while (deadline is None or time.monotonic() < deadline) and (
             total is None or issued < total
         ):
@@ -140,7 +144,13 @@ async def post_orders(
             body = order_body(f"http-{worker}-{issued}")
             if invalid:
                 body["totalAmount"] = "1.00"
-            response = await client.post("/api/v1/orders", json=body)
+            # A key only where a retry may repeat the request: it costs DynamoDB calls.
+            headers = {"Idempotency-Key": f"bench-{uuid.uuid4()}"} if retry_unavailable else {}
+            response = await client.post("/api/v1/orders", json=body, headers=headers)
+            while retry_unavailable and response.status_code == 503:
+                retried += 1
+                await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
+                response = await client.post("/api/v1/orders", json=body, headers=headers)
             latencies.append(time.perf_counter() - started)
             if response.status_code == 202:
                 accepted.append(response.json()["orderId"])
@@ -158,6 +168,8 @@ async def post_orders(
         elapsed = time.monotonic() - started
     if failures:
         print(f"      {failures} requests were not accepted")
+    if retried:
+        print(f"      {retried} answers were 503 with Retry-After, and retried")
     return latencies, accepted, elapsed
 
 
@@ -217,7 +229,14 @@ def persisted(stack: Stack, order_ids: list[str]) -> int:
 def end_to_end(stack: Stack, token: str, *, concurrency: int, orders: int) -> None:
     started = time.monotonic()
     _, accepted, _ = asyncio.run(
-        post_orders(stack, token, concurrency=concurrency, seconds=None, total=orders)
+        post_orders(
+            stack,
+            token,
+            concurrency=concurrency,
+            seconds=None,
+            total=orders,
+            retry_unavailable=True,
+        )
     )
     deadline = started + DRAIN_TIMEOUT_SECONDS
     while (done := persisted(stack, accepted)) < len(accepted) and time.monotonic() < deadline:
