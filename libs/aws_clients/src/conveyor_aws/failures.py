@@ -110,10 +110,6 @@ def is_transient(exc: BaseException) -> bool:
     return classify(exc).kind is FailureKind.TRANSIENT
 
 
-def is_permanent(exc: BaseException) -> bool:
-    return classify(exc).kind is FailureKind.PERMANENT
-
-
 def exception_chain(exc: BaseException) -> Iterator[BaseException]:
     """The exception, then its causes and contexts, each once."""
     seen: set[int] = set()
