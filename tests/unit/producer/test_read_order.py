@@ -47,11 +47,8 @@ def test_an_accepted_order_reads_back_as_accepted_camel_case_json(
     }
 
 
-def test_the_persisted_read_model_wins_over_the_accepted_request(
-    client: TestClient[Any], auth: dict[str, str], store: FakeStore
-) -> None:
-    # given an accepted order that the processor has since persisted
-    order_id = client.post(ORDERS, json=order_body(), headers=auth).json()["orderId"]
+def processor_wrote(store: FakeStore, order_id: str, **fields: Any) -> None:
+    """The order's read-model item, as the processor writes it beside the accepted request."""
     pk = order_pk(uuid.UUID(order_id))
     request_item = store.items[(pk, "REQUEST")]
     store.put(
@@ -59,11 +56,18 @@ def test_the_persisted_read_model_wins_over_the_accepted_request(
         "ORDER",
         {
             "tenant_id": request_item["tenant_id"],
-            "status": "PERSISTED",
             "order": msgspec.to_builtins(request_item["order"]),
-            "persisted_at": "2024-05-17T09:31:00+00:00",
+            **fields,
         },
     )
+
+
+def test_the_persisted_read_model_wins_over_the_accepted_request(
+    client: TestClient[Any], auth: dict[str, str], store: FakeStore
+) -> None:
+    # given an accepted order that the processor has since persisted
+    order_id = client.post(ORDERS, json=order_body(), headers=auth).json()["orderId"]
+    processor_wrote(store, order_id, status="PERSISTED", persisted_at="2024-05-17T09:31:00+00:00")
 
     response = client.get(f"{ORDERS}/{order_id}", headers=auth)
 
@@ -75,18 +79,12 @@ def test_an_order_whose_storage_is_retried_reads_back_as_pending_with_the_last_e
 ) -> None:
     # given an accepted order the processor could not store yet
     order_id = client.post(ORDERS, json=order_body(), headers=auth).json()["orderId"]
-    pk = order_pk(uuid.UUID(order_id))
-    request_item = store.items[(pk, "REQUEST")]
-    store.put(
-        pk,
-        "ORDER",
-        {
-            "tenant_id": request_item["tenant_id"],
-            "status": "PENDING",
-            "order": msgspec.to_builtins(request_item["order"]),
-            "last_error": "the database is unavailable (OperationalError); retrying",
-            "last_error_at": "2024-05-17T09:31:00+00:00",
-        },
+    processor_wrote(
+        store,
+        order_id,
+        status="PENDING",
+        last_error="the database is unavailable (OperationalError); retrying",
+        last_error_at="2024-05-17T09:31:00+00:00",
     )
 
     # when it is read back
