@@ -24,6 +24,7 @@ from sqlalchemy import Engine, create_engine, make_url
 
 from conveyor_aws import clients
 from conveyor_aws.broker import ERROR_ATTRIBUTE
+from conveyor_aws.order_items import OrderItems
 from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.resources import ResourceNames
 from conveyor_aws.state_store import StateStore
@@ -35,7 +36,6 @@ from conveyor_processor.db import build_engine, sqlalchemy_url
 from conveyor_processor.handlers import handle_order_submitted
 from conveyor_processor.migrate import alembic_config, downgrade, upgrade
 from conveyor_processor.models import METADATA
-from conveyor_processor.read_model import DynamoOrderReadModel
 from conveyor_processor.repository import EventReused, SqlOrderRepository
 from conveyor_processor.settings import ProcessorSettings
 from conveyor_processor.worker import build_broker
@@ -212,8 +212,8 @@ def settings(aws: dict[str, str], db: str) -> ProcessorSettings:
 
 
 @pytest.fixture
-def read_model(aws: dict[str, str]) -> DynamoOrderReadModel:
-    return DynamoOrderReadModel(StateStore(table=aws["STATE_TABLE"]))
+def read_model(aws: dict[str, str]) -> OrderItems:
+    return OrderItems(StateStore(table=aws["STATE_TABLE"]))
 
 
 @pytest.fixture
@@ -355,7 +355,7 @@ def test_an_event_id_reused_for_another_order_is_refused(engine: Engine, db: str
 def test_the_handler_writes_the_order_and_its_read_model(
     engine: Engine,
     db: str,
-    read_model: DynamoOrderReadModel,
+    read_model: OrderItems,
     publisher: EventPublisher,
     aws: dict[str, str],
 ) -> None:
@@ -374,11 +374,11 @@ def test_the_handler_writes_the_order_and_its_read_model(
     assert item is not None
     assert (item["tenant_id"], item["status"]) == (TENANT, "PERSISTED")
     assert msgspec.convert(item["order"], Order, strict=False) == order
-    assert datetime.fromisoformat(item["persisted_at"]) >= order.submitted_at
+    assert datetime.fromisoformat(item["since"]) >= order.submitted_at
 
 
 def test_each_delivery_announces_the_stored_order_with_one_deterministic_event_id(
-    engine: Engine, db: str, read_model: DynamoOrderReadModel, publisher: EventPublisher
+    engine: Engine, db: str, read_model: OrderItems, publisher: EventPublisher
 ) -> None:
     # given an order submitted once
     order = an_order()
@@ -411,7 +411,7 @@ def test_the_worker_persists_a_published_order_once_whatever_the_deliveries(
     settings: ProcessorSettings,
     engine: Engine,
     db: str,
-    read_model: DynamoOrderReadModel,
+    read_model: OrderItems,
     publisher: EventPublisher,
 ) -> None:
     # given a running worker and an order published through SNS
@@ -441,7 +441,7 @@ def test_the_worker_persists_a_published_order_once_whatever_the_deliveries(
 
 
 def test_undeliverable_messages_reach_the_dead_letter_queue(
-    settings: ProcessorSettings, engine: Engine, read_model: DynamoOrderReadModel
+    settings: ProcessorSettings, engine: Engine, read_model: OrderItems
 ) -> None:
     # given a running worker
     unknown_type = json.dumps(
@@ -483,7 +483,7 @@ def test_an_order_that_cannot_succeed_goes_to_the_dead_letter_queue_at_once_with
     settings: ProcessorSettings,
     engine: Engine,
     db: str,
-    read_model: DynamoOrderReadModel,
+    read_model: OrderItems,
     publisher: EventPublisher,
 ) -> None:
     # given an event id already stored with one order, reused for another (a broken producer)
@@ -516,7 +516,7 @@ def test_a_database_outage_is_retried_until_it_ends_and_nothing_is_dead_lettered
     settings: ProcessorSettings,
     engine: Engine,
     db: str,
-    read_model: DynamoOrderReadModel,
+    read_model: OrderItems,
     publisher: EventPublisher,
     postgres: TempPostgres | None,
     aws: dict[str, str],

@@ -46,10 +46,10 @@ class FakeReadModel:
         self.pending: list[tuple[Order, str]] = []
         self.pending_fails_with = pending_fails_with
 
-    def save(self, order: Order, *, persisted_at: datetime) -> None:
-        self.writes.append((order, persisted_at))
+    def record_persisted(self, order: Order, *, at: datetime) -> None:
+        self.writes.append((order, at))
 
-    def mark_pending(self, order: Order, *, last_error: str, at: datetime) -> None:
+    def record_pending(self, order: Order, *, last_error: str, at: datetime) -> None:
         if self.pending_fails_with is not None:
             raise self.pending_fails_with
         self.pending.append((order, last_error))

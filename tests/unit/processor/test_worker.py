@@ -29,10 +29,10 @@ class NoOrders:
 
 
 class NoReadModel:
-    def save(self, order: Order, *, persisted_at: datetime) -> None:
+    def record_persisted(self, order: Order, *, at: datetime) -> None:
         raise AssertionError("not called")
 
-    def mark_pending(self, order: Order, *, last_error: str, at: datetime) -> None:
+    def record_pending(self, order: Order, *, last_error: str, at: datetime) -> None:
         raise AssertionError("not called")
 
 

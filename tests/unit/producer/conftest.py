@@ -48,6 +48,14 @@ class FakeStore:
         self.put(pk, sk, attributes)
         return True
 
+    def put_unless(
+        self, pk: str, sk: str, attributes: Mapping[str, Any], *, name: str, value: Any
+    ) -> bool:
+        if self.items.get((pk, sk), {}).get(name) == value:
+            return False
+        self.put(pk, sk, attributes)
+        return True
+
     def update(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
         self.items.setdefault((pk, sk), {"pk": pk, "sk": sk}).update(attributes)
 

@@ -8,7 +8,7 @@ from botocore.exceptions import EndpointConnectionError
 from litestar.testing import TestClient
 from tests.unit.producer.conftest import TENANT, FakePublisher, FakeStore, bearer, order_body
 
-from conveyor_aws.order_keys import order_pk
+from conveyor_aws.order_items import order_pk
 from conveyor_common.events import OrderSubmitted
 
 ORDERS = "/api/v1/orders"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
@@ -39,6 +39,24 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+class ItemStore(Protocol):
+    """What StateStore offers its users; unit tests pass an in-memory fake."""
+
+    def get(self, pk: str, sk: str) -> Item | None: ...
+
+    def put(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None: ...
+
+    def put_if_absent(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> bool: ...
+
+    def put_unless(
+        self, pk: str, sk: str, attributes: Mapping[str, Any], *, name: str, value: Any
+    ) -> bool: ...
+
+    def update(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None: ...
+
+    def delete(self, pk: str, sk: str) -> None: ...
 
 
 class StateStore:

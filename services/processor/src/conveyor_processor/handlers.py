@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
-
 from conveyor_aws.failures import FailureKind, classify
+from conveyor_common.clock import Clock, utc_now
 from conveyor_common.envelope import Envelope, wrap
 from conveyor_common.events import OrderPersisted, OrderSubmitted, persisted_event_id
 from conveyor_common.log import correlation, get_logger
@@ -15,17 +13,13 @@ from conveyor_processor.ports import EventPublisher, OrderReadModel, OrderReposi
 logger = get_logger(__name__)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def handle_order_submitted(
     envelope: Envelope,
     *,
     orders: OrderRepository,
     read_model: OrderReadModel,
     events: EventPublisher,
-    clock: Callable[[], datetime] = _utc_now,
+    clock: Clock = utc_now,
 ) -> None:
     """Persist the order (system of record first), write its read model, then announce
     it with OrderPersisted, which is what the customer's confirmation waits for.
@@ -48,7 +42,7 @@ def handle_order_submitted(
             _mark_pending_if_transient(exc, order, read_model=read_model, clock=clock)
             raise
         persisted_at = clock()
-        read_model.save(order, persisted_at=persisted_at)
+        read_model.record_persisted(order, at=persisted_at)
         events.publish(
             wrap(
                 OrderPersisted(order=order),
@@ -71,7 +65,7 @@ def _mark_pending_if_transient(
     order: Order,
     *,
     read_model: OrderReadModel,
-    clock: Callable[[], datetime],
+    clock: Clock,
 ) -> None:
     """Best effort: the retry matters, the PENDING mark only informs the caller."""
     classification = classify(exc)
@@ -79,7 +73,7 @@ def _mark_pending_if_transient(
         return
     last_error = f"{classification.label} ({type(classification.cause).__name__}); retrying"
     try:
-        read_model.mark_pending(order, last_error=last_error, at=clock())
+        read_model.record_pending(order, last_error=last_error, at=clock())
     except Exception:
         logger.warning(
             "could not mark the order pending", order_id=str(order.order_id), exc_info=True

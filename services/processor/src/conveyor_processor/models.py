@@ -28,6 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from conveyor_aws.order_items import OrderState
+
 # The widths of the order contract (conveyor_common): the producer refuses wider values.
 from conveyor_common.money import MONEY_PRECISION, MONEY_SCALE
 from conveyor_common.orders import CUSTOMER_ID_LENGTH, NAME_LENGTH, SKU_LENGTH
@@ -35,7 +37,7 @@ from conveyor_common.text import EMAIL_LENGTH
 
 STATUS_LENGTH = 16
 
-PERSISTED = "PERSISTED"
+PERSISTED = OrderState.PERSISTED.value
 
 
 def _money(*, name: str) -> Column[Decimal]:

@@ -17,11 +17,13 @@ class OrderRepository(Protocol):
 
 
 class OrderReadModel(Protocol):
-    def save(self, order: Order, *, persisted_at: datetime) -> None:
+    """The order's item in the state table (conveyor_aws.order_items.OrderItems)."""
+
+    def record_persisted(self, order: Order, *, at: datetime) -> None:
         """Write (or overwrite with the same content) the order's read model."""
         ...
 
-    def mark_pending(self, order: Order, *, last_error: str, at: datetime) -> None:
+    def record_pending(self, order: Order, *, last_error: str, at: datetime) -> None:
         """Record that storing the order is being retried, unless it is already persisted."""
         ...
 

@@ -15,6 +15,7 @@ from conveyor_aws import clients
 from conveyor_aws.broker import EnvelopeBroker, run_worker
 from conveyor_aws.delivery import DEFAULT_POLICY, RetryPolicy
 from conveyor_aws.export_state import ExportStateStore
+from conveyor_aws.order_items import OrderItems
 from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import decode
@@ -32,7 +33,6 @@ from conveyor_processor.exports.temp_dir import OwnedTempDir
 from conveyor_processor.handlers import handle_order_submitted
 from conveyor_processor.ports import EventPublisher as EventPublisherPort
 from conveyor_processor.ports import OrderReadModel, OrderRepository
-from conveyor_processor.read_model import DynamoOrderReadModel
 from conveyor_processor.repository import SqlOrderRepository
 from conveyor_processor.settings import ProcessorSettings
 
@@ -140,7 +140,7 @@ def main() -> None:
     broker = build_broker(
         settings,
         orders=SqlOrderRepository(engine),
-        read_model=DynamoOrderReadModel(StateStore(table=settings.state_table)),
+        read_model=OrderItems(StateStore(table=settings.state_table)),
         exports=lambda: export_services(settings, engine=engine),
     )
     try:

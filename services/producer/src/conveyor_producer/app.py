@@ -15,7 +15,8 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from conveyor_aws.export_state import ExportStateStore
 from conveyor_aws.publisher import EventPublisher
-from conveyor_aws.state_store import StateStore
+from conveyor_aws.state_store import ItemStore, StateStore
+from conveyor_common.clock import utc_now
 from conveyor_producer.auth import BearerAuthMiddleware, TokenVerifier, verifier_from_settings
 from conveyor_producer.aws_budget import aws_budget_middleware
 from conveyor_producer.correlation import correlation_middleware, echo_correlation_id
@@ -23,8 +24,8 @@ from conveyor_producer.database import Database
 from conveyor_producer.download_links import S3LinkSigner
 from conveyor_producer.export_routes import ExportsController
 from conveyor_producer.export_service import ExportService
-from conveyor_producer.handlers import OrderService, utc_now
-from conveyor_producer.ports import ExportDatabase, ExportStates, ItemStore, LinkSigner, Publisher
+from conveyor_producer.handlers import OrderService
+from conveyor_producer.ports import ExportDatabase, ExportStates, LinkSigner, Publisher
 from conveyor_producer.problems import EXCEPTION_HANDLERS
 from conveyor_producer.readiness import (
     AwsCheck,

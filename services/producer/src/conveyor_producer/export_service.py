@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
+from conveyor_aws.state_store import ItemStore
 from conveyor_common.envelope import Envelope
 from conveyor_common.errors import ValidationFailed
 from conveyor_common.events import ExportRequested
@@ -48,7 +49,7 @@ from conveyor_producer.export_views import (
 )
 from conveyor_producer.idempotency import fingerprint
 from conveyor_producer.idempotency_store import EXPORTS, IdempotencyStore
-from conveyor_producer.ports import ExportDatabase, ExportStates, ItemStore, LinkSigner, Publisher
+from conveyor_producer.ports import ExportDatabase, ExportStates, LinkSigner, Publisher
 from conveyor_producer.request_body import decode_export_request
 from conveyor_producer.submission import Acceptance, Attempt, Submission, Submitter
 

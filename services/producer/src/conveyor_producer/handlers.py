@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 
+from conveyor_aws.order_items import OrderItems, OrderState
+from conveyor_aws.state_store import ItemStore
+from conveyor_common.clock import Clock, utc_now
 from conveyor_common.envelope import Envelope
 from conveyor_common.events import OrderSubmitted
 from conveyor_common.orders import Order, normalise_order
@@ -17,18 +19,13 @@ from conveyor_producer.dependencies import STATE_STORE, dependency
 from conveyor_producer.errors import OrderNotFound
 from conveyor_producer.idempotency import fingerprint
 from conveyor_producer.idempotency_store import ORDERS, IdempotencyStore
-from conveyor_producer.order_records import ACCEPTED, OrderRecords
-from conveyor_producer.ports import ItemStore, Publisher
+from conveyor_producer.ports import Publisher
 from conveyor_producer.request_body import decode_order_request
 from conveyor_producer.submission import Acceptance, Attempt, Submission, Submitter
-from conveyor_producer.views import AcceptedOrder, OrderView, order_view, stored_order
+from conveyor_producer.views import AcceptedOrder, OrderView, order_view
 
 # Generated per attempt, so they must not make two identical orders differ.
 ORDER_VOLATILE_FIELDS = ("order_id", "submitted_at")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _submitted_order(envelope: Envelope) -> Order:
@@ -42,14 +39,14 @@ class OrderService:
         *,
         publisher: Publisher,
         store: ItemStore,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock = utc_now,
         new_id: Callable[[], uuid.UUID] = uuid.uuid4,
     ) -> None:
-        self._records = OrderRecords(store)
+        self._records = OrderItems(store)
         self._submitter = Submitter(keys=IdempotencyStore(store, scope=ORDERS), publisher=publisher)
         self._acceptance = Acceptance(
             record=lambda envelope: self._records.record_accepted(
-                _submitted_order(envelope), accepted_at=envelope.occurred_at
+                _submitted_order(envelope), at=envelope.occurred_at
             ),
             withdraw=lambda envelope: self._records.forget_accepted(
                 _submitted_order(envelope).order_id
@@ -80,7 +77,7 @@ class OrderService:
             tenant_id=principal.tenant,
             submitted_at=attempt.now,
         )
-        accepted = AcceptedOrder(order_id=str(order.order_id), status=ACCEPTED)
+        accepted = AcceptedOrder(order_id=str(order.order_id), status=OrderState.ACCEPTED.value)
         return self._submitter.submit(
             lambda: Submission(OrderSubmitted(order=order), accepted.order_id, accepted),
             self._acceptance,
@@ -91,10 +88,9 @@ class OrderService:
 
     def get(self, order_id: uuid.UUID, *, principal: Principal) -> OrderView:
         with dependency(STATE_STORE):
-            item = self._records.latest(order_id)
-        if item is None:
+            stored = self._records.latest(order_id)
+        if stored is None:
             raise OrderNotFound(f"order {order_id} not found")
-        stored = stored_order(item)
         if stored.tenant_id != principal.tenant:
             raise OrderNotFound(f"order {order_id} not found")
         return order_view(stored)

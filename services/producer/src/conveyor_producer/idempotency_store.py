@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 
 import msgspec
 
+from conveyor_aws.state_store import ItemStore
 from conveyor_producer.idempotency import IdempotencyRecord, Status, is_expired
-from conveyor_producer.ports import ItemStore
 
 SUBJECT_FIELD = "subject_id"
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from conveyor_common.envelope import Envelope
 from conveyor_common.exports.job import ExportJob
@@ -17,20 +16,6 @@ class Publisher(Protocol):
     def publish(self, envelope: Envelope) -> str:
         """Publish once; raises on any failure."""
         ...
-
-
-class ItemStore(Protocol):
-    """The single `pk`/`sk` state table (conveyor_aws.state_store.StateStore)."""
-
-    def get(self, pk: str, sk: str) -> dict[str, Any] | None: ...
-
-    def put(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None: ...
-
-    def put_if_absent(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> bool: ...
-
-    def update(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None: ...
-
-    def delete(self, pk: str, sk: str) -> None: ...
 
 
 class ExportStates(Protocol):

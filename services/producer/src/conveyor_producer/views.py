@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import msgspec
 
+from conveyor_aws.order_items import OrderRecord, OrderState
 from conveyor_common.money import CENT
-from conveyor_common.orders import Order
-
-# Set by the processor while storing the order fails and is retried.
-PENDING = "PENDING"
 
 
 class AcceptedOrder(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -43,28 +39,15 @@ class OrderView(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_
     last_error: str | None = None
 
 
-class StoredOrder(msgspec.Struct, frozen=True, kw_only=True):
-    """An ORDER#id item, whichever service wrote it."""
-
-    tenant_id: str
-    status: str
-    order: Order
-    last_error: str | None = None
-
-
-def stored_order(item: dict[str, Any]) -> StoredOrder:
-    return msgspec.convert(item, StoredOrder)
-
-
 def money_text(amount: Decimal) -> str:
     return str(amount.quantize(CENT))
 
 
-def order_view(stored: StoredOrder) -> OrderView:
+def order_view(stored: OrderRecord) -> OrderView:
     order = stored.order
     return OrderView(
         order_id=str(order.order_id),
-        status=stored.status,
+        status=stored.status.value,
         customer_id=order.customer_id,
         customer_email=order.customer_email,
         customer_name=order.customer_name,
@@ -81,5 +64,5 @@ def order_view(stored: StoredOrder) -> OrderView:
         ],
         total_amount=money_text(order.total_amount),
         submitted_at=order.submitted_at,
-        last_error=stored.last_error if stored.status == PENDING else None,
+        last_error=stored.last_error if stored.status is OrderState.PENDING else None,
     )
