@@ -106,7 +106,7 @@ def processor_run(
     database_url: str, export: ResolvedExport, export_format: ExportFormat, limit: int
 ) -> tuple[int, int]:
     from conveyor_common.exports.job import ExportJob, object_key
-    from conveyor_common.exports.model import ExportStatus
+    from conveyor_common.jobs import JobStatus
     from conveyor_processor.exports.files import S3ExportFiles
     from conveyor_processor.exports.render import PostgresRenderer
 
@@ -120,7 +120,7 @@ def processor_run(
         filters=row_filters(limit),
         title="Bench orders",
         notify=("bench@example.com",),
-        status=ExportStatus.PROCESSING,
+        status=JobStatus.PROCESSING,
         estimated_row_count=limit,
         created_at=now,
         expires_at=now + timedelta(days=30),

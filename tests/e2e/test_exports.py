@@ -25,7 +25,8 @@ from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import wrap
 from conveyor_common.events import ExportRequested
 from conveyor_common.exports.job import ExportJob
-from conveyor_common.exports.model import ExportFormat, ExportStatus
+from conveyor_common.exports.model import ExportFormat
+from conveyor_common.jobs import JobStatus
 from conveyor_devstack.mailbox import CapturedEmail, captured_emails
 from conveyor_devstack.seed import seed_orders
 from conveyor_devstack.stack import Stack
@@ -70,7 +71,7 @@ def record_job(
     aws_client: Callable[[str], Any],
     tenant: Tenant,
     *,
-    status: ExportStatus,
+    status: JobStatus,
     created_at: datetime,
     rows: int,
 ) -> ExportJob:
@@ -97,7 +98,7 @@ def record_job(
 
 def finished(tenant: Tenant, export_id: str) -> dict[str, Any] | None:
     body: dict[str, Any] = tenant.api.get(f"{EXPORTS}/{export_id}").json()
-    return body if ExportStatus(body["status"]).is_terminal else None
+    return body if JobStatus(body["status"]).is_terminal else None
 
 
 def status_of(tenant: Tenant, export_id: str) -> dict[str, Any]:
@@ -233,7 +234,7 @@ def test_a_duplicate_export_request_makes_one_file_and_one_email(
 ) -> None:
     tenant.seed(stack, 10)
     now = datetime.now(UTC)
-    job = record_job(stack, aws_client, tenant, status=ExportStatus.QUEUED, created_at=now, rows=10)
+    job = record_job(stack, aws_client, tenant, status=JobStatus.QUEUED, created_at=now, rows=10)
     event = ExportRequested(
         export_id=job.export_id,
         requested_by=job.requested_by,
@@ -335,7 +336,7 @@ def test_too_many_rows_for_a_pdf_is_422_and_expired_exports_are_gone(
     # an export past its expiry answers 410 Gone
     long_ago = datetime.now(UTC) - timedelta(days=40)
     job = record_job(
-        stack, aws_client, tenant, status=ExportStatus.COMPLETED, created_at=long_ago, rows=1
+        stack, aws_client, tenant, status=JobStatus.COMPLETED, created_at=long_ago, rows=1
     )
     gone = tenant.api.get(f"{EXPORTS}/{job.export_id}")
     assert gone.status_code == 410

@@ -32,9 +32,10 @@ from sqlalchemy import Engine
 from conveyor_common.errors import ValidationFailed
 from conveyor_common.exports.cells import escape_formula
 from conveyor_common.exports.job import ExportJob
-from conveyor_common.exports.model import ExportFormat, ExportStatus
+from conveyor_common.exports.model import ExportFormat
 from conveyor_common.exports.query import count_query
 from conveyor_common.exports.registry import resolve
+from conveyor_common.jobs import JobStatus
 from conveyor_common.orders import Order, normalise_order
 from conveyor_processor.db import build_engine
 from conveyor_processor.exports.render import PostgresRenderer
@@ -255,7 +256,7 @@ def render(database_url: str, request: Any, export: Any) -> tuple[io.BytesIO, in
         filters=msgspec.to_builtins(request.filters),
         title=request.title,
         notify=("prop@example.com",),
-        status=ExportStatus.PROCESSING,
+        status=JobStatus.PROCESSING,
         estimated_row_count=0,
         created_at=NOW,
         expires_at=NOW + timedelta(days=30),

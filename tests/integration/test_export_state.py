@@ -10,7 +10,8 @@ import pytest
 from conveyor_aws.export_state import ExportStateStore
 from conveyor_aws.state_store import StateStore
 from conveyor_common.exports.job import ExportJob
-from conveyor_common.exports.model import ExportFormat, ExportStatus
+from conveyor_common.exports.model import ExportFormat
+from conveyor_common.jobs import JobStatus
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +30,7 @@ def a_job() -> ExportJob:
         columns=None,
         title="Q2",
         notify=("alice@example.com",),
-        status=ExportStatus.QUEUED,
+        status=JobStatus.QUEUED,
         estimated_row_count=10,
         created_at=NOW,
         expires_at=NOW + timedelta(days=30),
@@ -54,7 +55,7 @@ def test_only_one_worker_claims_a_job(store: ExportStateStore) -> None:
     first = store.claim(job.export_id, owner="w1", lease_seconds=LEASE_SECONDS, now=NOW)
     second = store.claim(job.export_id, owner="w2", lease_seconds=LEASE_SECONDS, now=NOW)
     assert first is not None
-    assert first.status is ExportStatus.PROCESSING
+    assert first.status is JobStatus.PROCESSING
     assert first.attempts == 1
     assert first.started_at == NOW
     assert second is None
@@ -71,9 +72,7 @@ def test_an_expired_lease_is_claimed_again_as_another_attempt(store: ExportState
     assert reclaimed.attempts == 2
     # the dead worker's heartbeat and finish are refused from now on
     assert store.heartbeat(job.export_id, owner="dead", lease_seconds=5, now=later) is None
-    assert (
-        store.finish(job.export_id, owner="dead", status=ExportStatus.COMPLETED, now=later) is None
-    )
+    assert store.finish(job.export_id, owner="dead", status=JobStatus.COMPLETED, now=later) is None
 
 
 def test_a_released_job_is_reclaimed_at_once_without_spending_an_attempt(
@@ -113,12 +112,12 @@ def test_heartbeat_records_progress_and_finish_is_final(store: ExportStateStore)
     done = store.finish(
         job.export_id,
         owner="w1",
-        status=ExportStatus.COMPLETED,
+        status=JobStatus.COMPLETED,
         now=NOW,
         fields={"progress_percentage": 100, "file_size_bytes": 123},
     )
     assert done is not None
-    assert done.status is ExportStatus.COMPLETED
+    assert done.status is JobStatus.COMPLETED
     assert done.lease_owner is None
     assert done.completed_at == NOW
     assert store.claim(job.export_id, owner="w3", lease_seconds=5, now=NOW) is None
@@ -132,19 +131,19 @@ def test_cancel_stops_a_queued_job_at_once_and_flags_a_running_one(
         store.create(job)
     store.claim(running.export_id, owner="w1", lease_seconds=LEASE_SECONDS, now=NOW)
     store.claim(finished.export_id, owner="w1", lease_seconds=LEASE_SECONDS, now=NOW)
-    store.finish(finished.export_id, owner="w1", status=ExportStatus.COMPLETED, now=NOW)
+    store.finish(finished.export_id, owner="w1", status=JobStatus.COMPLETED, now=NOW)
 
     cancelled = store.request_cancel(queued.export_id, now=NOW)
     assert cancelled is not None
-    assert cancelled.status is ExportStatus.CANCELLED
+    assert cancelled.status is JobStatus.CANCELLED
     assert store.claim(queued.export_id, owner="w2", lease_seconds=5, now=NOW) is None
 
     flagged = store.request_cancel(running.export_id, now=NOW)
     assert flagged is not None
-    assert flagged.status is ExportStatus.PROCESSING
+    assert flagged.status is JobStatus.PROCESSING
     assert flagged.cancel_requested
 
     unchanged = store.request_cancel(finished.export_id, now=NOW)
     assert unchanged is not None
-    assert unchanged.status is ExportStatus.COMPLETED
+    assert unchanged.status is JobStatus.COMPLETED
     assert store.request_cancel(uuid.uuid4(), now=NOW) is None

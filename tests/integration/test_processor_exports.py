@@ -25,8 +25,9 @@ from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import Envelope, decode, wrap
 from conveyor_common.events import ExportCompleted, ExportFailed, ExportRequested
 from conveyor_common.exports.job import ExportJob
-from conveyor_common.exports.model import ExportFormat, ExportStatus
+from conveyor_common.exports.model import ExportFormat
 from conveyor_common.exports.registry import ResolvedExport
+from conveyor_common.jobs import JobStatus
 from conveyor_processor.db import build_engine
 from conveyor_processor.exports.announcer import SnsAnnouncer
 from conveyor_processor.exports.catalogue import SqlExportCatalogue
@@ -130,7 +131,7 @@ def request_export(
         title=title,
         notify=("alice@example.com",),
         include_bom=include_bom,
-        status=ExportStatus.QUEUED,
+        status=JobStatus.QUEUED,
         estimated_row_count=estimated_row_count,
         created_at=now,
         expires_at=now + timedelta(days=30),
@@ -318,7 +319,7 @@ def test_a_csv_export_is_stored_recorded_and_announced(
     job = states.get(export)
     assert job is not None
     assert (job.status, job.actual_row_count, job.file_size_bytes, job.object_key) == (
-        ExportStatus.COMPLETED,
+        JobStatus.COMPLETED,
         5,
         len(body),
         key,
@@ -435,7 +436,7 @@ def test_a_delivery_while_another_worker_holds_the_job_comes_back_after_its_leas
     assert 590 <= busy.value.retry_after_seconds <= 601
     job = states.get(export)
     assert job is not None
-    assert (job.status, job.lease_owner, job.attempts) == (ExportStatus.PROCESSING, "live", 1)
+    assert (job.status, job.lease_owner, job.attempts) == (JobStatus.PROCESSING, "live", 1)
     assert objects_under(bucket, export) == []
 
 
@@ -466,7 +467,7 @@ def test_cancelling_a_running_export_leaves_no_object_and_no_upload(
     assert open_uploads(bucket) == []
     job = states.get(export)
     assert job is not None
-    assert job.status is ExportStatus.CANCELLED
+    assert job.status is JobStatus.CANCELLED
     assert 0 < job.progress_percentage < 100
     assert catalogue_row(db, export) is not None
     assert (catalogue_row(db, export) or {})["status"] == "CANCELLED"
@@ -506,7 +507,7 @@ def test_an_invalid_request_fails_the_export_with_a_readable_reason(
     assert outcome is Outcome.FAILED
     job = states.get(export)
     assert job is not None
-    assert job.status is ExportStatus.FAILED
+    assert job.status is JobStatus.FAILED
     assert job.error is not None
     assert job.error.startswith("the export request is no longer valid: filters.customerId")
     [announced] = outcome_events("ExportFailed")
@@ -533,7 +534,7 @@ def test_an_unreachable_database_is_retried_without_spending_attempts_then_fails
     # then each retry reclaimed it at once and none counted as an interruption
     job = states.get(export)
     assert job is not None
-    assert (job.status, job.attempts) == (ExportStatus.PROCESSING, 0)
+    assert (job.status, job.attempts) == (JobStatus.PROCESSING, 0)
     assert (job.last_error or "").startswith("the database could not be reached: ")
 
     # when the outage outlasts the retry window
@@ -544,7 +545,7 @@ def test_an_unreachable_database_is_retried_without_spending_attempts_then_fails
     assert outcome is Outcome.FAILED
     job = states.get(export)
     assert job is not None
-    assert (job.status, job.attempts) == (ExportStatus.FAILED, 1)
+    assert (job.status, job.attempts) == (JobStatus.FAILED, 1)
     assert (job.error or "").startswith("the database could not be reached: ")
     assert len(outcome_events("ExportFailed")) == 1
     assert objects_under(bucket, export) == []
@@ -567,7 +568,7 @@ def test_a_job_whose_worker_died_is_completed_by_the_next_delivery(
     assert outcome is Outcome.COMPLETED
     job = states.get(export)
     assert job is not None
-    assert (job.status, job.attempts, job.actual_row_count) == (ExportStatus.COMPLETED, 2, 5)
+    assert (job.status, job.attempts, job.actual_row_count) == (JobStatus.COMPLETED, 2, 5)
     assert (catalogue_row(db, export) or {})["attempts"] == 2
 
 
@@ -641,7 +642,7 @@ def test_a_job_interrupted_too_often_fails_instead_of_running_forever(
     assert open_uploads(bucket) == []
     job = states.get(export)
     assert job is not None
-    assert job.status is ExportStatus.FAILED
+    assert job.status is JobStatus.FAILED
     assert job.error == f"the export was interrupted {MAX_ATTEMPTS} times"
     [announced] = outcome_events("ExportFailed")
     assert isinstance(announced.payload, ExportFailed)

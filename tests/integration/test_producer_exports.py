@@ -22,7 +22,7 @@ from conveyor_aws.resources import ResourceNames
 from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import Envelope, decode
 from conveyor_common.events import ExportRequested
-from conveyor_common.exports.model import ExportStatus
+from conveyor_common.jobs import JobStatus
 from conveyor_producer.app import create_app
 from conveyor_producer.export_listing import MAX_PAGE
 from conveyor_producer.idempotency_store import EXPORTS, KeyOwner, record_key
@@ -63,7 +63,7 @@ def seed_orders(database_url: str, tenant: str, currency: str, count: int) -> No
         )
 
 
-def seed_catalogue(database_url: str, rows: list[tuple[str, str, ExportStatus, int]]) -> list[str]:
+def seed_catalogue(database_url: str, rows: list[tuple[str, str, JobStatus, int]]) -> list[str]:
     """export_jobs rows as the processor writes them: (tenant, requester, status, minute)."""
     ids = []
     with psycopg.connect(database_url, autocommit=True) as conn:
@@ -232,7 +232,7 @@ def test_a_completed_export_links_to_its_file(client: TestClient[Any], aws: dict
     finished = states.finish(
         uuid.UUID(export_id),
         owner="w1",
-        status=ExportStatus.COMPLETED,
+        status=JobStatus.COMPLETED,
         now=now,
         fields={"object_key": key, "actual_row_count": 0, "file_size_bytes": 10},
     )
@@ -256,14 +256,14 @@ def test_the_list_is_newest_first_scoped_filtered_and_paged(
     grace = seed_catalogue(
         db,
         [
-            (TENANT, "grace", ExportStatus.COMPLETED, 1),
-            (TENANT, "grace", ExportStatus.FAILED, 2),
-            (TENANT, "grace", ExportStatus.COMPLETED, 3),
-            (TENANT, "grace", ExportStatus.QUEUED, 4),
+            (TENANT, "grace", JobStatus.COMPLETED, 1),
+            (TENANT, "grace", JobStatus.FAILED, 2),
+            (TENANT, "grace", JobStatus.COMPLETED, 3),
+            (TENANT, "grace", JobStatus.QUEUED, 4),
         ],
     )
-    [bob] = seed_catalogue(db, [(TENANT, "bob", ExportStatus.COMPLETED, 5)])
-    [other] = seed_catalogue(db, [(OTHER_TENANT, "grace", ExportStatus.COMPLETED, 6)])
+    [bob] = seed_catalogue(db, [(TENANT, "bob", JobStatus.COMPLETED, 5)])
+    [other] = seed_catalogue(db, [(OTHER_TENANT, "grace", JobStatus.COMPLETED, 6)])
 
     def listed(headers: dict[str, str], **params: Any) -> dict[str, Any]:
         response = client.get(EXPORTS_PATH, params=params, headers=headers)
@@ -299,7 +299,7 @@ def test_a_page_past_the_last_allowed_is_400_naming_it_not_a_database_error(
 
 
 def test_the_deepest_page_allowed_is_served(client: TestClient[Any], db: str) -> None:
-    seed_catalogue(db, [(TENANT, "grace", ExportStatus.COMPLETED, 1)])
+    seed_catalogue(db, [(TENANT, "grace", JobStatus.COMPLETED, 1)])
 
     response = client.get(EXPORTS_PATH, params={"page": MAX_PAGE, "limit": 100}, headers=caller())
 

@@ -20,7 +20,7 @@ from conveyor_aws.broker import (
     DeliveryPolicy,
     EnvelopeConsumer,
 )
-from conveyor_aws.delivery import History, history_from_options
+from conveyor_aws.delivery import History, Postpone, history_from_options
 from conveyor_common.envelope import InvalidEnvelope, encode, wrap
 from conveyor_common.events import OrderSubmitted
 from conveyor_common.orders import OrderItemRequest, OrderRequest, normalise_order
@@ -182,6 +182,45 @@ def test_a_permanent_failure_is_parked_with_its_reason_without_retrying() -> Non
     assert attributes[ERROR_ATTRIBUTE]["StringValue"] == "permanent: InvalidEnvelope: bad payload"
     assert attributes["event_type"]["StringValue"] == EVENT_TYPE
     assert original.deleted
+
+
+def test_a_postponed_delivery_comes_back_later_unchanged_and_is_no_failure() -> None:
+    # given a handler that finds its work held by another worker for 600 s
+    broker, dlq = FakeBroker(), FakeQueue()
+
+    # when the policy handles its Postpone
+    message, original = fail(
+        a_policy(), broker, a_consumer(dlq), Postpone("held", delay_seconds=600)
+    )
+
+    # then the same message is sent again with that delay and no failure in its history
+    [(options, delay)] = broker.enqueued
+    assert delay == 600_000
+    assert history_from_options(options) == History()
+    assert not message.failed
+    assert original.deleted
+    assert dlq.sent == []
+
+
+def test_a_postponement_beyond_what_sqs_can_delay_is_capped() -> None:
+    broker, dlq = FakeBroker(), FakeQueue()
+
+    fail(a_policy(), broker, a_consumer(dlq), Postpone("held", delay_seconds=3_600))
+
+    [(_, delay)] = broker.enqueued
+    assert delay == 900_000
+
+
+def test_an_unsent_postponement_keeps_the_original_hidden_for_the_delay() -> None:
+    broker, dlq = FakeBroker(failures=99), FakeQueue()
+
+    message, original = fail(
+        a_policy(), broker, a_consumer(dlq), Postpone("held", delay_seconds=42)
+    )
+
+    assert not original.deleted
+    assert message.options[KEEP_OPTION] == 42
+    assert dlq.sent == []
 
 
 def test_an_unsent_retry_leaves_the_original_on_the_queue() -> None:

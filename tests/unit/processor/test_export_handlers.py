@@ -17,8 +17,9 @@ from botocore.exceptions import EndpointConnectionError
 from conveyor_common.envelope import Envelope, wrap
 from conveyor_common.events import ExportCompleted, ExportFailed, ExportRequested
 from conveyor_common.exports.job import ExportJob
-from conveyor_common.exports.model import ExportFormat, ExportStatus
+from conveyor_common.exports.model import ExportFormat
 from conveyor_common.exports.registry import ResolvedExport
+from conveyor_common.jobs import JobStatus
 from conveyor_processor.exports.handlers import ExportServices, Outcome, handle_export_requested
 from conveyor_processor.exports.policy import (
     MAX_ATTEMPTS,
@@ -54,15 +55,13 @@ class FakeStates:
         job = self.jobs.get(export_id)
         if job is None:
             return None
-        queued = job.status is ExportStatus.QUEUED and not job.cancel_requested
-        expired = job.status is ExportStatus.PROCESSING and (job.lease_expires_at or 0) < _epoch(
-            now
-        )
+        queued = job.status is JobStatus.QUEUED and not job.cancel_requested
+        expired = job.status is JobStatus.PROCESSING and (job.lease_expires_at or 0) < _epoch(now)
         if not (queued or expired):
             return None
         return self._set(
             job,
-            status=ExportStatus.PROCESSING,
+            status=JobStatus.PROCESSING,
             lease_owner=owner,
             lease_expires_at=_epoch(now) + lease_seconds,
             attempts=job.attempts + 1,
@@ -102,7 +101,7 @@ class FakeStates:
         export_id: uuid.UUID,
         *,
         owner: str,
-        status: ExportStatus,
+        status: JobStatus,
         now: datetime,
         fields: Mapping[str, Any] | None = None,
     ) -> ExportJob | None:
@@ -120,7 +119,7 @@ class FakeStates:
 
     def _owned(self, export_id: uuid.UUID, owner: str) -> ExportJob | None:
         job = self.jobs.get(export_id)
-        owned = job and job.status is ExportStatus.PROCESSING and job.lease_owner == owner
+        owned = job and job.status is JobStatus.PROCESSING and job.lease_owner == owner
         return job if owned else None
 
     def _set(self, job: ExportJob, **changes: Any) -> ExportJob:
@@ -231,7 +230,7 @@ def a_job(**changes: Any) -> ExportJob:
         filters={"currency": "EUR"},
         title="Q2",
         notify=("alice@example.com",),
-        status=ExportStatus.QUEUED,
+        status=JobStatus.QUEUED,
         estimated_row_count=3,
         created_at=NOW,
         expires_at=NOW + timedelta(days=30),
@@ -305,11 +304,11 @@ def test_a_completed_export_is_stored_recorded_and_announced(world: World) -> No
     key = f"exports/acme/{world.job.export_id}/q2.csv"
     assert outcome is Outcome.COMPLETED
     assert world.files.stored == {key: b"header\nrow 1\nrow 2\nrow 3\n"}
-    assert (world.current.status, world.current.actual_row_count) == (ExportStatus.COMPLETED, 3)
+    assert (world.current.status, world.current.actual_row_count) == (JobStatus.COMPLETED, 3)
     assert (world.current.file_size_bytes, world.current.object_key) == (25, key)
     assert [row.status for row in world.catalogue.rows] == [
-        ExportStatus.PROCESSING,
-        ExportStatus.COMPLETED,
+        JobStatus.PROCESSING,
+        JobStatus.COMPLETED,
     ]
     [announced] = world.announcer.published
     assert announced.event_id == outcome_event_id(world.job.export_id, "completed")
@@ -328,7 +327,7 @@ def test_a_transient_error_gives_the_job_back_without_spending_an_attempt(world:
     assert world.files.stored == {}
     assert world.files.aborted == [f"exports/acme/{world.job.export_id}/q2.csv"]
     assert world.announcer.published == []
-    assert world.current.status is ExportStatus.PROCESSING
+    assert world.current.status is JobStatus.PROCESSING
     assert (world.current.lease_expires_at or 0) < _epoch(NOW)
     assert (
         world.current.last_error
@@ -361,7 +360,7 @@ def test_a_catalogue_outage_before_the_run_gives_the_job_back_too(world: World) 
     # when / then
     with pytest.raises(psycopg.OperationalError):
         world.run()
-    assert (world.current.attempts, world.current.status) == (0, ExportStatus.PROCESSING)
+    assert (world.current.attempts, world.current.status) == (0, JobStatus.PROCESSING)
     assert (world.current.lease_expires_at or 0) < _epoch(NOW)
 
 
@@ -389,7 +388,7 @@ def test_a_permanent_error_fails_at_once(world: World) -> None:
     outcome = world.run(FakeRenderer(error=psycopg.errors.UndefinedTable('"orders" is gone')))
     assert outcome is Outcome.FAILED
     assert world.current.error == 'the database refused the query: "orders" is gone'
-    assert world.catalogue.rows[-1].status is ExportStatus.FAILED
+    assert world.catalogue.rows[-1].status is JobStatus.FAILED
 
 
 def test_a_cancel_seen_at_a_heartbeat_stops_the_export_quietly(world: World) -> None:
@@ -404,10 +403,10 @@ def test_a_cancel_seen_at_a_heartbeat_stops_the_export_quietly(world: World) -> 
 
     # then
     assert outcome is Outcome.CANCELLED
-    assert world.current.status is ExportStatus.CANCELLED
+    assert world.current.status is JobStatus.CANCELLED
     assert world.files.stored == {}
     assert world.announcer.published == []
-    assert world.catalogue.rows[-1].status is ExportStatus.CANCELLED
+    assert world.catalogue.rows[-1].status is JobStatus.CANCELLED
 
 
 def test_a_lost_lease_leaves_the_outcome_to_the_new_owner(world: World) -> None:
@@ -422,7 +421,7 @@ def test_a_lost_lease_leaves_the_outcome_to_the_new_owner(world: World) -> None:
 
     # then
     assert outcome is Outcome.LEASE_LOST
-    assert world.current.status is ExportStatus.PROCESSING
+    assert world.current.status is JobStatus.PROCESSING
     assert world.files.stored == {}
     assert world.announcer.published == []
 
@@ -430,7 +429,7 @@ def test_a_lost_lease_leaves_the_outcome_to_the_new_owner(world: World) -> None:
 def test_a_redelivery_after_a_crash_before_the_announcement_announces_once(world: World) -> None:
     # given the job failed but the worker died before announcing it
     world.states.jobs[world.job.export_id] = msgspec.structs.replace(
-        world.job, status=ExportStatus.FAILED, error="the database refused the query: x"
+        world.job, status=JobStatus.FAILED, error="the database refused the query: x"
     )
 
     # when delivered twice more
@@ -440,14 +439,14 @@ def test_a_redelivery_after_a_crash_before_the_announcement_announces_once(world
     assert outcomes == [Outcome.ALREADY_FINISHED, Outcome.ALREADY_FINISHED]
     [announced] = world.announcer.published
     assert announced.event_id == outcome_event_id(world.job.export_id, "failed")
-    assert [row.status for row in world.catalogue.rows] == [ExportStatus.FAILED] * 2
+    assert [row.status for row in world.catalogue.rows] == [JobStatus.FAILED] * 2
 
 
 def test_a_job_interrupted_too_often_fails_without_running(world: World) -> None:
     # given the last allowed attempt's worker died
     world.states.jobs[world.job.export_id] = msgspec.structs.replace(
         world.job,
-        status=ExportStatus.PROCESSING,
+        status=JobStatus.PROCESSING,
         attempts=MAX_ATTEMPTS,
         lease_owner="dead",
         lease_expires_at=_epoch(NOW) - 1,
@@ -476,7 +475,7 @@ def a_dead_workers_job(world: World, **changes: Any) -> None:
     """The job as a worker that died mid-export left it: claimed, its lease run out."""
     left = {"attempts": 1, "lease_owner": "dead", "lease_expires_at": _epoch(NOW) - 1}
     world.states.jobs[world.job.export_id] = msgspec.structs.replace(
-        world.job, status=ExportStatus.PROCESSING, **(left | changes)
+        world.job, status=JobStatus.PROCESSING, **(left | changes)
     )
 
 
@@ -546,7 +545,7 @@ def test_a_cancel_is_recorded_even_when_leftovers_cannot_be_aborted(world: World
     world.files.abort_uploads_error = EndpointConnectionError(endpoint_url="http://s3")
     a_dead_workers_job(world, cancel_requested=True)
     assert world.run() is Outcome.CANCELLED
-    assert world.current.status is ExportStatus.CANCELLED
+    assert world.current.status is JobStatus.CANCELLED
 
 
 # --- readable reasons --------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from conveyor_aws.failures import is_transient
 from conveyor_common.errors import FieldError, ValidationFailed
 from conveyor_common.exports.job import ExportJob
-from conveyor_common.exports.model import ExportFormat, ExportStatus
+from conveyor_common.exports.model import ExportFormat
+from conveyor_common.jobs import JobStatus
 from conveyor_processor.exports.failures import readable_reason
 from conveyor_processor.exports.naming import MAX_FILE_NAME_LENGTH, content_disposition, file_name
 from conveyor_processor.exports.policy import (
@@ -34,7 +35,7 @@ NOW = datetime(2026, 6, 1, 12, 30, 5, tzinfo=UTC)
 def a_job(
     *,
     attempts: int = 1,
-    status: ExportStatus = ExportStatus.PROCESSING,
+    status: JobStatus = JobStatus.PROCESSING,
     lease_expires_at: int | None = None,
     retrying_since: datetime | None = None,
 ) -> ExportJob:
@@ -128,8 +129,8 @@ def test_a_job_retries_transient_failures_for_the_window_only() -> None:
 
 def test_why_a_claim_was_refused() -> None:
     assert why_unclaimed(None) is Unclaimed.MISSING
-    assert why_unclaimed(a_job(status=ExportStatus.CANCELLED)) is Unclaimed.FINISHED
-    assert why_unclaimed(a_job(status=ExportStatus.PROCESSING)) is Unclaimed.BUSY
+    assert why_unclaimed(a_job(status=JobStatus.CANCELLED)) is Unclaimed.FINISHED
+    assert why_unclaimed(a_job(status=JobStatus.PROCESSING)) is Unclaimed.BUSY
 
 
 def test_a_busy_job_is_retried_once_its_lease_can_have_expired() -> None:

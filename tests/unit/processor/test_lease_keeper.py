@@ -6,7 +6,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from conveyor_common.exports.job import ExportJob
-from conveyor_common.exports.model import ExportFormat, ExportStatus
+from conveyor_common.exports.model import ExportFormat
+from conveyor_common.jobs import JobStatus
 from conveyor_processor.exports.lease_keeper import LeaseKeeper
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -24,7 +25,7 @@ def a_job(*, cancel_requested: bool = False) -> ExportJob:
         format=ExportFormat.CSV,
         filters={},
         notify=("alice@example.com",),
-        status=ExportStatus.PROCESSING,
+        status=JobStatus.PROCESSING,
         estimated_row_count=1,
         created_at=NOW,
         expires_at=NOW + timedelta(days=30),

@@ -14,8 +14,8 @@ from litestar.testing import TestClient
 
 from conveyor_common.envelope import Envelope
 from conveyor_common.exports.job import ExportJob
-from conveyor_common.exports.model import ExportStatus
 from conveyor_common.exports.query import Query
+from conveyor_common.jobs import JobStatus
 from conveyor_producer.app import create_app
 from conveyor_producer.export_listing import CatalogueEntry, CataloguePage, ExportListing
 from conveyor_producer.readiness import ReadinessCheck
@@ -120,9 +120,9 @@ class FakeExportStates:
         job = self.jobs.get(export_id)
         if job is None:
             return None
-        if job.status is ExportStatus.QUEUED:
-            job = msgspec.structs.replace(job, status=ExportStatus.CANCELLED, completed_at=now)
-        elif job.status is ExportStatus.PROCESSING:
+        if job.status is JobStatus.QUEUED:
+            job = msgspec.structs.replace(job, status=JobStatus.CANCELLED, completed_at=now)
+        elif job.status is JobStatus.PROCESSING:
             job = msgspec.structs.replace(job, cancel_requested=True)
         self.jobs[export_id] = job
         return job
@@ -282,7 +282,7 @@ def export_job(**overrides: Any) -> ExportJob:
         "format": "csv",
         "filters": {},
         "notify": ("alice@example.com",),
-        "status": ExportStatus.QUEUED,
+        "status": JobStatus.QUEUED,
         "estimated_row_count": 42,
         "created_at": START,
         "expires_at": START + timedelta(days=30),

@@ -10,11 +10,12 @@ import pytest
 from litestar.testing import TestClient
 from tests.unit.producer.conftest import EXPORTS, START, TENANT, FakeDatabase, bearer
 
-from conveyor_common.exports.model import ExportFormat, ExportStatus
+from conveyor_common.exports.model import ExportFormat
+from conveyor_common.jobs import JobStatus
 from conveyor_producer.export_listing import CatalogueEntry, ExportListing, listing_queries
 
 
-def entry(status: ExportStatus, *, minutes: int = 0) -> CatalogueEntry:
+def entry(status: JobStatus, *, minutes: int = 0) -> CatalogueEntry:
     return CatalogueEntry(
         export_id=uuid.uuid4(),
         requested_by="alice",
@@ -23,8 +24,8 @@ def entry(status: ExportStatus, *, minutes: int = 0) -> CatalogueEntry:
         status=status,
         title=None,
         estimated_row_count=10,
-        actual_row_count=10 if status is ExportStatus.COMPLETED else None,
-        file_size_bytes=999 if status is ExportStatus.COMPLETED else None,
+        actual_row_count=10 if status is JobStatus.COMPLETED else None,
+        file_size_bytes=999 if status is JobStatus.COMPLETED else None,
         error=None,
         created_at=START + timedelta(minutes=minutes),
         started_at=None,
@@ -57,7 +58,7 @@ def test_an_admin_lists_every_export_of_the_tenant(
 def test_status_page_and_limit_are_passed_on_and_echoed(
     client: TestClient[Any], database: FakeDatabase
 ) -> None:
-    database.entries = [entry(ExportStatus.COMPLETED, minutes=5), entry(ExportStatus.COMPLETED)]
+    database.entries = [entry(JobStatus.COMPLETED, minutes=5), entry(JobStatus.COMPLETED)]
     database.total = 7
 
     response = client.get(
@@ -67,7 +68,7 @@ def test_status_page_and_limit_are_passed_on_and_echoed(
     assert response.status_code == 200
     [listing] = database.listings
     assert (listing.status, listing.page, listing.limit, listing.offset) == (
-        ExportStatus.COMPLETED,
+        JobStatus.COMPLETED,
         2,
         2,
         2,
@@ -83,9 +84,9 @@ def test_items_have_the_read_shape_without_download_links(
     client: TestClient[Any], database: FakeDatabase
 ) -> None:
     database.entries = [
-        entry(ExportStatus.COMPLETED),
-        entry(ExportStatus.PROCESSING),
-        entry(ExportStatus.QUEUED),
+        entry(JobStatus.COMPLETED),
+        entry(JobStatus.PROCESSING),
+        entry(JobStatus.QUEUED),
     ]
 
     items = client.get(EXPORTS, headers=bearer()).json()["items"]
@@ -115,7 +116,7 @@ def test_bad_listing_parameters_are_400_naming_the_parameter(
 def test_the_listing_sql_scopes_filters_orders_and_pages() -> None:
     total, page = listing_queries(
         ExportListing(
-            tenant_id="acme", requested_by="alice", status=ExportStatus.FAILED, page=3, limit=10
+            tenant_id="acme", requested_by="alice", status=JobStatus.FAILED, page=3, limit=10
         )
     )
 

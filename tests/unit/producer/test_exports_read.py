@@ -16,7 +16,7 @@ from tests.unit.producer.conftest import (
     bearer,
 )
 
-from conveyor_common.exports.model import ExportStatus
+from conveyor_common.jobs import JobStatus
 
 
 def stored(export_states: FakeExportStates, **overrides: Any) -> uuid.UUID:
@@ -59,7 +59,7 @@ def test_a_running_export_shows_its_live_progress(
 ) -> None:
     export_id = stored(
         export_states,
-        status=ExportStatus.PROCESSING,
+        status=JobStatus.PROCESSING,
         progress_percentage=40,
         started_at=START + timedelta(seconds=3),
         title="Weekly",
@@ -86,7 +86,7 @@ def test_a_completed_export_has_a_fresh_download_link_valid_for_an_hour(
     key = "exports/acme/x/orders.csv"
     export_id = stored(
         export_states,
-        status=ExportStatus.COMPLETED,
+        status=JobStatus.COMPLETED,
         progress_percentage=100,
         actual_row_count=41,
         file_size_bytes=2048,
@@ -106,7 +106,7 @@ def test_a_completed_export_has_a_fresh_download_link_valid_for_an_hour(
 def test_a_link_never_outlives_the_export(
     client: TestClient[Any], export_states: FakeExportStates, clock: FakeClock
 ) -> None:
-    export_id = stored(export_states, status=ExportStatus.COMPLETED, object_key="exports/a/b.csv")
+    export_id = stored(export_states, status=JobStatus.COMPLETED, object_key="exports/a/b.csv")
     # ten minutes before the export expires
     clock.advance(timedelta(days=30) - timedelta(minutes=10))
 
@@ -115,11 +115,9 @@ def test_a_link_never_outlives_the_export(
     assert body["downloadUrlExpiresAt"] == body["expiresAt"]
 
 
-@pytest.mark.parametrize(
-    "status", [ExportStatus.QUEUED, ExportStatus.FAILED, ExportStatus.CANCELLED]
-)
+@pytest.mark.parametrize("status", [JobStatus.QUEUED, JobStatus.FAILED, JobStatus.CANCELLED])
 def test_no_download_link_unless_completed(
-    client: TestClient[Any], export_states: FakeExportStates, status: ExportStatus
+    client: TestClient[Any], export_states: FakeExportStates, status: JobStatus
 ) -> None:
     export_id = stored(export_states, status=status, object_key="exports/acme/x/orders.csv")
 
@@ -132,7 +130,7 @@ def test_no_download_link_unless_completed(
 def test_a_failed_export_shows_its_error(
     client: TestClient[Any], export_states: FakeExportStates
 ) -> None:
-    export_id = stored(export_states, status=ExportStatus.FAILED, error="the database went away")
+    export_id = stored(export_states, status=JobStatus.FAILED, error="the database went away")
 
     body = client.get(f"{EXPORTS}/{export_id}", headers=bearer()).json()
 
@@ -142,7 +140,7 @@ def test_a_failed_export_shows_its_error(
 def test_an_export_past_its_expiry_is_410_gone(
     client: TestClient[Any], export_states: FakeExportStates, clock: FakeClock
 ) -> None:
-    export_id = stored(export_states, status=ExportStatus.COMPLETED, object_key="exports/a/b.csv")
+    export_id = stored(export_states, status=JobStatus.COMPLETED, object_key="exports/a/b.csv")
     path = f"{EXPORTS}/{export_id}"
     clock.advance(timedelta(days=30) - timedelta(seconds=1))
     assert client.get(path, headers=bearer()).status_code == 200

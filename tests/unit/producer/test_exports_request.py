@@ -22,7 +22,7 @@ from tests.unit.producer.conftest import (
 from conveyor_common.envelope import Envelope
 from conveyor_common.events import ExportRequested
 from conveyor_common.exports.job import ExportJob
-from conveyor_common.exports.model import ExportStatus
+from conveyor_common.jobs import JobStatus
 from conveyor_producer.export_service import job_for
 from conveyor_producer.idempotency_store import KeyOwner, record_key
 
@@ -105,7 +105,7 @@ def test_the_job_is_recorded_queued_before_the_event_is_published(
 
     [jobs] = jobs_at_publish
     job = jobs[uuid.UUID(response.json()["exportId"])]
-    assert job.status is ExportStatus.QUEUED
+    assert job.status is JobStatus.QUEUED
     assert (job.tenant_id, job.requested_by, job.estimated_row_count) == (TENANT, "alice", 7)
     assert job.created_at == START
     assert (job.expires_at - job.created_at).days == 30
@@ -322,7 +322,7 @@ def test_a_failed_publish_is_503_and_a_retry_publishes_the_same_event(
     assert pending["status"] == "PENDING"
     # the accepted job is already readable
     export_id = uuid.UUID(pending["export_id"])
-    assert export_states.jobs[export_id].status is ExportStatus.QUEUED
+    assert export_states.jobs[export_id].status is JobStatus.QUEUED
 
     # when the caller retries with the same key and body
     retry = submit_with_key(client, "exp-3")
@@ -360,7 +360,7 @@ def test_without_a_key_an_unpublished_export_is_cancelled_so_it_never_runs(
 
     assert response.status_code == 503
     [job] = export_states.jobs.values()
-    assert job.status is ExportStatus.CANCELLED
+    assert job.status is JobStatus.CANCELLED
 
 
 @pytest.mark.parametrize("roles", [(), ("viewer",)])

@@ -38,10 +38,12 @@ from conveyor_aws.delivery import (
     DEFAULT_POLICY,
     MAX_REASON_LENGTH,
     History,
+    Postpone,
     RetryPolicy,
     decide,
     history_from_options,
     history_options,
+    postponed_delay_ms,
 )
 from conveyor_aws.publisher import EVENT_TYPE_ATTRIBUTE
 from conveyor_common.envelope import InvalidEnvelope, decode, peek_event_type
@@ -318,6 +320,9 @@ class DeliveryPolicy(Middleware):
     ) -> None:
         if exception is None:
             return
+        if isinstance(exception, Postpone):
+            self._postpone(broker, message, exception)
+            return
         decision = decide(
             exception,
             history_from_options(message.options),
@@ -342,6 +347,18 @@ class DeliveryPolicy(Middleware):
         if not self._enqueue(broker, message, delay_ms=decision.delay_ms):
             visibility = max(decision.delay_ms // 1_000, getattr(broker, "visibility_timeout", 0))
             message.options[KEEP_OPTION] = min(visibility, MAX_VISIBILITY_SECONDS)
+
+    def _postpone(self, broker: dramatiq.Broker, message: Any, postpone: Postpone) -> None:
+        delay_ms = postponed_delay_ms(postpone)
+        logger.info(
+            "message postponed",
+            event_type=message.actor_name,
+            event_id=message.message_id,
+            delay_ms=delay_ms,
+            reason=str(postpone),
+        )
+        if not self._enqueue(broker, message, delay_ms=delay_ms):
+            message.options[KEEP_OPTION] = min(delay_ms // 1_000, MAX_VISIBILITY_SECONDS)
 
     def _enqueue(self, broker: dramatiq.Broker, message: Any, *, delay_ms: int) -> bool:
         for attempt in range(1, ENQUEUE_ATTEMPTS + 1):

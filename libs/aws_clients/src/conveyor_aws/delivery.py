@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import dramatiq
+
 from conveyor_aws.failures import FailureKind, classify
 
 # SQS cannot delay a message longer than this.
@@ -46,6 +48,22 @@ class RetryPolicy:
 
 
 DEFAULT_POLICY = RetryPolicy()
+
+
+class Postpone(dramatiq.Retry):
+    """Not a failure: the message must come back later, as it is. Raised by a handler
+    that finds its work held by someone else (a job's lease), so that this delivery is
+    still there if the holder dies. Its history is unchanged, and dramatiq does not log
+    it as an error."""
+
+    def __init__(self, reason: str, *, delay_seconds: int) -> None:
+        self.delay_seconds = delay_seconds
+        super().__init__(f"{reason}; back in {delay_seconds} s", delay=delay_seconds * 1_000)
+
+
+def postponed_delay_ms(postpone: Postpone) -> int:
+    """When the postponed message comes back: SQS delays at most 900 s."""
+    return max(0, min(postpone.delay_seconds * 1_000, MAX_SQS_DELAY_MS))
 
 
 class History(NamedTuple):

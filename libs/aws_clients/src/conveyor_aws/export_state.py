@@ -15,7 +15,7 @@ import msgspec
 
 from conveyor_aws.state_store import StateStore, from_wire, to_wire
 from conveyor_common.exports.job import ExportJob
-from conveyor_common.exports.model import ExportStatus
+from conveyor_common.jobs import JobStatus
 
 STATE_SK = "STATE"
 
@@ -64,8 +64,8 @@ class ExportStateStore:
             "OR cancel_requested = :false)) "
             "OR (#status = :processing AND lease_expires_at < :epoch)",
             {
-                ":processing": ExportStatus.PROCESSING.value,
-                ":queued": ExportStatus.QUEUED.value,
+                ":processing": JobStatus.PROCESSING.value,
+                ":queued": JobStatus.QUEUED.value,
                 ":owner": owner,
                 ":until": _epoch(now) + lease_seconds,
                 ":epoch": _epoch(now),
@@ -93,7 +93,7 @@ class ExportStateStore:
             f"SET {assignments}",
             "#status = :processing AND lease_owner = :owner",
             {
-                ":processing": ExportStatus.PROCESSING.value,
+                ":processing": JobStatus.PROCESSING.value,
                 ":owner": owner,
                 **{f":f{i}": value for i, value in enumerate(updates.values())},
             },
@@ -111,7 +111,7 @@ class ExportStateStore:
             "retrying_since = if_not_exists(retrying_since, :now), last_error = :reason",
             "#status = :processing AND lease_owner = :owner",
             {
-                ":processing": ExportStatus.PROCESSING.value,
+                ":processing": JobStatus.PROCESSING.value,
                 ":owner": owner,
                 ":expired": _epoch(now) - 1,
                 ":one": 1,
@@ -125,7 +125,7 @@ class ExportStateStore:
         export_id: uuid.UUID,
         *,
         owner: str,
-        status: ExportStatus,
+        status: JobStatus,
         now: datetime,
         fields: Mapping[str, Any] | None = None,
     ) -> ExportJob | None:
@@ -137,7 +137,7 @@ class ExportStateStore:
             f"SET #status = :target, {assignments} REMOVE lease_owner, lease_expires_at",
             "#status = :processing AND lease_owner = :owner",
             {
-                ":processing": ExportStatus.PROCESSING.value,
+                ":processing": JobStatus.PROCESSING.value,
                 ":owner": owner,
                 ":target": status.value,
                 **{f":f{i}": value for i, value in enumerate(updates.values())},
@@ -153,8 +153,8 @@ class ExportStateStore:
             "SET #status = :cancelled, completed_at = :now",
             "#status = :queued",
             {
-                ":cancelled": ExportStatus.CANCELLED.value,
-                ":queued": ExportStatus.QUEUED.value,
+                ":cancelled": JobStatus.CANCELLED.value,
+                ":queued": JobStatus.QUEUED.value,
                 ":now": now.isoformat(),
             },
         )
@@ -164,7 +164,7 @@ class ExportStateStore:
             export_id,
             "SET cancel_requested = :true",
             "#status = :processing",
-            {":true": True, ":processing": ExportStatus.PROCESSING.value},
+            {":true": True, ":processing": JobStatus.PROCESSING.value},
         )
         return flagged if flagged is not None else self.get(export_id)
 

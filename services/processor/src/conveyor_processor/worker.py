@@ -27,7 +27,6 @@ from conveyor_processor.exports.announcer import SnsAnnouncer
 from conveyor_processor.exports.catalogue import SqlExportCatalogue
 from conveyor_processor.exports.files import S3ExportFiles
 from conveyor_processor.exports.handlers import ExportServices, handle_export_requested
-from conveyor_processor.exports.policy import ExportBusy
 from conveyor_processor.exports.render import PostgresRenderer
 from conveyor_processor.exports.temp_dir import OwnedTempDir
 from conveyor_processor.handlers import handle_order_submitted
@@ -106,15 +105,9 @@ def build_broker(
             time_limit=EXPORT_TIME_LIMIT_MS,
         )
         def export_requested(envelope_json: str) -> None:
-            try:
-                handle_export_requested(decode(envelope_json), services=services_for_thread())
-            except ExportBusy as busy:
-                # Not a failure, so not a retry: the same envelope comes back once the
-                # holder's lease could have expired (SQS delays at most 900 s).
-                broker.enqueue(
-                    export_requested.message(envelope_json),
-                    delay=busy.retry_after_seconds * 1_000,
-                )
+            # A busy export raises ExportBusy, a Postpone: the broker sends the same
+            # envelope back once the holder's lease could have expired.
+            handle_export_requested(decode(envelope_json), services=services_for_thread())
 
     return broker
 

@@ -11,8 +11,9 @@ from datetime import datetime
 
 import msgspec
 
-from conveyor_common.exports.model import ExportFormat, ExportStatus
+from conveyor_common.exports.model import ExportFormat
 from conveyor_common.exports.query import Query
+from conveyor_common.jobs import JobStatus
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -30,7 +31,7 @@ class ExportListing(msgspec.Struct, frozen=True, kw_only=True):
     tenant_id: str
     # None lists every requester's exports (admins); otherwise only this one's.
     requested_by: str | None
-    status: ExportStatus | None = None
+    status: JobStatus | None = None
     page: int = 1
     limit: int = DEFAULT_PAGE_SIZE
 
@@ -46,7 +47,7 @@ class CatalogueEntry(msgspec.Struct, frozen=True, kw_only=True):
     requested_by: str
     resource: str
     format: ExportFormat
-    status: ExportStatus
+    status: JobStatus
     title: str | None
     estimated_row_count: int
     actual_row_count: int | None

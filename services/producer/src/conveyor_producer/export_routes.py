@@ -11,7 +11,8 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
-from conveyor_common.exports.model import ExportRequest, ExportStatus
+from conveyor_common.exports.model import ExportRequest
+from conveyor_common.jobs import JobStatus
 from conveyor_producer.auth import Principal, principal_of, requires_role
 from conveyor_producer.export_listing import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE
 from conveyor_producer.export_rules import ADMIN_ROLE, EXPORTER_ROLE
@@ -85,7 +86,7 @@ class ExportsController(Controller):
         self,
         request: Request[Principal, str, Any],
         exports: NamedDependency[ExportService],
-        status: FromQuery[ExportStatus | None] = None,
+        status: FromQuery[JobStatus | None] = None,
         page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     ) -> ExportPage:

@@ -22,10 +22,10 @@ from conveyor_common.exports.model import (
     API_LINK_TTL_SECONDS,
     RETENTION_DAYS,
     ExportRequest,
-    ExportStatus,
 )
 from conveyor_common.exports.query import count_query
 from conveyor_common.exports.registry import ResolvedExport, resolve
+from conveyor_common.jobs import JobStatus
 from conveyor_common.log import get_logger
 from conveyor_producer.auth import Principal
 from conveyor_producer.dependencies import DATABASE, STATE_STORE, dependency
@@ -71,7 +71,7 @@ def job_for(envelope: Envelope) -> ExportJob:
         title=event.title,
         notify=event.notify,
         include_bom=event.include_bom,
-        status=ExportStatus.QUEUED,
+        status=JobStatus.QUEUED,
         estimated_row_count=event.estimated_row_count,
         created_at=event.requested_at,
         expires_at=event.expires_at,
@@ -189,7 +189,7 @@ class ExportService:
     def get(self, export_id: uuid.UUID, *, principal: Principal) -> ExportView:
         job, now = self._visible(export_id, principal=principal)
         download = None
-        if job.status is ExportStatus.COMPLETED and job.object_key:
+        if job.status is JobStatus.COMPLETED and job.object_key:
             download = DownloadLink(
                 url=self._signer.download_url(
                     job.object_key, expires_in_seconds=API_LINK_TTL_SECONDS
@@ -200,7 +200,7 @@ class ExportService:
 
     def cancel(self, export_id: uuid.UUID, *, principal: Principal) -> CancelOutcome:
         job, now = self._visible(export_id, principal=principal)
-        if job.status is ExportStatus.CANCELLED:
+        if job.status is JobStatus.CANCELLED:
             return CancelOutcome(export=self._view(job), changed=False)
         if job.status.is_terminal:
             raise ExportFinished(
@@ -210,7 +210,7 @@ class ExportService:
             current = self._states.request_cancel(export_id, now=now)
         if current is None:
             raise ExportNotFound(f"export {export_id} not found")
-        if current.status in (ExportStatus.COMPLETED, ExportStatus.FAILED):
+        if current.status in (JobStatus.COMPLETED, JobStatus.FAILED):
             # It finished between the read and the cancel request.
             raise ExportFinished(
                 f"export {export_id} is {current.status.value} and cannot be cancelled"
@@ -222,7 +222,7 @@ class ExportService:
         self,
         *,
         principal: Principal,
-        status: ExportStatus | None = None,
+        status: JobStatus | None = None,
         page: int = 1,
         limit: int,
     ) -> ExportPage:

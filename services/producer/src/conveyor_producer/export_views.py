@@ -8,7 +8,8 @@ from typing import Protocol
 
 import msgspec
 
-from conveyor_common.exports.model import ExportFormat, ExportStatus
+from conveyor_common.exports.model import ExportFormat
+from conveyor_common.jobs import JobStatus
 
 EXPORTS_PATH = "/api/v1/exports"
 COMPLETE_PERCENTAGE = 100
@@ -20,14 +21,14 @@ def export_path(export_id: uuid.UUID | str) -> str:
 
 class AcceptedExport(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     export_id: str
-    status: ExportStatus
+    status: JobStatus
     estimated_row_count: int
     links: dict[str, str]
 
 
 class ExportView(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defaults=True):
     export_id: str
-    status: ExportStatus
+    status: JobStatus
     # None in listings while running: only the live state knows how far a job got.
     progress_percentage: int | None
     estimated_row_count: int
@@ -72,7 +73,7 @@ class ExportFacts(Protocol):
     @property
     def format(self) -> ExportFormat: ...
     @property
-    def status(self) -> ExportStatus: ...
+    def status(self) -> JobStatus: ...
     @property
     def title(self) -> str | None: ...
     @property
@@ -96,7 +97,7 @@ class ExportFacts(Protocol):
 def accepted_export(export_id: uuid.UUID, *, estimated_row_count: int) -> AcceptedExport:
     return AcceptedExport(
         export_id=str(export_id),
-        status=ExportStatus.QUEUED,
+        status=JobStatus.QUEUED,
         estimated_row_count=estimated_row_count,
         links={"self": export_path(export_id), "cancel": f"{export_path(export_id)}/cancel"},
     )
@@ -131,8 +132,8 @@ def export_view(
     )
 
 
-def catalogue_progress(status: ExportStatus) -> int | None:
+def catalogue_progress(status: JobStatus) -> int | None:
     """The catalogue keeps no progress: complete when completed, unknown while running."""
-    if status is ExportStatus.COMPLETED:
+    if status is JobStatus.COMPLETED:
         return COMPLETE_PERCENTAGE
-    return None if status is ExportStatus.PROCESSING else 0
+    return None if status is JobStatus.PROCESSING else 0

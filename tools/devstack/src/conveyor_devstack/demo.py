@@ -27,7 +27,8 @@ from typing import Any
 import httpx
 import psycopg
 
-from conveyor_common.exports.model import ExportFormat, ExportStatus
+from conveyor_common.exports.model import ExportFormat
+from conveyor_common.jobs import JobStatus
 from conveyor_devstack.mailbox import captured_emails
 from conveyor_devstack.seed import seed_orders
 from conveyor_devstack.stack import Stack
@@ -197,7 +198,7 @@ def _wait_for_export(http: httpx.Client, export_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + DEMO_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         state: dict[str, Any] = http.get(f"/api/v1/exports/{export_id}").json()
-        if ExportStatus(state["status"]).is_terminal:
+        if JobStatus(state["status"]).is_terminal:
             return state
         time.sleep(0.5)
     raise TimeoutError(f"export {export_id} did not finish in time")

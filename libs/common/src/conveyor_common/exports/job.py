@@ -8,7 +8,8 @@ from typing import Any
 
 import msgspec
 
-from conveyor_common.exports.model import ExportFormat, ExportStatus
+from conveyor_common.exports.model import ExportFormat
+from conveyor_common.jobs import JobStatus
 
 
 class ExportJob(msgspec.Struct, frozen=True, kw_only=True):
@@ -22,7 +23,7 @@ class ExportJob(msgspec.Struct, frozen=True, kw_only=True):
     title: str | None = None
     notify: tuple[str, ...]
     include_bom: bool = False
-    status: ExportStatus
+    status: JobStatus
     progress_percentage: int = 0
     estimated_row_count: int
     actual_row_count: int | None = None

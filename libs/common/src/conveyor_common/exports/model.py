@@ -44,40 +44,6 @@ class ExportFormat(StrEnum):
         }[self]
 
 
-class ExportStatus(StrEnum):
-    QUEUED = "QUEUED"
-    PROCESSING = "PROCESSING"
-    COMPLETED = "COMPLETED"
-    FAILED = "FAILED"
-    CANCELLED = "CANCELLED"
-
-    @property
-    def is_terminal(self) -> bool:
-        return self in _TERMINAL
-
-
-_TERMINAL = frozenset({ExportStatus.COMPLETED, ExportStatus.FAILED, ExportStatus.CANCELLED})
-
-_TRANSITIONS: dict[ExportStatus, frozenset[ExportStatus]] = {
-    ExportStatus.QUEUED: frozenset(
-        {ExportStatus.PROCESSING, ExportStatus.CANCELLED, ExportStatus.FAILED}
-    ),
-    # PROCESSING -> PROCESSING is a new claim after a dead worker's lease expired.
-    ExportStatus.PROCESSING: frozenset(
-        {
-            ExportStatus.PROCESSING,
-            ExportStatus.COMPLETED,
-            ExportStatus.FAILED,
-            ExportStatus.CANCELLED,
-        }
-    ),
-}
-
-
-def can_transition(current: ExportStatus, target: ExportStatus) -> bool:
-    return target in _TRANSITIONS.get(current, frozenset())
-
-
 # A filter's value: a scalar, a list of them (one_of) or {"from", "to"} (range). Typed
 # this far, so that no body nests deeper than this, whatever the caller sends.
 FilterScalar = str | int | float | bool | None

@@ -8,11 +8,11 @@ from sqlalchemy import Engine, Table, func, null
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from conveyor_common.exports.job import ExportJob
-from conveyor_common.exports.model import ExportStatus
+from conveyor_common.jobs import JobStatus
 from conveyor_processor.models import ExportJobRow
 
 _EXPORT_JOBS: Table = ExportJobRow.__table__  # type: ignore[attr-defined]
-_TERMINAL = [status.value for status in ExportStatus if status.is_terminal]
+_TERMINAL = [status.value for status in JobStatus if status.is_terminal]
 
 
 class SqlExportCatalogue:

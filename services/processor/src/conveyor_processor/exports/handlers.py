@@ -24,8 +24,9 @@ from conveyor_aws.failures import is_transient
 from conveyor_common.envelope import Envelope
 from conveyor_common.events import ExportRequested
 from conveyor_common.exports.job import ExportJob, object_key, object_prefix
-from conveyor_common.exports.model import EMAIL_LINK_TTL_SECONDS, ExportRequest, ExportStatus
+from conveyor_common.exports.model import EMAIL_LINK_TTL_SECONDS, ExportRequest
 from conveyor_common.exports.registry import resolve
+from conveyor_common.jobs import JobStatus
 from conveyor_common.log import correlation, get_logger
 from conveyor_processor.exports.failures import (
     Cancelled,
@@ -262,7 +263,7 @@ def _complete(
 ) -> Outcome:
     finished = _finish(
         job,
-        ExportStatus.COMPLETED,
+        JobStatus.COMPLETED,
         services,
         {
             "actual_row_count": rows,
@@ -280,7 +281,7 @@ def _complete(
 
 
 def _fail(job: ExportJob, reason: str, envelope: Envelope, services: ExportServices) -> Outcome:
-    finished = _finish(job, ExportStatus.FAILED, services, {"error": reason})
+    finished = _finish(job, JobStatus.FAILED, services, {"error": reason})
     if finished is None:
         return Outcome.LEASE_LOST
     services.catalogue.upsert(finished)
@@ -290,7 +291,7 @@ def _fail(job: ExportJob, reason: str, envelope: Envelope, services: ExportServi
 
 
 def _cancel(job: ExportJob, services: ExportServices) -> Outcome:
-    finished = _finish(job, ExportStatus.CANCELLED, services, {})
+    finished = _finish(job, JobStatus.CANCELLED, services, {})
     if finished is None:
         return Outcome.LEASE_LOST
     services.catalogue.upsert(finished)
@@ -299,7 +300,7 @@ def _cancel(job: ExportJob, services: ExportServices) -> Outcome:
 
 
 def _finish(
-    job: ExportJob, status: ExportStatus, services: ExportServices, fields: dict[str, Any]
+    job: ExportJob, status: JobStatus, services: ExportServices, fields: dict[str, Any]
 ) -> ExportJob | None:
     return services.states.finish(
         job.export_id, owner=services.owner, status=status, now=services.clock(), fields=fields
@@ -325,9 +326,9 @@ def _unclaimed(export_id: uuid.UUID, envelope: Envelope, services: ExportService
 
 def _announce(job: ExportJob, envelope: Envelope, services: ExportServices) -> None:
     now = services.clock()
-    if job.status is ExportStatus.FAILED:
+    if job.status is JobStatus.FAILED:
         outcome = failed_envelope(job, correlation_id=envelope.correlation_id, occurred_at=now)
-    elif job.status is ExportStatus.COMPLETED and job.object_key:
+    elif job.status is JobStatus.COMPLETED and job.object_key:
         link_expires_at = now + timedelta(seconds=EMAIL_LINK_TTL_SECONDS)
         outcome = completed_envelope(
             job,

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from conveyor_aws.delivery import DEFAULT_POLICY
+from conveyor_aws.delivery import DEFAULT_POLICY, Postpone
 from conveyor_common.exports.job import ExportJob
 
 # Claims of one export, counting reclaims after a dead worker. A transient failure
@@ -38,13 +38,13 @@ def gave_up_reason(reason: str, window: timedelta) -> str:
 MIN_BUSY_RETRY_SECONDS = 1
 
 
-class ExportBusy(Exception):
+class ExportBusy(Postpone):
     """Another worker holds the job's lease. The delivery must come back once the lease
     could have expired: if that worker died, this delivery is the only one left."""
 
     def __init__(self, retry_after_seconds: int) -> None:
         self.retry_after_seconds = retry_after_seconds
-        super().__init__(f"export busy; retry in {retry_after_seconds} s")
+        super().__init__("export busy", delay_seconds=retry_after_seconds)
 
 
 def busy_retry_after_seconds(job: ExportJob, *, now: datetime) -> int:

@@ -10,8 +10,8 @@ from typing import Any, Protocol
 
 from conveyor_common.envelope import Envelope
 from conveyor_common.exports.job import ExportJob
-from conveyor_common.exports.model import ExportStatus
 from conveyor_common.exports.registry import ResolvedExport
+from conveyor_common.jobs import JobStatus
 
 # Called by writers with the rows written so far; raises to stop the export.
 Progress = Callable[[int], None]
@@ -45,7 +45,7 @@ class ExportStates(Protocol):
         export_id: uuid.UUID,
         *,
         owner: str,
-        status: ExportStatus,
+        status: JobStatus,
         now: datetime,
         fields: Mapping[str, Any] | None = None,
     ) -> ExportJob | None: ...
