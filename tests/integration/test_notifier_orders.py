@@ -16,7 +16,7 @@ import dramatiq
 import pytest
 
 from conveyor_aws import clients
-from conveyor_aws.broker import ERROR_ATTRIBUTE
+from conveyor_aws.broker.attributes import ERROR_ATTRIBUTE
 from conveyor_aws.mail import SesSender
 from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.resources import ResourceNames

@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ReadTimeoutError
 from dramatiq_sqs.broker import MAX_WAIT_TIME_SECONDS
 
 from conveyor_aws import clients
-from conveyor_aws.broker import EnvelopeBroker
+from conveyor_aws.broker.envelope_broker import EnvelopeBroker
 from conveyor_common.settings import AwsConfig
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dramatiq
 
-from conveyor_aws.broker import EnvelopeBroker
+from conveyor_aws.broker.envelope_broker import EnvelopeBroker
 from conveyor_aws.mail import SesSender
 from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import decode
