@@ -6,6 +6,7 @@ import dramatiq
 
 from conveyor_aws.broker.envelope_broker import EnvelopeBroker
 from conveyor_aws.mail import SesSender
+from conveyor_aws.resources import PLANNED_FILE_EVENTS
 from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import decode
 from conveyor_notifier.handlers import Mailer, handle_event
@@ -17,7 +18,7 @@ from conveyor_notifier.settings import NotifierSettings
 # Subscribed to the notifier's queue but with no e-mail yet. They get no actor on
 # purpose: the broker parks them in the DLQ with the reason, from where
 # `conveyor dlq redrive` sends them back once their e-mails exist.
-EVENT_TYPES_WITHOUT_EMAIL = frozenset({"FileProcessed", "FileFailed"})
+EVENT_TYPES_WITHOUT_EMAIL = frozenset(PLANNED_FILE_EVENTS["notifier"])
 
 
 def build_mailer(settings: NotifierSettings) -> Mailer:
