@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conveyor_aws.broker import ERROR_ATTRIBUTE
+from conveyor_aws.broker.attributes import ERROR_ATTRIBUTE
 from conveyor_common.envelope import encode, wrap
 from conveyor_common.events import OrderSubmitted
 from conveyor_common.orders import Order, OrderItem

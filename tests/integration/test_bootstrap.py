@@ -15,6 +15,7 @@ from conveyor_aws.resources import (
     SERVICE_EVENTS,
     ResourceNames,
 )
+from conveyor_common.exports.model import RETENTION_DAYS
 
 pytestmark = pytest.mark.integration
 
@@ -45,3 +46,10 @@ def test_running_the_bootstrap_again_changes_nothing(aws: dict[str, str]) -> Non
         )["Attributes"]
         assert sub_attributes["RawMessageDelivery"] == "true"
         assert json.loads(sub_attributes["FilterPolicy"]) == {"event_type": list(event_types)}
+
+
+def test_exported_files_expire_when_their_exports_do(aws: dict[str, str]) -> None:
+    # the bucket's lifecycle rule is the exports' one retention period
+    rules = clients.s3().get_bucket_lifecycle_configuration(Bucket=aws["EXPORTS_BUCKET"])["Rules"]
+    [expiry] = [rule for rule in rules if rule.get("ID") == "expire-exports"]
+    assert expiry["Expiration"]["Days"] == RETENTION_DAYS

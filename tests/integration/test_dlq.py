@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from conveyor_aws import clients, dlq
-from conveyor_aws.broker import ERROR_ATTRIBUTE
+from conveyor_aws.broker.attributes import ERROR_ATTRIBUTE
 from conveyor_aws.resources import ResourceNames
 
 pytestmark = pytest.mark.integration

@@ -293,6 +293,7 @@ def test_an_accepted_export_counts_and_renders_as_csv_and_xlsx(
         assert written == rows
         if export_format is ExportFormat.XLSX:
             sheet = load_workbook(sink, read_only=True).active
+            assert sheet is not None
             first = next(sheet.iter_rows(max_row=1, values_only=True))
             assert first[0] == (escape_formula(title) if title else "Order ID")
         else:

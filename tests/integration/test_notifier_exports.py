@@ -80,14 +80,14 @@ def test_export_emails_carry_a_working_link_or_the_reason_and_are_sent_once(
         # and the completed one links to the file, which downloads through that link
         assert done_email.subject == 'Your export "Integration orders" is ready'
         [link] = hrefs(done_email.body)
-        assert link == completed.payload.download_url  # type: ignore[attr-defined]
+        assert link == completed.payload.download_url
         # The link was just asserted to be the emulator's presigned http URL.
         with urllib.request.urlopen(link) as response:  # noqa: S310
             assert response.read() == FILE_CONTENT
 
         # and the failed one gives the reason, escaped, under the resource's name
         assert failed_email.subject == 'Your export "order_items" failed'
-        reason = failed.payload.reason  # type: ignore[attr-defined]
+        reason = failed.payload.reason
         assert f"Reason: {reason}" in html.unescape(failed_email.body)
         assert "&lt;total&gt;" in failed_email.body
 

@@ -16,7 +16,7 @@ import dramatiq
 import pytest
 
 from conveyor_aws import clients
-from conveyor_aws.broker import ERROR_ATTRIBUTE
+from conveyor_aws.broker.attributes import ERROR_ATTRIBUTE
 from conveyor_aws.mail import SesSender
 from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.resources import ResourceNames
@@ -26,11 +26,11 @@ from conveyor_common.events import OrderPersisted, OrderSubmitted, persisted_eve
 from conveyor_common.orders import Order, OrderItem
 from conveyor_devstack.mailbox import CapturedEmail, captured_emails
 from conveyor_devstack.moto_server import MotoServer
-from conveyor_notifier.handlers import Delivery, handle_event
 from conveyor_notifier.ledger import SENT, SentOnceLedger, ledger_key
-from conveyor_notifier.render import ORDER_CONFIRMATION
+from conveyor_notifier.orders.emails import ORDER_CONFIRMATION
+from conveyor_notifier.send_once import Delivery, send_once
 from conveyor_notifier.settings import NotifierSettings
-from conveyor_notifier.worker import build_broker
+from conveyor_notifier.worker import EMAIL_KINDS, build_broker
 
 pytestmark = pytest.mark.integration
 
@@ -58,7 +58,7 @@ def _order(recipient: str) -> Order:
     return order
 
 
-def _order_envelope(recipient: str) -> Envelope:
+def _order_envelope(recipient: str) -> Envelope[OrderPersisted]:
     """The processor's announcement that the order is stored: what is confirmed."""
     order = _order(recipient)
     return wrap(
@@ -122,8 +122,9 @@ def test_confirmation_is_sent_through_ses_and_recorded(
     store = StateStore(table=aws["STATE_TABLE"])
 
     # when the notifier handles it with the real SES sender
-    delivery = handle_event(
+    delivery = send_once(
         envelope,
+        kinds=EMAIL_KINDS,
         ledger=SentOnceLedger(store=store),
         mailer=SesSender(sender=aws["SES_SENDER"]),
     )
@@ -131,7 +132,7 @@ def test_confirmation_is_sent_through_ses_and_recorded(
     # then SES holds one e-mail with the confirmation subject, and the ledger its message id
     assert delivery is Delivery.SENT
     [email] = emails_to(moto_server, recipient)
-    assert email.subject == f"Order {envelope.payload.order.order_id} confirmed"  # type: ignore[attr-defined]
+    assert email.subject == f"Order {envelope.payload.order.order_id} confirmed"
     assert email.source == aws["SES_SENDER"]
     record = store.get(*ledger_key(envelope.event_id, ORDER_CONFIRMATION))
     assert record is not None

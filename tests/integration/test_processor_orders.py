@@ -23,7 +23,7 @@ from psycopg import sql
 from sqlalchemy import Engine, create_engine, make_url
 
 from conveyor_aws import clients
-from conveyor_aws.broker import ERROR_ATTRIBUTE
+from conveyor_aws.broker.attributes import ERROR_ATTRIBUTE
 from conveyor_aws.order_items import OrderItems
 from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.resources import ResourceNames

@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ReadTimeoutError
 from dramatiq_sqs.broker import MAX_WAIT_TIME_SECONDS
 
 from conveyor_aws import clients
-from conveyor_aws.broker import EnvelopeBroker
+from conveyor_aws.broker.envelope_broker import EnvelopeBroker
 from conveyor_common.settings import AwsConfig
 
 
@@ -27,9 +27,9 @@ def offline_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
-    chosen = clients.current_profile()
     yield
-    clients.configure(chosen)
+    # Back to the profile a process has until a service chooses one.
+    clients.configure(clients.WORKER_PROFILE)
 
 
 def waits(config: Any) -> tuple[float, float, dict[str, Any]]:
@@ -43,9 +43,7 @@ def standard_retries(attempts: int) -> dict[str, Any]:
 
 @pytest.mark.parametrize("service", ["dynamodb", "sns", "s3"])
 def test_the_api_profile_waits_briefly_and_tries_twice(service: str) -> None:
-    clients.configure(clients.API_PROFILE)
-
-    client = clients.build(service, clients.current_profile())
+    client = clients.build(service, clients.API_PROFILE)
 
     assert waits(client.meta.config) == (1.0, 2.0, standard_retries(2))
     assert (clients.API_CONNECT_TIMEOUT_SECONDS, clients.API_READ_TIMEOUT_SECONDS) == (1.0, 2.0)

@@ -17,7 +17,7 @@ from botocore.exceptions import (
 )
 
 from conveyor_aws.failures import FailureKind, PermanentFailure, classify, is_transient
-from conveyor_common.envelope import InvalidEnvelope
+from conveyor_common.envelope import InvalidEnvelope, UnexpectedEvent
 from conveyor_common.errors import FieldError, ValidationFailed
 
 
@@ -94,6 +94,7 @@ def test_an_unavailable_dependency_is_transient(error: Exception) -> None:
     "error",
     [
         InvalidEnvelope("not an event envelope"),
+        UnexpectedEvent("expected an OrderSubmitted envelope, got OrderPersisted"),
         msgspec.ValidationError("Expected `str`"),
         ValidationFailed([FieldError("currency", "unknown")]),
         Broken("event reused"),

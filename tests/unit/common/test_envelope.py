@@ -3,14 +3,18 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import msgspec
 import pytest
 
 from conveyor_common import schema
-from conveyor_common.envelope import InvalidEnvelope, decode, encode, peek_event_type, wrap
-from conveyor_common.events import OrderSubmitted
+from conveyor_common.envelope import InvalidEnvelope, UnexpectedEvent, decode, encode, wrap
+from conveyor_common.events import OrderPersisted, OrderSubmitted
 from conveyor_common.orders import Order, OrderItem
+
+# Where the schema is kept for other consumers (see conveyor_common.schema).
+SCHEMA_PATH = Path(schema.__file__).resolve().parents[2] / "schema" / "envelope.schema.json"
 
 
 def an_order() -> Order:
@@ -54,7 +58,6 @@ def test_envelope_round_trips_through_plain_json() -> None:
     assert plain["event_type"] == "OrderSubmitted"
     assert plain["payload"]["order"]["total_amount"] == "3.00"
     assert decode(data) == envelope
-    assert peek_event_type(data) == "OrderSubmitted"
 
 
 @pytest.mark.parametrize(
@@ -82,10 +85,33 @@ def test_unknown_event_type_and_version_and_payload_are_rejected() -> None:
         ({"payload": {"order": {"order_id": "x"}}}, "invalid OrderSubmitted payload"),
     ]
     for change, reason in changes:
-        with pytest.raises(InvalidEnvelope, match=reason):
+        with pytest.raises(InvalidEnvelope, match=reason) as refused:
             decode(msgspec.json.encode({**envelope, **change}))
+        # and each refusal still names the type the envelope claimed, for the DLQ
+        assert refused.value.event_type == change.get("event_type", "OrderSubmitted")
+
+
+def test_garbage_names_no_event_type() -> None:
+    with pytest.raises(InvalidEnvelope) as refused:
+        decode(b"not json")
+    assert refused.value.event_type is None
+
+
+def test_a_decoded_envelope_narrows_to_the_event_it_holds() -> None:
+    # given an OrderSubmitted envelope, decoded as any event
+    order = an_order()
+    envelope = decode(encode(wrap(OrderSubmitted(order=order), tenant_id="t", correlation_id="c")))
+
+    # when a handler narrows it to OrderSubmitted, then it has the typed payload
+    assert envelope.of(OrderSubmitted).payload.order == order
+
+    # and narrowing it to another event fails naming both
+    with pytest.raises(
+        UnexpectedEvent, match="expected an OrderPersisted envelope, got OrderSubmitted"
+    ):
+        envelope.of(OrderPersisted)
 
 
 def test_committed_json_schema_matches_the_contracts() -> None:
     # the schema in the repo is regenerated with `python -m conveyor_common.schema`
-    assert schema.SCHEMA_PATH.read_text() == schema.render()
+    assert SCHEMA_PATH.read_text() == schema.render()

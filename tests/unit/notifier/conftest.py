@@ -27,8 +27,9 @@ LINK_EXPIRES_AT = datetime(2024, 5, 24, 9, 30, tzinfo=UTC)
 EXPORT_EXPIRES_AT = datetime(2024, 6, 16, 9, 30, tzinfo=UTC)
 DOWNLOAD_URL = "https://exports.example.com/q1.csv?X-Amz-Expires=604800&X-Amz-Signature=abc"
 
-OrderEnvelopeFactory = Callable[..., Envelope]
-ExportEnvelopeFactory = Callable[..., Envelope]
+OrderEnvelopeFactory = Callable[..., Envelope[OrderPersisted]]
+ExportCompletedFactory = Callable[..., Envelope[ExportCompleted]]
+ExportFailedFactory = Callable[..., Envelope[ExportFailed]]
 
 
 class InMemoryStore:
@@ -74,7 +75,7 @@ def order_envelope() -> OrderEnvelopeFactory:
         customer_email: str = "ada@example.com",
         items: list[OrderItemRequest] | None = None,
         currency: str = "EUR",
-    ) -> Envelope:
+    ) -> Envelope[OrderPersisted]:
         request = OrderRequest(
             customer_id="cust-1",
             customer_email=customer_email,
@@ -106,7 +107,7 @@ def export_completed(
     row_count: int = 12_345,
     size_bytes: int = 12_345_678,
     download_url: str = DOWNLOAD_URL,
-) -> Envelope:
+) -> Envelope[ExportCompleted]:
     """An ExportCompleted envelope of a CSV export of orders."""
     event = ExportCompleted(
         export_id=uuid.uuid4(),
@@ -130,7 +131,7 @@ def export_failed(
     title: str | None = "Q1 orders",
     notify: tuple[str, ...] = ("ada@example.com",),
     reason: str = "the database was unreachable",
-) -> Envelope:
+) -> Envelope[ExportFailed]:
     """An ExportFailed envelope of an XLSX export of order items."""
     event = ExportFailed(
         export_id=uuid.uuid4(),
@@ -145,12 +146,12 @@ def export_failed(
 
 
 @pytest.fixture
-def export_completed_envelope() -> ExportEnvelopeFactory:
+def export_completed_envelope() -> ExportCompletedFactory:
     return export_completed
 
 
 @pytest.fixture
-def export_failed_envelope() -> ExportEnvelopeFactory:
+def export_failed_envelope() -> ExportFailedFactory:
     return export_failed
 
 

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 from conveyor_aws import clients
 from conveyor_aws.resources import (
     DLQ_RETENTION_SECONDS,
-    EXPORT_OBJECT_EXPIRY_DAYS,
     MAX_RECEIVE_COUNT,
     QUEUE_RETENTION_SECONDS,
     QUEUE_VISIBILITY_TIMEOUT_SECONDS,
     SERVICE_EVENTS,
     ResourceNames,
 )
+from conveyor_common.exports.model import RETENTION_DAYS
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.literals import QueueAttributeNameType
@@ -109,7 +109,7 @@ def _create_bucket(bucket: str) -> None:
                     "ID": "expire-exports",
                     "Status": "Enabled",
                     "Filter": {"Prefix": "exports/"},
-                    "Expiration": {"Days": EXPORT_OBJECT_EXPIRY_DAYS},
+                    "Expiration": {"Days": RETENTION_DAYS},
                     "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
                 }
             ]

@@ -173,10 +173,6 @@ def configure(profile: ClientProfile) -> None:
     reset()
 
 
-def current_profile() -> ClientProfile:
-    return _profile
-
-
 def config(service: str) -> Config:
     """The current profile's configuration for `service`, for clients made elsewhere
     (dramatiq-sqs builds its own boto3 resource)."""

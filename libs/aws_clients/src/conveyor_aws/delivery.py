@@ -100,8 +100,7 @@ def decide(
     jitter: Callable[[], float] = random.random,
 ) -> Decision:
     """Retry or park a message whose handler raised `exc`."""
-    classification = classify(exc)
-    kind = classification.kind
+    kind = classify(exc).kind
     summary = failure_summary(exc)
     first_failure_ms = history.first_failure_ms if history.first_failure_ms is not None else now_ms
     updated = History(
@@ -112,17 +111,48 @@ def decide(
     if kind is FailureKind.PERMANENT:
         return _park(kind, f"permanent: {summary}", updated)
     if kind is FailureKind.UNEXPECTED:
-        if history.unexpected_failures >= policy.unexpected_retries:
-            tries = history.unexpected_failures + 1
-            return _park(kind, f"unexpected, failed {tries} times: {summary}", updated)
-        delay = _backoff(
-            history.unexpected_failures,
-            policy.unexpected_min_backoff_ms,
-            policy.transient_max_backoff_ms,
-            jitter,
-        )
-        return Decision(kind, True, delay, f"unexpected: {summary}", updated)
-    failing_for_ms = now_ms - first_failure_ms
+        return _unexpected(history, updated=updated, summary=summary, policy=policy, jitter=jitter)
+    return _transient(
+        history,
+        updated=updated,
+        summary=summary,
+        failing_for_ms=now_ms - first_failure_ms,
+        policy=policy,
+        jitter=jitter,
+    )
+
+
+def _unexpected(
+    history: History,
+    *,
+    updated: History,
+    summary: str,
+    policy: RetryPolicy,
+    jitter: Callable[[], float],
+) -> Decision:
+    kind = FailureKind.UNEXPECTED
+    if history.unexpected_failures >= policy.unexpected_retries:
+        tries = history.unexpected_failures + 1
+        return _park(kind, f"unexpected, failed {tries} times: {summary}", updated)
+    delay = _backoff(
+        history.unexpected_failures,
+        policy.unexpected_min_backoff_ms,
+        policy.transient_max_backoff_ms,
+        jitter,
+    )
+    return Decision(kind, True, delay, f"unexpected: {summary}", updated)
+
+
+def _transient(
+    history: History,
+    *,
+    updated: History,
+    summary: str,
+    failing_for_ms: int,
+    policy: RetryPolicy,
+    jitter: Callable[[], float],
+) -> Decision:
+    kind = FailureKind.TRANSIENT
     if failing_for_ms >= policy.transient_window_ms:
         hours = policy.transient_window_ms / _MS_PER_HOUR
         return _park(kind, f"transient, still failing after {hours:g} h: {summary}", updated)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from conveyor_aws.broker import ERROR_ATTRIBUTE
+from conveyor_aws.broker.attributes import ERROR_ATTRIBUTE
 from conveyor_aws.publisher import EVENT_TYPE_ATTRIBUTE
 
 if TYPE_CHECKING:

@@ -5,7 +5,8 @@ One classifier for every worker and handler (orders, exports, e-mails):
 - TRANSIENT: a dependency is down, slow or throttling (PostgreSQL, AWS, the
   network). The message is retried for as long as an ordinary outage lasts.
 - PERMANENT: the message itself is wrong and fails the same way on every
-  attempt (an undecodable envelope, an invalid payload, a broken contract).
+  attempt (an undecodable envelope, an invalid payload, a broken contract such
+  as an envelope of another event than its handler takes).
   It goes to the DLQ at once, with its reason.
 - UNEXPECTED: anything else, most likely a bug. A few quick retries, then the DLQ.
 
@@ -27,7 +28,7 @@ import msgspec
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from conveyor_common.envelope import InvalidEnvelope
+from conveyor_common.envelope import InvalidEnvelope, UnexpectedEvent
 from conveyor_common.errors import ValidationFailed
 
 # AWS error codes that mean "slow down" or "try later", whatever the service.
@@ -140,6 +141,8 @@ def _transient_label(exc: BaseException) -> str | None:
 def _permanent_label(exc: BaseException) -> str | None:
     if isinstance(exc, InvalidEnvelope | msgspec.ValidationError | msgspec.DecodeError):
         return "the message is not a valid event"
+    if isinstance(exc, UnexpectedEvent):
+        return "the message is not the event its handler takes"
     if isinstance(exc, ValidationFailed):
         return "the message breaks a business rule"
     if isinstance(exc, PermanentFailure):

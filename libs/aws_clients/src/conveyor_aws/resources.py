@@ -6,18 +6,42 @@ them on an emulator.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 import msgspec
+
+from conveyor_common.events import (
+    ExportCompleted,
+    ExportFailed,
+    ExportRequested,
+    OrderPersisted,
+    OrderSubmitted,
+)
+
+# Planned, not implemented yet: no event class declares the file events, so they are
+# named here, once, by the service whose queue subscribes to them already. The
+# notifier parks its two in the DLQ with the reason until their e-mails exist.
+PLANNED_FILE_EVENTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "processor": ("FileUploaded",),
+        "notifier": ("FileProcessed", "FileFailed"),
+    }
+)
 
 # Which event types each service's queue subscribes to (SNS filter policies).
 SERVICE_EVENTS: dict[str, tuple[str, ...]] = {
-    "processor": ("OrderSubmitted", "ExportRequested", "FileUploaded"),
+    "processor": (
+        OrderSubmitted.event_type,
+        ExportRequested.event_type,
+        *PLANNED_FILE_EVENTS["processor"],
+    ),
     # OrderPersisted, not OrderSubmitted: an order is confirmed only once it is stored.
     "notifier": (
-        "OrderPersisted",
-        "ExportCompleted",
-        "ExportFailed",
-        "FileProcessed",
-        "FileFailed",
+        OrderPersisted.event_type,
+        ExportCompleted.event_type,
+        ExportFailed.event_type,
+        *PLANNED_FILE_EVENTS["notifier"],
     ),
 }
 
@@ -29,7 +53,6 @@ DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 # that far (e.g. one that kills its worker every time). Retries are new messages,
 # so they never add up to it.
 MAX_RECEIVE_COUNT = 3
-EXPORT_OBJECT_EXPIRY_DAYS = 30
 
 
 class ResourceNames(msgspec.Struct, frozen=True, kw_only=True):

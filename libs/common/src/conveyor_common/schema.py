@@ -6,12 +6,9 @@ python -m conveyor_common.schema > libs/common/schema/envelope.schema.json
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import conveyor_common.events  # noqa: F401 - registers every event type
 from conveyor_common.envelope import json_schema
-
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schema" / "envelope.schema.json"
 
 
 def render() -> str:

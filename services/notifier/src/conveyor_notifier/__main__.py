@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conveyor_aws import clients
-from conveyor_aws.broker import run_worker
+from conveyor_aws.broker.worker import run_worker
 from conveyor_common.log import configure_logging
 from conveyor_common.settings import load
 from conveyor_notifier.settings import NotifierSettings

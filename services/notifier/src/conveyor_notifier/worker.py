@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import dramatiq
 
-from conveyor_aws.broker import EnvelopeBroker
+from conveyor_aws.broker.envelope_broker import EnvelopeBroker
 from conveyor_aws.mail import SesSender
+from conveyor_aws.resources import PLANNED_FILE_EVENTS
 from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import decode
-from conveyor_notifier.handlers import Mailer, handle_event
+from conveyor_notifier.emails import email_kinds
+from conveyor_notifier.exports import emails as export_emails
 from conveyor_notifier.ledger import SentOnceLedger
 from conveyor_notifier.mailers import LoggingMailer
-from conveyor_notifier.render import EMAIL_KINDS
+from conveyor_notifier.orders import emails as order_emails
+from conveyor_notifier.send_once import Mailer, send_once
 from conveyor_notifier.settings import NotifierSettings
+
+# Every feature's e-mails, by event type: a feature with e-mails adds its table here.
+EMAIL_KINDS = email_kinds(order_emails.EMAIL_KINDS, export_emails.EMAIL_KINDS)
 
 # Subscribed to the notifier's queue but with no e-mail yet. They get no actor on
 # purpose: the broker parks them in the DLQ with the reason, from where
 # `conveyor dlq redrive` sends them back once their e-mails exist.
-EVENT_TYPES_WITHOUT_EMAIL = frozenset({"FileProcessed", "FileFailed"})
+EVENT_TYPES_WITHOUT_EMAIL = frozenset(PLANNED_FILE_EVENTS["notifier"])
 
 
 def build_mailer(settings: NotifierSettings) -> Mailer:
@@ -36,7 +42,7 @@ def build_broker(
     sender = mailer or build_mailer(settings)
 
     def send_email(envelope_text: str) -> None:
-        handle_event(decode(envelope_text), ledger=sent_once, mailer=sender)
+        send_once(decode(envelope_text), kinds=EMAIL_KINDS, ledger=sent_once, mailer=sender)
 
     for event_type in EMAIL_KINDS:
         dramatiq.actor(actor_name=event_type, queue_name=settings.notifier_queue, broker=broker)(

@@ -29,10 +29,7 @@ def handle_order_submitted(
     every delivery, so a crash between any two steps heals on the retry. A transient
     failure marks the order PENDING in the read model before it is retried.
     """
-    payload = envelope.payload
-    if not isinstance(payload, OrderSubmitted):
-        raise TypeError(f"expected an OrderSubmitted envelope, got {envelope.event_type}")
-    order = payload.order
+    order = envelope.of(OrderSubmitted).payload.order
     with correlation(envelope.correlation_id, event_id=str(envelope.event_id)):
         try:
             inserted = orders.save_order(

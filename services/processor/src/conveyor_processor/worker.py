@@ -12,7 +12,8 @@ import dramatiq
 from sqlalchemy import Engine
 
 from conveyor_aws import clients
-from conveyor_aws.broker import EnvelopeBroker, run_worker
+from conveyor_aws.broker.envelope_broker import EnvelopeBroker
+from conveyor_aws.broker.worker import run_worker
 from conveyor_aws.delivery import DEFAULT_POLICY, RetryPolicy
 from conveyor_aws.export_state import ExportStateStore
 from conveyor_aws.order_items import OrderItems

@@ -58,8 +58,7 @@ logger = get_logger(__name__)
 
 def job_for(envelope: Envelope) -> ExportJob:
     """The QUEUED job an ExportRequested event stands for."""
-    event = envelope.payload
-    assert isinstance(event, ExportRequested)
+    event = envelope.of(ExportRequested).payload
     return ExportJob(
         export_id=event.export_id,
         tenant_id=envelope.tenant_id,

@@ -29,8 +29,7 @@ ORDER_VOLATILE_FIELDS = ("order_id", "submitted_at")
 
 
 def _submitted_order(envelope: Envelope) -> Order:
-    assert isinstance(envelope.payload, OrderSubmitted)
-    return envelope.payload.order
+    return envelope.of(OrderSubmitted).payload.order
 
 
 class OrderService:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-# Log line each worker prints once it consumes (conveyor_aws.broker.run_worker).
+# Log line each worker prints once it consumes (conveyor_aws.broker.worker.run_worker).
 WORKER_READY_MARK = "worker started"
 START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 60

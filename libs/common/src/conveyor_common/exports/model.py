@@ -13,7 +13,8 @@ from conveyor_common.text import EMAIL_LENGTH, documented_email, documented_text
 # 200 KB of memory per row in WeasyPrint, so PDFs are rendered in bounded chunks.
 MAX_ROWS_TABULAR = 500_000
 MAX_ROWS_PDF = 20_000
-# Exports and their files live this long; the bucket's lifecycle rule matches it.
+# Exports and their files live this long; the bucket's lifecycle rule is built from it
+# (conveyor_aws.bootstrap; infra/terraform/storage.tf states the same number).
 RETENTION_DAYS = 30
 # Links in e-mails last as long as SigV4 allows; links from the API are short-lived.
 EMAIL_LINK_TTL_SECONDS = 7 * 24 * 3600

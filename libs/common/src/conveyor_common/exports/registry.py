@@ -33,10 +33,6 @@ class ColumnType(StrEnum):
     DATE = "date"
     DATETIME = "datetime"
 
-    @property
-    def is_text(self) -> bool:
-        return self in (ColumnType.TEXT, ColumnType.UUID)
-
 
 @dataclass(frozen=True)
 class Column:
@@ -104,10 +100,6 @@ def register(resource: Resource) -> Resource:
         raise ValueError(f"resource {resource.name!r} is registered twice")
     _REGISTRY[resource.name] = resource
     return resource
-
-
-def registered() -> Mapping[str, Resource]:
-    return dict(_REGISTRY)
 
 
 def resolve(

@@ -93,9 +93,7 @@ class ExportServices:
 def handle_export_requested(envelope: Envelope, *, services: ExportServices) -> Outcome:
     """Run one delivery of ExportRequested. Returns normally when the message may be
     acked; raises only for a transient error worth retrying."""
-    payload = envelope.payload
-    if not isinstance(payload, ExportRequested):
-        raise TypeError(f"expected an ExportRequested envelope, got {envelope.event_type}")
+    payload = envelope.of(ExportRequested).payload
     with correlation(
         envelope.correlation_id, event_id=str(envelope.event_id), export_id=str(payload.export_id)
     ):

@@ -83,7 +83,7 @@ def write_xlsx(
     return written
 
 
-def _header(sheet: Any, columns: Sequence[Column]) -> list[WriteOnlyCell]:
+def _header(sheet: Any, columns: Sequence[Column]) -> list[Cell]:
     font = Font(bold=True)
     fill = PatternFill(fill_type="solid", start_color=HEADER_FILL_RGB, end_color=HEADER_FILL_RGB)
     edge = Side(style="thin")
@@ -112,11 +112,13 @@ def _converter(sheet: Any, column: Column) -> Converter:
     return _number
 
 
-class _ReusedCell(Cell):  # type: ignore[misc]
+class _ReusedCell(Cell):
     """A cell handed to `append`: openpyxl formats its repr into an exception it then
     catches for every cell object in a row, so the repr is kept trivial."""
 
     __slots__ = ()
+    # Cell's slot for the raw value, which openpyxl's stubs leave out.
+    _value: Any
 
     def __repr__(self) -> str:
         return "<cell>"

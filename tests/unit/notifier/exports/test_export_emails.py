@@ -1,114 +1,28 @@
+"""The export e-mails, completed and failed, rendered from their templates."""
+
 from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from decimal import Decimal
 
 import pytest
-from tests.unit.notifier.conftest import DOWNLOAD_URL, hrefs
-
-from conveyor_common.envelope import Envelope, Event, wrap
-from conveyor_common.orders import OrderItemRequest
-from conveyor_notifier.render import (
-    render_export_completed,
-    render_export_failed,
-    render_order_confirmation,
+from tests.unit.notifier.conftest import (
+    DOWNLOAD_URL,
+    ExportCompletedFactory,
+    ExportFailedFactory,
+    hrefs,
 )
 
-OrderEnvelopeFactory = Callable[..., Envelope]
-ExportEnvelopeFactory = Callable[..., Envelope]
+from conveyor_common.envelope import Envelope, Event, UnexpectedEvent, wrap
+from conveyor_notifier.exports.emails import render_export_completed, render_export_failed
 
 
 class _SomethingElse(Event, frozen=True, kw_only=True):
     event_type = "SomethingElse"
 
 
-def test_html_escapes_customer_provided_text(order_envelope: OrderEnvelopeFactory) -> None:
-    # given an order whose customer and item names contain markup
-    envelope = order_envelope(
-        customer_name='<script>alert("hi")</script>',
-        items=[
-            OrderItemRequest(
-                sku="<i>SKU</i>", quantity=1, unit_price=Decimal("1"), name="<b>Bolts & nuts</b>"
-            )
-        ],
-    )
-
-    # when the confirmation is rendered
-    email = render_order_confirmation(envelope)
-
-    # then the markup is shown as text, never interpreted
-    assert "<script>" not in email.html
-    assert "&lt;script&gt;alert(&#34;hi&#34;)&lt;/script&gt;" in email.html
-    assert "&lt;b&gt;Bolts &amp; nuts&lt;/b&gt;" in email.html
-    assert "&lt;i&gt;SKU&lt;/i&gt;" in email.html
-    assert "<b>" not in email.html
-
-
-def test_text_version_keeps_names_verbatim_and_has_lines_and_total(
-    order_envelope: OrderEnvelopeFactory,
-) -> None:
-    # given an order of 2 x 9.50 and 1 x 100 euros, by a customer with an ampersand in her name
-    envelope = order_envelope(customer_name="Ada & Co")
-
-    # when the confirmation is rendered
-    email = render_order_confirmation(envelope)
-
-    # then the text body lists every line and the total with two decimals and the currency
-    assert "Hello Ada & Co," in email.text
-    assert "SKU-1 Widget: 2 x 9.50 EUR = 19.00 EUR" in email.text
-    assert "SKU-2: 1 x 100.00 EUR = 100.00 EUR" in email.text
-    assert "Total: 119.00 EUR" in email.text
-
-
-def test_html_has_an_item_row_per_line_and_the_total(order_envelope: OrderEnvelopeFactory) -> None:
-    # given an order of two lines
-    envelope = order_envelope()
-
-    # when the confirmation is rendered
-    email = render_order_confirmation(envelope)
-
-    # then each line's figures and the total appear in the HTML table
-    for figure in ("SKU-1", "Widget", "9.50 EUR", "19.00 EUR", "SKU-2", "100.00 EUR"):
-        assert f">{figure}<" in email.html
-    assert '<th align="right">119.00 EUR</th>' in email.html
-
-
-def test_email_goes_to_the_customer_with_the_order_id_and_time(
-    order_envelope: OrderEnvelopeFactory,
-) -> None:
-    # given an order submitted at 09:30 UTC
-    envelope = order_envelope(customer_email="Grace@Example.com")
-    order_id = str(envelope.payload.order.order_id)  # type: ignore[attr-defined]
-
-    # when the confirmation is rendered
-    email = render_order_confirmation(envelope)
-
-    # then it is addressed to the customer and names the order and when it was submitted
-    assert email.to == ("grace@example.com",)
-    assert order_id in email.subject
-    assert order_id in email.html
-    assert order_id in email.text
-    assert "2024-05-17 09:30 UTC" in email.text
-    assert "2024-05-17 09:30 UTC" in email.html
-
-
-def test_greeting_falls_back_to_the_email_address_without_a_name(
-    order_envelope: OrderEnvelopeFactory,
-) -> None:
-    # given an order without a customer name
-    envelope = order_envelope(customer_name=None, customer_email="anon@example.com")
-
-    # when the confirmation is rendered
-    email = render_order_confirmation(envelope)
-
-    # then both bodies greet the e-mail address
-    assert "Hello anon@example.com," in email.text
-    assert "Hello anon@example.com," in email.html
-
-
 def test_export_completed_links_to_the_download_in_both_bodies(
-    export_completed_envelope: ExportEnvelopeFactory,
+    export_completed_envelope: ExportCompletedFactory,
 ) -> None:
     # given a completed export whose presigned link has several query parameters
     envelope = export_completed_envelope()
@@ -124,7 +38,7 @@ def test_export_completed_links_to_the_download_in_both_bodies(
 
 
 def test_a_link_with_markup_cannot_break_out_of_its_attribute(
-    export_completed_envelope: ExportEnvelopeFactory,
+    export_completed_envelope: ExportCompletedFactory,
 ) -> None:
     # given a link holding a quote and a tag
     hostile = 'https://exports.example.com/a.csv?x="><script>alert(1)</script>'
@@ -139,7 +53,7 @@ def test_a_link_with_markup_cannot_break_out_of_its_attribute(
 
 
 def test_a_link_that_is_not_http_is_refused(
-    export_completed_envelope: ExportEnvelopeFactory,
+    export_completed_envelope: ExportCompletedFactory,
 ) -> None:
     # given a link with a script scheme
     envelope = export_completed_envelope(download_url="javascript:alert(1)")
@@ -150,7 +64,7 @@ def test_a_link_that_is_not_http_is_refused(
 
 
 def test_export_completed_text_has_the_figures_and_both_expiries(
-    export_completed_envelope: ExportEnvelopeFactory,
+    export_completed_envelope: ExportCompletedFactory,
 ) -> None:
     # given a CSV export of 12,345 rows and 12,345,678 bytes, titled "Q1 orders"
     envelope = export_completed_envelope()
@@ -172,7 +86,7 @@ def test_export_completed_text_has_the_figures_and_both_expiries(
 
 
 def test_export_title_is_escaped_in_html_and_verbatim_in_text(
-    export_completed_envelope: ExportEnvelopeFactory,
+    export_completed_envelope: ExportCompletedFactory,
 ) -> None:
     # given a title holding markup
     envelope = export_completed_envelope(title="<b>Orders & items</b>")
@@ -195,7 +109,7 @@ def test_export_title_is_escaped_in_html_and_verbatim_in_text(
     ],
 )
 def test_subject_is_one_line_and_falls_back_to_the_resource(
-    export_completed_envelope: ExportEnvelopeFactory, title: str | None, expected_subject: str
+    export_completed_envelope: ExportCompletedFactory, title: str | None, expected_subject: str
 ) -> None:
     # given an export with no usable title, or one spanning lines
     envelope = export_completed_envelope(title=title)
@@ -208,7 +122,7 @@ def test_subject_is_one_line_and_falls_back_to_the_resource(
 
 
 def test_export_goes_to_every_recipient_once(
-    export_completed_envelope: ExportEnvelopeFactory,
+    export_completed_envelope: ExportCompletedFactory,
 ) -> None:
     # given an export that names one recipient twice
     envelope = export_completed_envelope(notify=("a@example.com", "b@example.com", "a@example.com"))
@@ -221,7 +135,7 @@ def test_export_goes_to_every_recipient_once(
 
 
 def test_export_failed_gives_the_reason_and_suggests_trying_again(
-    export_failed_envelope: ExportEnvelopeFactory,
+    export_failed_envelope: ExportFailedFactory,
 ) -> None:
     # given an XLSX export that failed because the database was unreachable
     envelope = export_failed_envelope()
@@ -236,11 +150,11 @@ def test_export_failed_gives_the_reason_and_suggests_trying_again(
         assert "XLSX" in body
         assert "Reason: the database was unreachable" in body
         assert "try again" in body
-        assert str(envelope.payload.export_id) in body  # type: ignore[attr-defined]
+        assert str(envelope.payload.export_id) in body
 
 
 def test_export_failure_reason_is_escaped_in_html(
-    export_failed_envelope: ExportEnvelopeFactory,
+    export_failed_envelope: ExportFailedFactory,
 ) -> None:
     # given a reason quoting markup from the data
     envelope = export_failed_envelope(reason='column "<img src=x onerror=alert(1)>" is invalid')
@@ -254,13 +168,11 @@ def test_export_failure_reason_is_escaped_in_html(
     assert 'Reason: column "<img src=x onerror=alert(1)>" is invalid' in email.text
 
 
-@pytest.mark.parametrize(
-    "render", [render_export_completed, render_export_failed, render_order_confirmation]
-)
+@pytest.mark.parametrize("render", [render_export_completed, render_export_failed])
 def test_each_renderer_refuses_another_event_type(render: Callable[[Envelope], object]) -> None:
     # given an envelope of an event no renderer handles
     envelope = wrap(_SomethingElse(), tenant_id="tenant-1", correlation_id="corr-1")
 
     # when / then rendering it fails loudly
-    with pytest.raises(TypeError, match="SomethingElse"):
+    with pytest.raises(UnexpectedEvent, match="SomethingElse"):
         render(envelope)

@@ -1,4 +1,8 @@
-"""The service layer: what the notifier does with each event it receives."""
+"""Sending an event's e-mail at most once: render, claim, send, record.
+
+Shared by every e-mail kind. The sent-once ledger's claim is taken only once
+the e-mail rendered, and given back if the send fails, so that a retry sends.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ from conveyor_aws.failures import PermanentFailure
 from conveyor_aws.mail import Email
 from conveyor_common.envelope import Envelope
 from conveyor_common.log import correlation, get_logger
+from conveyor_notifier.emails import EmailKinds
 from conveyor_notifier.ledger import SentOnceLedger
-from conveyor_notifier.render import EMAIL_KINDS
 
 logger = get_logger(__name__)
 
@@ -31,26 +35,28 @@ class NoEmailForEvent(PermanentFailure, LookupError):
     """The notifier sends no e-mail for this event type."""
 
 
-def handle_event(envelope: Envelope, *, ledger: SentOnceLedger, mailer: Mailer) -> Delivery:
+def send_once(
+    envelope: Envelope, *, kinds: EmailKinds, ledger: SentOnceLedger, mailer: Mailer
+) -> Delivery:
     """Send the event's e-mail unless it was claimed before: render, claim, send, record."""
-    kind = EMAIL_KINDS.get(envelope.event_type)
+    kind = kinds.get(envelope.event_type)
     if kind is None:
         raise NoEmailForEvent(f"the notifier sends no e-mail for {envelope.event_type}")
-    template = kind.template
+    name = kind.name
     with correlation(envelope.correlation_id, event_id=str(envelope.event_id)):
         # Rendered before claiming: a template error must not leave a claim behind.
         email = kind.render(envelope)
         if not email.to:
-            logger.warning("e-mail has no recipients", template=template)
+            logger.warning("e-mail has no recipients", template=name)
             return Delivery.NO_RECIPIENTS
-        if not ledger.claim(envelope.event_id, template):
-            logger.info("e-mail already claimed", template=template)
+        if not ledger.claim(envelope.event_id, name):
+            logger.info("e-mail already claimed", template=name)
             return Delivery.ALREADY_CLAIMED
         try:
             message_id = mailer.send(email)
         except Exception:
-            ledger.release(envelope.event_id, template)
+            ledger.release(envelope.event_id, name)
             raise
-        ledger.mark_sent(envelope.event_id, template, ses_message_id=message_id)
-        logger.info("e-mail sent", template=template, message_id=message_id)
+        ledger.mark_sent(envelope.event_id, name, ses_message_id=message_id)
+        logger.info("e-mail sent", template=name, message_id=message_id)
         return Delivery.SENT

@@ -1,3 +1,5 @@
+"""Sending each e-mail kind at most once: render, claim, send, record."""
+
 from __future__ import annotations
 
 import uuid
@@ -7,14 +9,16 @@ import pytest
 from tests.unit.notifier.conftest import InMemoryStore, RecordingMailer
 
 from conveyor_common.envelope import Envelope, Event, wrap
-from conveyor_notifier.handlers import Delivery, NoEmailForEvent, handle_event
+from conveyor_notifier.exports.emails import EXPORT_COMPLETED, EXPORT_FAILED
 from conveyor_notifier.ledger import SENDING, SENT, SentOnceLedger
-from conveyor_notifier.render import EXPORT_COMPLETED, EXPORT_FAILED, ORDER_CONFIRMATION
+from conveyor_notifier.orders.emails import ORDER_CONFIRMATION
+from conveyor_notifier.send_once import Delivery, Mailer, NoEmailForEvent, send_once
+from conveyor_notifier.worker import EMAIL_KINDS
 
 EnvelopeFactory = Callable[..., Envelope]
 
-# Each e-mail kind: the fixture making its event, and the template keying its ledger entry.
-EMAIL_KINDS = [
+# Each e-mail kind: the fixture making its event, and the name keying its ledger entry.
+KINDS = [
     pytest.param("order_envelope", ORDER_CONFIRMATION, id="order-confirmation"),
     pytest.param("export_completed_envelope", EXPORT_COMPLETED, id="export-completed"),
     pytest.param("export_failed_envelope", EXPORT_FAILED, id="export-failed"),
@@ -23,6 +27,11 @@ EMAIL_KINDS = [
 
 class _FileProcessed(Event, frozen=True, kw_only=True):
     event_type = "FileProcessed"
+
+
+def deliver(envelope: Envelope, *, ledger: SentOnceLedger, mailer: Mailer) -> Delivery:
+    """What the notifier's actors do with a delivered envelope."""
+    return send_once(envelope, kinds=EMAIL_KINDS, ledger=ledger, mailer=mailer)
 
 
 @pytest.fixture
@@ -35,7 +44,7 @@ def ledger(store: InMemoryStore) -> SentOnceLedger:
     return SentOnceLedger(store=store)
 
 
-@pytest.mark.parametrize(("factory", "template"), EMAIL_KINDS)
+@pytest.mark.parametrize(("factory", "template"), KINDS)
 def test_sends_the_email_and_records_it_as_sent(
     factory: str,
     template: str,
@@ -48,7 +57,7 @@ def test_sends_the_email_and_records_it_as_sent(
     mailer = RecordingMailer()
 
     # when it is handled
-    delivery = handle_event(envelope, ledger=ledger, mailer=mailer)
+    delivery = deliver(envelope, ledger=ledger, mailer=mailer)
 
     # then one e-mail goes out and the ledger holds its SES message id under the template
     assert delivery is Delivery.SENT
@@ -58,24 +67,24 @@ def test_sends_the_email_and_records_it_as_sent(
     assert record["ses_message_id"] == "ses-1"
 
 
-@pytest.mark.parametrize(("factory", "template"), EMAIL_KINDS)
+@pytest.mark.parametrize(("factory", "template"), KINDS)
 def test_duplicate_delivery_sends_once(
     factory: str, template: str, request: pytest.FixtureRequest, ledger: SentOnceLedger
 ) -> None:
     # given an event that was already handled
     envelope: Envelope = request.getfixturevalue(factory)()
     mailer = RecordingMailer()
-    handle_event(envelope, ledger=ledger, mailer=mailer)
+    deliver(envelope, ledger=ledger, mailer=mailer)
 
     # when the same event is delivered again
-    delivery = handle_event(envelope, ledger=ledger, mailer=mailer)
+    delivery = deliver(envelope, ledger=ledger, mailer=mailer)
 
     # then it is skipped and there is still one e-mail
     assert delivery is Delivery.ALREADY_CLAIMED
     assert len(mailer.sent) == 1
 
 
-@pytest.mark.parametrize(("factory", "template"), EMAIL_KINDS)
+@pytest.mark.parametrize(("factory", "template"), KINDS)
 def test_claim_held_by_another_worker_means_skip(
     factory: str, template: str, request: pytest.FixtureRequest, ledger: SentOnceLedger
 ) -> None:
@@ -85,14 +94,14 @@ def test_claim_held_by_another_worker_means_skip(
     mailer = RecordingMailer()
 
     # when this worker handles the same event
-    delivery = handle_event(envelope, ledger=ledger, mailer=mailer)
+    delivery = deliver(envelope, ledger=ledger, mailer=mailer)
 
     # then it sends nothing
     assert delivery is Delivery.ALREADY_CLAIMED
     assert mailer.sent == []
 
 
-@pytest.mark.parametrize(("factory", "template"), EMAIL_KINDS)
+@pytest.mark.parametrize(("factory", "template"), KINDS)
 def test_failed_send_releases_the_claim_so_a_retry_sends(
     factory: str,
     template: str,
@@ -106,12 +115,12 @@ def test_failed_send_releases_the_claim_so_a_retry_sends(
 
     # when the event is handled, then the failure propagates so the broker retries
     with pytest.raises(ConnectionError):
-        handle_event(envelope, ledger=ledger, mailer=mailer)
+        deliver(envelope, ledger=ledger, mailer=mailer)
     # and the claim is gone
     assert store.items == {}
 
     # when the retry handles it
-    delivery = handle_event(envelope, ledger=ledger, mailer=mailer)
+    delivery = deliver(envelope, ledger=ledger, mailer=mailer)
 
     # then the e-mail is sent exactly once
     assert delivery is Delivery.SENT
@@ -135,7 +144,7 @@ def test_completed_and_failed_emails_of_one_export_are_claimed_apart(
     mailer = RecordingMailer()
 
     # when both are handled
-    deliveries = [handle_event(e, ledger=ledger, mailer=mailer) for e in (completed, failed)]
+    deliveries = [deliver(e, ledger=ledger, mailer=mailer) for e in (completed, failed)]
 
     # then each template has its own ledger entry and both e-mails go out
     assert deliveries == [Delivery.SENT, Delivery.SENT]
@@ -153,7 +162,7 @@ def test_export_without_recipients_sends_nothing_and_claims_nothing(
     mailer = RecordingMailer()
 
     # when it is handled
-    delivery = handle_event(envelope, ledger=ledger, mailer=mailer)
+    delivery = deliver(envelope, ledger=ledger, mailer=mailer)
 
     # then nothing is sent and the ledger stays empty
     assert delivery is Delivery.NO_RECIPIENTS
@@ -169,7 +178,7 @@ def test_event_without_an_email_is_refused_before_any_claim(
 
     # when / then handling it fails loudly and leaves no claim
     with pytest.raises(NoEmailForEvent, match="FileProcessed"):
-        handle_event(envelope, ledger=ledger, mailer=RecordingMailer())
+        deliver(envelope, ledger=ledger, mailer=RecordingMailer())
     assert store.items == {}
 
 

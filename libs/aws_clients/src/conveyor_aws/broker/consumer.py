@@ -1,0 +1,156 @@
+"""The consumer: each SQS message becomes a dramatiq message, or goes to the DLQ.
+
+- the envelope becomes a dramatiq message for the actor named after its event
+  type, with the retry history its message attributes carry;
+- a body that is not a known envelope, or that no actor takes, goes to the DLQ
+  at once, with its reason (if even that fails, it is left for SQS's redrive
+  policy to move there);
+- a message the delivery policy parked goes to the DLQ with its reason in the
+  `conveyor_error` attribute;
+- if a message's retry could not be sent (SQS unreachable), the original is
+  not deleted: it comes back once its visibility lapses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+import dramatiq
+from dramatiq.common import compute_backoff
+from dramatiq_sqs.broker import SQSConsumer, _SQSMessage
+
+from conveyor_aws.broker.attributes import (
+    FAILURE_OPTION,
+    KEEP_OPTION,
+    history_from_attributes,
+    parked_attributes,
+)
+from conveyor_aws.delivery import history_options
+from conveyor_common.envelope import InvalidEnvelope, decode
+from conveyor_common.log import get_logger
+
+# If the DLQ cannot take an undecodable body, it becomes visible again this soon,
+# so that SQS's redrive policy moves it there after its receives.
+POISON_REDELIVERY_SECONDS = 2
+
+logger = get_logger(__name__)
+
+
+class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
+    def __init__(
+        self,
+        queue: Any,
+        prefetch: int,
+        timeout: int,
+        *,
+        dead_letter_queue: Any,
+        visibility_timeout: int | None,
+        queue_name: str,
+        event_types: frozenset[str],
+    ) -> None:
+        super().__init__(
+            queue,
+            prefetch,
+            timeout,
+            dead_letter_queue=dead_letter_queue,
+            visibility_timeout=visibility_timeout,
+        )
+        self.queue_name = queue_name
+        self.event_types = event_types
+
+    def __next__(self) -> dramatiq.Message[Any] | None:
+        if not self.messages and self.message_refc < self.prefetch:
+            received = self.queue.receive_messages(
+                MaxNumberOfMessages=self.prefetch,
+                WaitTimeSeconds=self.wait_time_seconds,
+                VisibilityTimeout=self.visibility_timeout,
+                MessageAttributeNames=["All"],
+                AttributeNames=["ApproximateReceiveCount"],
+            )
+            for sqs_message in received:
+                message = self._to_dramatiq(sqs_message)
+                if message is not None:
+                    self.messages.append(message)
+                    self.message_refc += 1
+        if self.messages:
+            self.misses = 0
+            ready: dramatiq.Message[Any] = self.messages.popleft()
+            return ready
+        # Nothing ready: back off rather than spin while all slots are busy.
+        self.misses, backoff_ms = compute_backoff(
+            self.misses, max_backoff=self.wait_time_seconds * 1_000 or 1_000
+        )
+        time.sleep(backoff_ms / 1_000)
+        return None
+
+    def _to_dramatiq(self, sqs_message: Any) -> _SQSMessage | None:
+        try:
+            envelope = decode(sqs_message.body)
+            if envelope.event_type not in self.event_types:
+                raise InvalidEnvelope(
+                    f"no handler for event type {envelope.event_type!r}",
+                    event_type=envelope.event_type,
+                )
+        except InvalidEnvelope as exc:
+            self._park_undeliverable(sqs_message, f"undeliverable: {exc}", exc.event_type)
+            return None
+        history = history_from_attributes(sqs_message.message_attributes or {})
+        message: dramatiq.Message[Any] = dramatiq.Message(
+            queue_name=self.queue_name,
+            actor_name=envelope.event_type,
+            args=(sqs_message.body,),
+            kwargs={},
+            options=history_options(history),
+            message_id=str(envelope.event_id),
+            message_timestamp=int(envelope.occurred_at.timestamp() * 1_000),
+        )
+        return _SQSMessage(sqs_message, message)
+
+    def _park_undeliverable(self, sqs_message: Any, reason: str, event_type: str | None) -> None:
+        """Move a body no actor can take to the DLQ, with why; it would fail every time."""
+        logger.error(
+            "undeliverable message",
+            queue=self.queue_name,
+            sqs_message_id=sqs_message.message_id,
+            receive_count=sqs_message.attributes.get("ApproximateReceiveCount"),
+            reason=reason,
+        )
+        try:
+            self._send_to_dlq(sqs_message.body, event_type=event_type, reason=reason)
+            sqs_message.delete()
+        except Exception:
+            # Not deleted: SQS's redrive policy moves it to the DLQ after its receives.
+            logger.warning("could not park an undeliverable message", exc_info=True)
+            with contextlib.suppress(Exception):
+                sqs_message.change_visibility(VisibilityTimeout=POISON_REDELIVERY_SECONDS)
+
+    def _send_to_dlq(self, body: str, *, event_type: str | None, reason: str) -> None:
+        attributes = parked_attributes(event_type=event_type, reason=reason)
+        self.dead_letter_queue.send_message(MessageBody=body, MessageAttributes=attributes)
+
+    def ack(self, message: _SQSMessage) -> None:
+        """Done, or retried as a new message: delete it, unless its retry could not be sent."""
+        try:
+            keep_seconds = message.options.get(KEEP_OPTION)
+            if keep_seconds is None:
+                message._sqs_message.delete()
+                return
+            # The retry is not on the queue: this copy must stay. Hide it for a while
+            # (best effort: SQS is likely unreachable) rather than delete it.
+            with contextlib.suppress(Exception):
+                message._sqs_message.change_visibility(VisibilityTimeout=int(keep_seconds))
+        finally:
+            self.message_refc -= 1
+
+    def nack(self, message: _SQSMessage) -> None:
+        """Parked by the delivery policy: move the envelope to the DLQ with the reason."""
+        try:
+            reason = str(message.options.get(FAILURE_OPTION) or "failed")
+            self._send_to_dlq(
+                message._sqs_message.body, event_type=message.actor_name, reason=reason
+            )
+            message._sqs_message.delete()
+        finally:
+            self.message_refc -= 1

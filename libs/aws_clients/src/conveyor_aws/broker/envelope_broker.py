@@ -1,0 +1,99 @@
+"""The broker: dramatiq-sqs's, on queues that bootstrap or Terraform made.
+
+It never creates a queue: it uses the existing one and the DLQ its redrive
+policy names. A retry it sends is the same envelope as a new message, delayed
+at most 900 s (SQS's ceiling), with its history in message attributes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import dramatiq
+from dramatiq.middleware import TimeLimit
+from dramatiq_sqs.broker import MAX_DELAY_SECONDS, SQSBroker
+
+from conveyor_aws import clients
+from conveyor_aws.broker.attributes import retry_attributes
+from conveyor_aws.broker.consumer import EnvelopeConsumer
+from conveyor_aws.broker.middleware import DeliveryPolicy, VisibilityHeartbeat
+from conveyor_aws.delivery import DEFAULT_POLICY, RetryPolicy, history_from_options
+
+DEFAULT_TIME_LIMIT_MS = 30 * 60 * 1_000
+
+
+class MissingQueue(RuntimeError):
+    """The queue or its DLQ is not there: resources come from bootstrap or Terraform."""
+
+
+class EnvelopeBroker(SQSBroker):  # type: ignore[misc]
+    def __init__(
+        self,
+        *,
+        visibility_timeout_seconds: int,
+        retry_policy: RetryPolicy = DEFAULT_POLICY,
+        time_limit_ms: int = DEFAULT_TIME_LIMIT_MS,
+    ) -> None:
+        heartbeat = VisibilityHeartbeat(visibility_timeout_seconds=visibility_timeout_seconds)
+        super().__init__(
+            middleware=[
+                TimeLimit(time_limit=time_limit_ms),
+                DeliveryPolicy(retry_policy),
+                heartbeat,
+            ],
+            dead_letter=True,
+            visibility_timeout=visibility_timeout_seconds,
+            # dramatiq-sqs builds its own boto3 resource: give it the process's timeouts.
+            config=clients.config("sqs"),
+        )
+
+    def consume(
+        self, queue_name: str, prefetch: int = 1, timeout: int = 20_000
+    ) -> EnvelopeConsumer:
+        self._ensure_queue(queue_name)
+        event_types = frozenset(
+            name for name, actor in self.actors.items() if actor.queue_name == queue_name
+        )
+        return EnvelopeConsumer(
+            self.queues[queue_name],
+            prefetch,
+            timeout,
+            dead_letter_queue=self.dead_letter_queues[queue_name],
+            visibility_timeout=self.visibility_timeout,
+            queue_name=queue_name,
+            event_types=event_types,
+        )
+
+    def _ensure_queue(self, queue_name: str) -> None:
+        """Use the existing queue and the DLQ its redrive policy names; never create."""
+        if queue_name not in self.queue_names:
+            raise dramatiq.QueueNotFound(queue_name)  # type: ignore[no-untyped-call]
+        if queue_name in self.queues:
+            return
+        try:
+            queue = self.sqs.get_queue_by_name(QueueName=queue_name)
+        except self.sqs.meta.client.exceptions.QueueDoesNotExist:
+            raise MissingQueue(f"SQS queue {queue_name!r} does not exist") from None
+        redrive = json.loads(queue.attributes.get("RedrivePolicy") or "null")
+        if not redrive:
+            raise MissingQueue(f"SQS queue {queue_name!r} has no redrive policy to a DLQ")
+        dlq_name = redrive["deadLetterTargetArn"].rsplit(":", 1)[-1]
+        self.dead_letter_queues[queue_name] = self.sqs.get_queue_by_name(QueueName=dlq_name)
+        self.queues[queue_name] = queue
+
+    def enqueue(
+        self, message: dramatiq.Message[Any], *, delay: int | None = None
+    ) -> dramatiq.Message[Any]:
+        """Send the envelope (args[0]) itself, with its retry history; used by retries."""
+        self._ensure_queue(message.queue_name)
+        self.emit_before("enqueue", message, delay)
+        self.queues[message.queue_name].send_message(
+            MessageBody=message.args[0],
+            DelaySeconds=min((delay or 0) // 1_000, MAX_DELAY_SECONDS),
+            MessageAttributes=retry_attributes(
+                message.actor_name, history_from_options(message.options)
+            ),
+        )
+        self.emit_after("enqueue", message, delay)
+        return message

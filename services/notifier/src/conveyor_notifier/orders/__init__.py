@@ -1,0 +1,1 @@
+"""The notifier's order e-mails."""
