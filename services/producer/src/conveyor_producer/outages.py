@@ -17,21 +17,13 @@ STATE_STORE = "state store"
 EVENT_BUS = "event bus"
 DATABASE = "database"
 # Seconds a caller is asked to wait before retrying after a dependency failed.
-DEFAULT_RETRY_AFTER_SECONDS = 5
+RETRY_AFTER_SECONDS = 5
 
 
 class DependencyUnavailable(RuntimeError):
-    """A dependency failed; the request may succeed when retried."""
+    """A dependency failed; the request may succeed when retried (Retry-After)."""
 
-    def __init__(
-        self,
-        dependency: str,
-        detail: str,
-        *,
-        retry_after_seconds: int = DEFAULT_RETRY_AFTER_SECONDS,
-    ) -> None:
-        self.dependency = dependency
-        self.retry_after_seconds = retry_after_seconds
+    def __init__(self, dependency: str, detail: str) -> None:
         super().__init__(f"{dependency}: {detail}")
 
 

@@ -8,7 +8,6 @@ export_jobs table answers listings, and may lag the live state by a moment.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -85,7 +84,6 @@ class ExportService:
         history: ExportHistory,
         signer: LinkSigner,
         clock: Clock,
-        new_id: Callable[[], uuid.UUID] = uuid.uuid4,
     ) -> None:
         self._states = states
         self._row_counter = row_counter
@@ -101,7 +99,6 @@ class ExportService:
             invalid=InvalidExport,
         )
         self._clock = clock
-        self._new_id = new_id
 
     def request(
         self,
@@ -205,7 +202,7 @@ class ExportService:
         with outages_of(DATABASE):
             count = self._row_counter.count_rows(query)
         check_row_limit(count, request.format)
-        export_id = self._new_id()
+        export_id = uuid.uuid4()
         event = requested_event(
             request, export_id, requested_by=attempt.caller, count=count, now=attempt.now
         )

@@ -23,7 +23,7 @@ from conveyor_producer.acceptance.idempotency import IdempotencyKeyReused, Inval
 from conveyor_producer.http.auth import KeySetUnavailable
 from conveyor_producer.http.correlation import correlation_id_of
 from conveyor_producer.http.request_body import MalformedBody
-from conveyor_producer.outages import DependencyUnavailable
+from conveyor_producer.outages import RETRY_AFTER_SECONDS, DependencyUnavailable
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://conveyor.example.com/problems/"
@@ -129,7 +129,8 @@ class _ProblemOfType:
 
 
 def _dependency_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    retry_after = exc.retry_after_seconds if isinstance(exc, DependencyUnavailable) else None
+    # Retry-After for the producer's own dependencies; an unreachable key set gives none.
+    retry_after = RETRY_AFTER_SECONDS if isinstance(exc, DependencyUnavailable) else None
     logger.warning("dependency unavailable", error=str(exc))
     return problem_response(
         request,

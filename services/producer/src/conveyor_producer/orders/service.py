@@ -6,12 +6,11 @@ Blocking (boto3) and free of HTTP; the routes call it from worker threads.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from functools import partial
 
 from conveyor_aws.order_items import OrderState
 from conveyor_aws.state_store import ItemStore
-from conveyor_common.clock import Clock, utc_now
+from conveyor_common.clock import Clock
 from conveyor_common.envelope import Envelope
 from conveyor_common.errors import ValidationFailed
 from conveyor_common.events import OrderSubmitted
@@ -44,8 +43,7 @@ class OrderService:
         publisher: Publisher,
         state_table: ItemStore,
         records: OrderRecords,
-        clock: Clock = utc_now,
-        new_id: Callable[[], uuid.UUID] = uuid.uuid4,
+        clock: Clock,
     ) -> None:
         self._records = records
         self._submitter = Submitter(
@@ -58,7 +56,6 @@ class OrderService:
             invalid=InvalidOrder,
         )
         self._clock = clock
-        self._new_id = new_id
 
     def submit(
         self,
@@ -96,7 +93,7 @@ class OrderService:
         try:
             return normalise_order(
                 request,
-                order_id=self._new_id(),
+                order_id=uuid.uuid4(),
                 tenant_id=attempt.tenant_id,
                 submitted_at=attempt.now,
             )
