@@ -41,7 +41,8 @@ from conveyor_processor.db import build_engine
 from conveyor_processor.exports.render import PostgresRenderer
 from conveyor_processor.exports.writers.pdf_html import DEFAULT_TITLE
 from conveyor_processor.repository import SqlOrderRepository
-from conveyor_producer.request_body import decode_export_request, decode_order_request
+from conveyor_producer.exports.requests import decode_export_request
+from conveyor_producer.orders.requests import decode_order_request
 
 pytestmark = pytest.mark.integration
 

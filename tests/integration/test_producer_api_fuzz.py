@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
 from tests.integration.test_producer_orders import SECRET, producer_settings
 
 from conveyor_devstack.ports import LOOPBACK, free_port
-from conveyor_producer.app import create_app
+from conveyor_producer.app import real_app
 from conveyor_producer.token import issue_token
 
 pytestmark = pytest.mark.integration
@@ -63,7 +63,7 @@ CALLER = {
 @pytest.fixture(scope="module")
 def served_api(aws_env: dict[str, str], migrated_database: str) -> Iterator[str]:
     """The producer, served over HTTP for the whole module; its base URL."""
-    app = create_app(producer_settings(aws_env, migrated_database))
+    app = real_app(producer_settings(aws_env, migrated_database))
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host=LOOPBACK, port=port, log_config=None, lifespan="on")

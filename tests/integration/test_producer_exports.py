@@ -23,9 +23,10 @@ from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import Envelope, decode
 from conveyor_common.events import ExportRequested
 from conveyor_common.jobs import JobStatus
-from conveyor_producer.app import create_app
-from conveyor_producer.export_listing import MAX_PAGE
-from conveyor_producer.idempotency_store import EXPORTS, KeyOwner, record_key
+from conveyor_producer.acceptance.idempotency_store import KeyOwner, record_key
+from conveyor_producer.app import real_app
+from conveyor_producer.exports.rules import MAX_PAGE
+from conveyor_producer.exports.service import EXPORT_KEYS
 from conveyor_producer.token import issue_token
 
 pytestmark = pytest.mark.integration
@@ -40,7 +41,7 @@ T0 = datetime(2024, 3, 1, tzinfo=UTC)
 
 @pytest.fixture
 def client(aws: dict[str, str], db: str) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(producer_settings(aws, db))) as test_client:
+    with TestClient(real_app(producer_settings(aws, db))) as test_client:
         yield test_client
 
 
@@ -63,7 +64,7 @@ def seed_orders(database_url: str, tenant: str, currency: str, count: int) -> No
         )
 
 
-def seed_catalogue(database_url: str, rows: list[tuple[str, str, JobStatus, int]]) -> list[str]:
+def seed_export_jobs(database_url: str, rows: list[tuple[str, str, JobStatus, int]]) -> list[str]:
     """export_jobs rows as the processor writes them: (tenant, requester, status, minute)."""
     ids = []
     with psycopg.connect(database_url, autocommit=True) as conn:
@@ -175,18 +176,18 @@ def test_a_retry_after_a_failed_publish_delivers_the_first_event(
     broken = producer_settings(aws, db).model_copy(
         update={"events_topic_arn": aws["EVENTS_TOPIC_ARN"] + "-missing"}
     )
-    with TestClient(create_app(broken)) as client:
+    with TestClient(real_app(broken)) as client:
         failed = client.post(EXPORTS_PATH, json=body, headers=headers)
     assert failed.status_code == 503
     assert "retry-after" in failed.headers
     pending = StateStore(table=aws["STATE_TABLE"]).get(
-        record_key(KeyOwner(TENANT, "grace"), "int-export-key"), EXPORTS.sort_key
+        record_key(KeyOwner(TENANT, "grace"), "int-export-key"), EXPORT_KEYS.sort_key
     )
     assert pending is not None
     assert pending["status"] == "PENDING"
 
     # when the caller retries against a healthy instance
-    with TestClient(create_app(producer_settings(aws, db))) as client:
+    with TestClient(real_app(producer_settings(aws, db))) as client:
         retry = client.post(EXPORTS_PATH, json=body, headers=headers)
         read = client.get(f"{EXPORTS_PATH}/{pending['export_id']}", headers=caller())
 
@@ -253,7 +254,7 @@ def test_the_list_is_newest_first_scoped_filtered_and_paged(
     client: TestClient[Any], db: str
 ) -> None:
     # given grace's four exports, bob's one, and one of another tenant
-    grace = seed_catalogue(
+    grace = seed_export_jobs(
         db,
         [
             (TENANT, "grace", JobStatus.COMPLETED, 1),
@@ -262,8 +263,8 @@ def test_the_list_is_newest_first_scoped_filtered_and_paged(
             (TENANT, "grace", JobStatus.QUEUED, 4),
         ],
     )
-    [bob] = seed_catalogue(db, [(TENANT, "bob", JobStatus.COMPLETED, 5)])
-    [other] = seed_catalogue(db, [(OTHER_TENANT, "grace", JobStatus.COMPLETED, 6)])
+    [bob] = seed_export_jobs(db, [(TENANT, "bob", JobStatus.COMPLETED, 5)])
+    [other] = seed_export_jobs(db, [(OTHER_TENANT, "grace", JobStatus.COMPLETED, 6)])
 
     def listed(headers: dict[str, str], **params: Any) -> dict[str, Any]:
         response = client.get(EXPORTS_PATH, params=params, headers=headers)
@@ -299,7 +300,7 @@ def test_a_page_past_the_last_allowed_is_400_naming_it_not_a_database_error(
 
 
 def test_the_deepest_page_allowed_is_served(client: TestClient[Any], db: str) -> None:
-    seed_catalogue(db, [(TENANT, "grace", JobStatus.COMPLETED, 1)])
+    seed_export_jobs(db, [(TENANT, "grace", JobStatus.COMPLETED, 1)])
 
     response = client.get(EXPORTS_PATH, params={"page": MAX_PAGE, "limit": 100}, headers=caller())
 

@@ -17,9 +17,9 @@ from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import Envelope, decode
 from conveyor_common.events import OrderSubmitted
 from conveyor_devstack.ports import LOOPBACK, free_port
-from conveyor_producer.app import create_app
-from conveyor_producer.idempotency_store import SORT_KEY as IDEMPOTENCY_SORT_KEY
-from conveyor_producer.idempotency_store import KeyOwner, record_key
+from conveyor_producer.acceptance.idempotency_store import KeyOwner, record_key
+from conveyor_producer.app import real_app
+from conveyor_producer.orders.service import ORDER_KEYS
 from conveyor_producer.settings import ProducerSettings
 from conveyor_producer.token import issue_token
 
@@ -51,7 +51,7 @@ def producer_settings(aws: dict[str, str], database_url: str) -> ProducerSetting
 
 @pytest.fixture
 def client(aws: dict[str, str], db: str) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(producer_settings(aws, db))) as test_client:
+    with TestClient(real_app(producer_settings(aws, db))) as test_client:
         yield test_client
 
 
@@ -162,18 +162,18 @@ def test_a_retry_after_a_failed_publish_delivers_the_first_event(
     broken = producer_settings(aws, db).model_copy(
         update={"events_topic_arn": aws["EVENTS_TOPIC_ARN"] + "-missing"}
     )
-    with TestClient(create_app(broken)) as client:
+    with TestClient(real_app(broken)) as client:
         failed = client.post("/api/v1/orders", json=ORDER_BODY, headers=headers)
     assert failed.status_code == 503
     assert "retry-after" in failed.headers
     pending = StateStore(table=aws["STATE_TABLE"]).get(
-        record_key(KeyOwner(TENANT, "grace"), "int-key-2"), IDEMPOTENCY_SORT_KEY
+        record_key(KeyOwner(TENANT, "grace"), "int-key-2"), ORDER_KEYS.sort_key
     )
     assert pending is not None
     assert pending["status"] == "PENDING"
 
     # when the caller retries against a healthy instance
-    with TestClient(create_app(producer_settings(aws, db))) as client:
+    with TestClient(real_app(producer_settings(aws, db))) as client:
         retry = client.post("/api/v1/orders", json=ORDER_BODY, headers=headers)
 
     # then the envelope made for the first attempt is the one delivered
@@ -194,7 +194,7 @@ def test_not_ready_when_postgresql_refuses_connections(aws: dict[str, str]) -> N
     # given a database URL where nothing listens
     refused = f"postgresql://conveyor@{LOOPBACK}:{free_port()}/conveyor"
 
-    with TestClient(create_app(producer_settings(aws, refused))) as client:
+    with TestClient(real_app(producer_settings(aws, refused))) as client:
         response = client.get("/ready")
 
     assert response.status_code == 503

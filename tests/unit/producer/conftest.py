@@ -1,9 +1,13 @@
-"""In-memory stand-ins for the producer's adapters, and an app wired to them."""
+"""In-memory stand-ins for the producer's adapters, and an app wired to them.
+
+Shared by every producer unit test: `fake_adapters` builds the composition root's
+Adapters bundle from these fakes.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,13 +16,17 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from litestar.testing import TestClient
 
+from conveyor_aws.order_items import OrderItems
+from conveyor_common.clock import Clock, utc_now
 from conveyor_common.envelope import Envelope
 from conveyor_common.exports.job import ExportJob
 from conveyor_common.exports.query import Query
 from conveyor_common.jobs import JobStatus
 from conveyor_producer.app import create_app
-from conveyor_producer.export_listing import CatalogueEntry, CataloguePage, ExportListing
-from conveyor_producer.readiness import ReadinessCheck
+from conveyor_producer.composition import Adapters
+from conveyor_producer.exports.ports import ExportListing, ListedPage
+from conveyor_producer.http.auth import TokenVerifier
+from conveyor_producer.http.readiness import ReadinessCheck
 from conveyor_producer.settings import ProducerSettings
 from conveyor_producer.token import issue_token
 
@@ -129,12 +137,13 @@ class FakeExportStates:
 
 
 class FakeDatabase:
-    """Answers every count with `row_count` and every listing with `entries`, recording both."""
+    """PostgreSQL as the exports see it (RowCounter and ExportHistory): answers every count
+    with `row_count` and every listing with `jobs`, recording both."""
 
     def __init__(self) -> None:
         self.row_count = 0
         self.counted: list[Query] = []
-        self.entries: list[CatalogueEntry] = []
+        self.jobs: list[ExportJob] = []
         self.total = 0
         self.listings: list[ExportListing] = []
 
@@ -142,9 +151,9 @@ class FakeDatabase:
         self.counted.append(query)
         return self.row_count
 
-    def list_exports(self, listing: ExportListing) -> CataloguePage:
+    def list_exports(self, listing: ExportListing) -> ListedPage:
         self.listings.append(listing)
-        return CataloguePage(entries=list(self.entries), total=self.total)
+        return ListedPage(jobs=list(self.jobs), total=self.total)
 
 
 class FakeSigner:
@@ -168,6 +177,31 @@ class FakeCheck:
 
     def close(self) -> None:
         self.closed = True
+
+
+def fake_adapters(
+    *,
+    store: FakeStore,
+    publisher: FakePublisher,
+    checks: Sequence[ReadinessCheck] = (),
+    clock: Clock = utc_now,
+    export_states: FakeExportStates | None = None,
+    database: FakeDatabase | None = None,
+) -> Adapters:
+    """The composition root's bundle, over fakes instead of AWS and PostgreSQL."""
+    database = database if database is not None else FakeDatabase()
+    return Adapters(
+        publisher=publisher,
+        state_table=store,
+        order_records=OrderItems(store),
+        export_states=export_states if export_states is not None else FakeExportStates(),
+        row_counter=database,
+        export_history=database,
+        signer=FakeSigner(),
+        verifier=TokenVerifier(secret=SECRET),
+        readiness_checks=checks,
+        clock=clock,
+    )
 
 
 @pytest.fixture
@@ -213,27 +247,27 @@ def database() -> FakeDatabase:
 
 
 @pytest.fixture
-def client(
-    settings: ProducerSettings,
+def adapters(
     publisher: FakePublisher,
     store: FakeStore,
     checks: list[FakeCheck],
     clock: FakeClock,
     export_states: FakeExportStates,
     database: FakeDatabase,
-) -> Iterator[TestClient[Any]]:
-    readiness: list[ReadinessCheck] = list(checks)
-    app = create_app(
-        settings,
-        publisher=publisher,
+) -> Adapters:
+    return fake_adapters(
         store=store,
-        readiness_checks=readiness,
+        publisher=publisher,
+        checks=checks,
         clock=clock,
         export_states=export_states,
         database=database,
-        signer=FakeSigner(),
     )
-    with TestClient(app) as test_client:
+
+
+@pytest.fixture
+def client(settings: ProducerSettings, adapters: Adapters) -> Iterator[TestClient[Any]]:
+    with TestClient(create_app(settings, adapters)) as test_client:
         yield test_client
 
 

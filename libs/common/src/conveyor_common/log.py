@@ -11,9 +11,28 @@ import structlog
 
 from conveyor_common.settings import BaseConfig
 
+# Libraries that log every request at INFO: only their warnings are kept.
+_CHATTY_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
+
 
 def configure_logging(service: str, config: BaseConfig) -> None:
     """Route structlog and the standard library (uvicorn, dramatiq, boto) to one stream."""
+    shared = _shared_processors(service)
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [_stream_handler(shared, _renderer(config))]
+    root.setLevel(config.log_level)
+    for chatty in _CHATTY_LOGGERS:
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
+def _shared_processors(service: str) -> list[structlog.types.Processor]:
+    """What every line goes through, whether structlog's or the standard library's."""
 
     def add_service(
         _: object, __: str, event: structlog.types.EventDict
@@ -21,7 +40,7 @@ def configure_logging(service: str, config: BaseConfig) -> None:
         event.setdefault("service", service)
         return event
 
-    shared: list[structlog.types.Processor] = [
+    return [
         structlog.contextvars.merge_contextvars,
         add_service,
         structlog.stdlib.add_log_level,
@@ -30,17 +49,18 @@ def configure_logging(service: str, config: BaseConfig) -> None:
         structlog.processors.StackInfoRenderer(),
         structlog.processors.format_exc_info,
     ]
-    renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer()
-        if config.log_json
-        else structlog.dev.ConsoleRenderer(colors=False)
-    )
-    structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
-    )
+
+
+def _renderer(config: BaseConfig) -> structlog.types.Processor:
+    if config.log_json:
+        return structlog.processors.JSONRenderer()
+    return structlog.dev.ConsoleRenderer(colors=False)
+
+
+def _stream_handler(
+    shared: list[structlog.types.Processor], renderer: structlog.types.Processor
+) -> logging.Handler:
+    """One stream (stderr) for every logger, rendered by `renderer`."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
@@ -51,11 +71,7 @@ def configure_logging(service: str, config: BaseConfig) -> None:
             ],
         )
     )
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(config.log_level)
-    for noisy in ("botocore", "boto3", "urllib3", "s3transfer"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return handler
 
 
 @contextmanager

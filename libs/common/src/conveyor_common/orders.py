@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import msgspec
 
@@ -121,10 +121,7 @@ def normalise_order(
 ) -> Order:
     """Trim, canonicalise and check an order; every broken rule is reported at once."""
     errors: list[FieldError] = []
-    customer_id = _required_text("customerId", request.customer_id, errors)
-    email = _email("customerEmail", request.customer_email, errors)
-    currency = _currency(request.currency, errors)
-    customer_name = _optional_text("customerName", request.customer_name, errors)
+    heading = _heading(request, errors)
     items = tuple(_item(index, item, errors) for index, item in enumerate(request.items))
     total = _total(request.total_amount, items, errors)
     if errors:
@@ -132,13 +129,32 @@ def normalise_order(
     return Order(
         order_id=order_id,
         tenant_id=tenant_id,
-        customer_id=customer_id,
-        customer_email=email,
-        customer_name=customer_name,
-        currency=currency,
+        customer_id=heading.customer_id,
+        customer_email=heading.customer_email,
+        customer_name=heading.customer_name,
+        currency=heading.currency,
         items=items,
         total_amount=total,
         submitted_at=submitted_at,
+    )
+
+
+class _Heading(NamedTuple):
+    """An order's own fields, apart from its lines and its total."""
+
+    customer_id: str
+    customer_email: str
+    currency: str
+    customer_name: str | None
+
+
+def _heading(request: OrderRequest, errors: list[FieldError]) -> _Heading:
+    # Checked in this order, so that the errors are reported in it.
+    return _Heading(
+        customer_id=_required_text("customerId", request.customer_id, errors),
+        customer_email=_email("customerEmail", request.customer_email, errors),
+        currency=_currency(request.currency, errors),
+        customer_name=_optional_text("customerName", request.customer_name, errors),
     )
 
 
@@ -159,12 +175,19 @@ def _total(
 ) -> Decimal:
     total = sum((item.line_total for item in items), Decimal("0.00"))
     if claimed is not None:
-        amount = _money("totalAmount", claimed, errors)
-        if not errors and amount != total:
-            errors.append(FieldError("totalAmount", f"is {amount} but the items add up to {total}"))
+        _check_claimed_total(claimed, total, errors)
     if total > MAX_AMOUNT:
         errors.append(FieldError("totalAmount", f"must not exceed {MAX_AMOUNT}"))
     return total
+
+
+def _check_claimed_total(claimed: Decimal, total: Decimal, errors: list[FieldError]) -> None:
+    """A totalAmount sent must be the sum of the lines; compared only when all else holds."""
+    amount = _money("totalAmount", claimed, errors)
+    if errors:
+        return
+    if amount != total:
+        errors.append(FieldError("totalAmount", f"is {amount} but the items add up to {total}"))
 
 
 def _text(field: str, value: str, errors: list[FieldError]) -> str:
@@ -183,7 +206,10 @@ def _required_text(field: str, value: str, errors: list[FieldError]) -> str:
 
 
 def _optional_text(field: str, value: str | None, errors: list[FieldError]) -> str | None:
-    return (_text(field, value, errors) or None) if value is not None else None
+    if value is None:
+        return None
+    # Blank is no value.
+    return _text(field, value, errors) or None
 
 
 def _email(field: str, value: str, errors: list[FieldError]) -> str:

@@ -7,7 +7,7 @@ import uvicorn
 from conveyor_aws import clients
 from conveyor_common.log import configure_logging
 from conveyor_common.settings import load
-from conveyor_producer.app import create_app
+from conveyor_producer.app import real_app
 from conveyor_producer.settings import ProducerSettings
 
 # uvicorn drains in-flight requests on SIGTERM for at most this long.
@@ -17,9 +17,10 @@ GRACEFUL_SHUTDOWN_SECONDS = 20
 def main() -> None:
     settings = load(ProducerSettings)
     configure_logging("producer", settings)
+    # Before the adapters are built: their AWS clients take this profile.
     clients.configure(clients.API_PROFILE.overridden_by(settings))
     uvicorn.run(
-        create_app(settings),
+        real_app(settings),
         host=settings.host,
         port=settings.port,
         loop="uvloop",

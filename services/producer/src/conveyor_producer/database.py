@@ -1,21 +1,17 @@
-"""PostgreSQL through one psycopg pool: readiness probes, export row counts and listings.
+"""PostgreSQL, read only, through one psycopg pool: readiness probes, counts and rows.
 
-Blocking; the routes call it from worker threads.
+Blocking; the routes call it from worker threads. What to read is the features'
+business: they hand it finished queries (conveyor_common.exports.query.Query).
 """
 
 from __future__ import annotations
 
-import msgspec
+from typing import Any
+
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from conveyor_common.exports.query import Query
-from conveyor_producer.export_listing import (
-    CatalogueEntry,
-    CataloguePage,
-    ExportListing,
-    listing_queries,
-)
 
 CONNECT_TIMEOUT_SECONDS = 2
 # A caller waits at most this long for a pooled connection before getting a 503.
@@ -62,14 +58,7 @@ class Database:
         count: int = row[0]
         return count
 
-    def list_exports(self, listing: ExportListing) -> CataloguePage:
-        total_query, page_query = listing_queries(listing)
-        with self.pool.connection() as conn:
-            total_row = conn.execute(total_query.sql, total_query.params).fetchone()
-            with conn.cursor(row_factory=dict_row) as cursor:
-                rows = cursor.execute(page_query.sql, page_query.params).fetchall()
-        assert total_row is not None
-        return CataloguePage(
-            entries=[msgspec.convert(row, CatalogueEntry, strict=False) for row in rows],
-            total=total_row[0],
-        )
+    def fetch_all(self, query: Query) -> list[dict[str, Any]]:
+        """Every row the query answers, by column name."""
+        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
+            return cursor.execute(query.sql, query.params).fetchall()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import AnyHttpUrl, Field, SecretStr
 
 from conveyor_common.settings import AwsConfig, DatabaseConfig, PublisherConfig
-from conveyor_producer.aws_budget import REQUEST_AWS_BUDGET_SECONDS
+from conveyor_producer.http.aws_budget import REQUEST_AWS_BUDGET_SECONDS
 
 ONE_MEBIBYTE = 1024 * 1024
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import jwt
 from pydantic import SecretStr
 
+from conveyor_common.clock import utc_now
 from conveyor_common.settings import BaseConfig, load
-from conveyor_producer.auth import SHARED_SECRET_ALGORITHM
+from conveyor_producer.http.auth import SHARED_SECRET_ALGORITHM
 
 DEFAULT_TTL_SECONDS = 3600
 
@@ -33,9 +34,8 @@ def issue_token(
     ttl_seconds: int = DEFAULT_TTL_SECONDS,
     audience: str | None = None,
     email: str | None = None,
-    now: datetime | None = None,
 ) -> str:
-    issued_at = now or datetime.now(UTC)
+    issued_at = utc_now()
     claims: dict[str, object] = {
         "sub": sub,
         "tenant": tenant,

@@ -1,0 +1,13 @@
+"""What accepting a request needs from the outside world."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from conveyor_common.envelope import Envelope
+
+
+class Publisher(Protocol):
+    def publish(self, envelope: Envelope) -> str:
+        """Publish once; raises on any failure."""
+        ...

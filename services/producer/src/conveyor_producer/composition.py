@@ -1,0 +1,64 @@
+"""The composition root: every adapter the API talks to the outside world through.
+
+`real_adapters` builds them once from the settings; the unit tests build the
+same bundle from fakes. `conveyor_producer.app.create_app` serves the features
+over either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from conveyor_aws.export_state import ExportStateStore
+from conveyor_aws.order_items import OrderItems
+from conveyor_aws.publisher import EventPublisher
+from conveyor_aws.state_store import ItemStore, StateStore
+from conveyor_common.clock import Clock, utc_now
+from conveyor_producer.acceptance.ports import Publisher
+from conveyor_producer.database import Database
+from conveyor_producer.exports.download_links import S3LinkSigner
+from conveyor_producer.exports.listing import SqlExportHistory
+from conveyor_producer.exports.ports import ExportHistory, ExportStates, LinkSigner, RowCounter
+from conveyor_producer.http.auth import TokenVerifier, verifier_from_settings
+from conveyor_producer.http.lifespan import Resource
+from conveyor_producer.http.readiness import AwsCheck, DatabaseCheck, ReadinessCheck
+from conveyor_producer.orders.ports import OrderRecords
+from conveyor_producer.settings import ProducerSettings
+
+
+@dataclass(frozen=True, kw_only=True)
+class Adapters:
+    """The API's adapters; each feature takes the ones its ports name."""
+
+    publisher: Publisher
+    # The DynamoDB state table: Idempotency-Key records.
+    state_table: ItemStore
+    order_records: OrderRecords
+    export_states: ExportStates
+    row_counter: RowCounter
+    export_history: ExportHistory
+    signer: LinkSigner
+    verifier: TokenVerifier
+    readiness_checks: Sequence[ReadinessCheck]
+    clock: Clock = utc_now
+    # Opened when the app starts and closed when it stops (the PostgreSQL pool).
+    resources: Sequence[Resource] = ()
+
+
+def real_adapters(settings: ProducerSettings) -> Adapters:
+    """The adapters over AWS and PostgreSQL; the app opens the pool when it starts."""
+    state_table = StateStore(table=settings.state_table)
+    database = Database(settings.database_url)
+    return Adapters(
+        publisher=EventPublisher(topic_arn=settings.events_topic_arn),
+        state_table=state_table,
+        order_records=OrderItems(state_table),
+        export_states=ExportStateStore(state_table),
+        row_counter=database,
+        export_history=SqlExportHistory(database),
+        signer=S3LinkSigner(bucket=settings.exports_bucket),
+        verifier=verifier_from_settings(settings),
+        readiness_checks=(DatabaseCheck(database), AwsCheck(settings)),
+        resources=(database,),
+    )

@@ -1,0 +1,1 @@
+"""Exports: requesting one (ExportRequested), reading, listing and cancelling them."""

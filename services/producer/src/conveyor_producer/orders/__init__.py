@@ -1,0 +1,1 @@
+"""Orders: accepting an order (OrderSubmitted) and reading it back."""

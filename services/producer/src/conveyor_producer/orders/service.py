@@ -1,0 +1,106 @@
+"""The orders use cases: accepting an order and reading it back.
+
+Blocking (boto3) and free of HTTP; the routes call it from worker threads.
+"""
+
+from __future__ import annotations
+
+import uuid
+from functools import partial
+
+from conveyor_aws.order_items import OrderState
+from conveyor_aws.state_store import ItemStore
+from conveyor_common.clock import Clock
+from conveyor_common.envelope import Envelope
+from conveyor_common.errors import ValidationFailed
+from conveyor_common.events import OrderSubmitted
+from conveyor_common.orders import Order, OrderRequest, normalise_order
+from conveyor_producer.acceptance.idempotency import fingerprint
+from conveyor_producer.acceptance.idempotency_store import IdempotencyStore, Scope
+from conveyor_producer.acceptance.ports import Publisher
+from conveyor_producer.acceptance.submitter import Acceptance, Attempt, Submission, Submitter
+from conveyor_producer.orders.errors import InvalidOrder, OrderNotFound
+from conveyor_producer.orders.ports import OrderRecords
+from conveyor_producer.orders.requests import decode_order_request
+from conveyor_producer.orders.rules import ORDER_VOLATILE_FIELDS, is_visible
+from conveyor_producer.orders.views import AcceptedOrder, OrderView, order_view
+from conveyor_producer.outages import STATE_STORE, outages_of
+from conveyor_producer.principal import Principal
+
+# The orders' Idempotency-Key records: sk=ORDERS, naming the order_id they created.
+ORDER_KEYS = Scope(sort_key="ORDERS", id_attribute="order_id")
+
+
+def _submitted_order(envelope: Envelope) -> Order:
+    return envelope.of(OrderSubmitted).payload.order
+
+
+class OrderService:
+    def __init__(
+        self,
+        *,
+        publisher: Publisher,
+        state_table: ItemStore,
+        records: OrderRecords,
+        clock: Clock,
+    ) -> None:
+        self._records = records
+        self._submitter = Submitter(
+            keys=IdempotencyStore(state_table, scope=ORDER_KEYS), publisher=publisher
+        )
+        self._acceptance = Acceptance(
+            record=self._record_accepted,
+            withdraw=self._forget_accepted,
+            bulky_field="items",
+            invalid=InvalidOrder,
+        )
+        self._clock = clock
+
+    def submit(
+        self,
+        body: bytes,
+        *,
+        principal: Principal,
+        correlation_id: str,
+        idempotency_key: str | None = None,
+    ) -> AcceptedOrder:
+        attempt = Attempt.of(
+            tenant_id=principal.tenant,
+            caller=principal.sub,
+            correlation_id=correlation_id,
+            idempotency_key=idempotency_key,
+            now=self._clock(),
+        )
+        order = self._normalised(decode_order_request(body), attempt)
+        accepted = AcceptedOrder(order_id=str(order.order_id), status=OrderState.ACCEPTED.value)
+        return self._submitter.submit(
+            partial(Submission, OrderSubmitted(order=order), accepted.order_id, accepted),
+            self._acceptance,
+            attempt,
+            request_fingerprint=fingerprint(order, ignore=ORDER_VOLATILE_FIELDS),
+            answer_type=AcceptedOrder,
+        )
+
+    def get(self, order_id: uuid.UUID, *, principal: Principal) -> OrderView:
+        with outages_of(STATE_STORE):
+            stored = self._records.latest(order_id)
+        if stored is None or not is_visible(principal, tenant_id=stored.tenant_id):
+            raise OrderNotFound(f"order {order_id} not found")
+        return order_view(stored)
+
+    def _normalised(self, request: OrderRequest, attempt: Attempt) -> Order:
+        try:
+            return normalise_order(
+                request,
+                order_id=uuid.uuid4(),
+                tenant_id=attempt.tenant_id,
+                submitted_at=attempt.now,
+            )
+        except ValidationFailed as exc:
+            raise InvalidOrder(exc.errors) from exc
+
+    def _record_accepted(self, envelope: Envelope) -> None:
+        self._records.record_accepted(_submitted_order(envelope), at=envelope.occurred_at)
+
+    def _forget_accepted(self, envelope: Envelope) -> None:
+        self._records.forget_accepted(_submitted_order(envelope).order_id)
