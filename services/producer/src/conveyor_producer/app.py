@@ -13,10 +13,11 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
-from conveyor_aws.export_state import ExportStateStore
+from conveyor_aws.job_store import LeasedJobStore
 from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.state_store import ItemStore, StateStore
 from conveyor_common.clock import utc_now
+from conveyor_common.exports.job import EXPORT_JOBS
 from conveyor_producer.auth import BearerAuthMiddleware, TokenVerifier, verifier_from_settings
 from conveyor_producer.aws_budget import aws_budget_middleware
 from conveyor_producer.correlation import correlation_middleware, echo_correlation_id
@@ -63,7 +64,9 @@ def create_app(
     exports = ExportService(
         publisher=publisher,
         store=store,
-        states=export_states if export_states is not None else ExportStateStore(state_store),
+        states=export_states
+        if export_states is not None
+        else LeasedJobStore(state_store, EXPORT_JOBS),
         database=database,
         signer=signer if signer is not None else S3LinkSigner(bucket=settings.exports_bucket),
         clock=clock,

@@ -17,26 +17,28 @@ import pytest
 from sqlalchemy import Engine
 
 from conveyor_aws import clients
-from conveyor_aws.export_state import ExportStateStore
+from conveyor_aws.job_store import LeasedJobStore
 from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.resources import ResourceNames
 from conveyor_aws.s3_stream import MIN_PART_SIZE_BYTES
 from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import Envelope, decode, wrap
 from conveyor_common.events import ExportCompleted, ExportFailed, ExportRequested
-from conveyor_common.exports.job import ExportJob
+from conveyor_common.exports.job import EXPORT_JOBS, ExportJob, ExportResult
 from conveyor_common.exports.model import ExportFormat
 from conveyor_common.exports.registry import ResolvedExport
 from conveyor_common.jobs import JobStatus
 from conveyor_processor.db import build_engine
-from conveyor_processor.exports.announcer import SnsAnnouncer
 from conveyor_processor.exports.catalogue import SqlExportCatalogue
 from conveyor_processor.exports.csv_copy import UTF8_BOM
 from conveyor_processor.exports.files import S3ExportFiles
-from conveyor_processor.exports.handlers import ExportServices, Outcome, handle_export_requested
-from conveyor_processor.exports.policy import MAX_ATTEMPTS, RETRY_WINDOW, ExportBusy
-from conveyor_processor.exports.ports import Progress, Sink
+from conveyor_processor.exports.kind import ExportJobs, ExportRunner
+from conveyor_processor.exports.ports import Renderer, Sink
 from conveyor_processor.exports.render import PostgresRenderer
+from conveyor_processor.jobs.announcer import SnsAnnouncer
+from conveyor_processor.jobs.policy import MAX_ATTEMPTS, RETRY_WINDOW, JobBusy
+from conveyor_processor.jobs.ports import Progress
+from conveyor_processor.jobs.runner import Outcome
 
 pytestmark = pytest.mark.integration
 
@@ -109,7 +111,7 @@ def insert_item(
 
 
 def request_export(
-    states: ExportStateStore,
+    states: ExportStates,
     *,
     resource: str = "orders",
     filters: dict[str, Any] | None = None,
@@ -225,27 +227,39 @@ def bucket(aws: dict[str, str]) -> str:
     return aws["EXPORTS_BUCKET"]
 
 
-@pytest.fixture
-def states(aws: dict[str, str]) -> ExportStateStore:
-    return ExportStateStore(StateStore(table=aws["STATE_TABLE"]))
+ExportStates = LeasedJobStore[ExportJob, ExportResult]
 
 
 @pytest.fixture
-def services(
-    aws: dict[str, str], db: str, engine: Engine, states: ExportStateStore, bucket: str
-) -> ExportServices:
-    return ExportServices(
+def states(aws: dict[str, str]) -> ExportStates:
+    return LeasedJobStore(StateStore(table=aws["STATE_TABLE"]), EXPORT_JOBS)
+
+
+@pytest.fixture
+def runner(
+    aws: dict[str, str], db: str, engine: Engine, states: ExportStates, bucket: str
+) -> ExportRunner:
+    return ExportRunner(
+        hooks=ExportJobs(
+            catalogue=SqlExportCatalogue(engine),
+            files=S3ExportFiles(bucket=bucket, part_size_bytes=MIN_PART_SIZE_BYTES),
+            render=PostgresRenderer(db),
+        ),
         states=states,
-        catalogue=SqlExportCatalogue(engine),
-        files=S3ExportFiles(bucket=bucket, part_size_bytes=MIN_PART_SIZE_BYTES),
-        render=PostgresRenderer(db),
         announcer=SnsAnnouncer(
             publisher=EventPublisher(topic_arn=aws["EVENTS_TOPIC_ARN"]),
             store=StateStore(table=aws["STATE_TABLE"]),
+            kind=EXPORT_JOBS,
         ),
-        owner="test-worker/1",
+        owner=lambda: "test-worker/1",
         lease_seconds=LEASE_SECONDS,
     )
+
+
+def rendering(runner: ExportRunner, render: Renderer) -> ExportRunner:
+    """The same runner with another renderer."""
+    assert isinstance(runner.hooks, ExportJobs)
+    return replace(runner, hooks=replace(runner.hooks, render=render))
 
 
 class ProgressTap:
@@ -275,7 +289,7 @@ def every_call_is_due() -> Callable[[], float]:
 
 
 def test_a_csv_export_is_stored_recorded_and_announced(
-    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+    db: str, bucket: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given orders of two tenants, two of them with formula-like customer names
     seed_orders(db, count=3)
@@ -287,7 +301,7 @@ def test_a_csv_export_is_stored_recorded_and_announced(
     export = export_id(envelope)
 
     # when
-    outcome = handle_export_requested(envelope, services=services)
+    outcome = runner.run(envelope)
 
     # then the file is at its key, and the e-mail link downloads it
     assert outcome is Outcome.COMPLETED
@@ -339,7 +353,7 @@ def test_a_csv_export_is_stored_recorded_and_announced(
 
 
 def test_order_items_keep_negative_numbers_and_honour_the_bom_and_columns(
-    db: str, states: ExportStateStore, services: ExportServices
+    db: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given an order with a discount line (a negative total) and a formula-like item name
     order_id = insert_order(db, name="Ann", total=Decimal("5.00"), created_at=T0)
@@ -354,7 +368,7 @@ def test_order_items_keep_negative_numbers_and_honour_the_bom_and_columns(
     )
 
     # when
-    assert handle_export_requested(envelope, services=services) is Outcome.COMPLETED
+    assert runner.run(envelope) is Outcome.COMPLETED
 
     # then the file starts with a BOM; text is escaped, numbers are not
     [announced] = outcome_events("ExportCompleted")
@@ -371,7 +385,7 @@ def test_order_items_keep_negative_numbers_and_honour_the_bom_and_columns(
 
 
 def test_a_large_export_is_uploaded_in_several_parts(
-    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+    db: str, bucket: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given 20,000 orders of about 580 bytes each: more than two 5 MiB parts
     seed_orders(db, count=20_000, name_padding=220)
@@ -379,7 +393,7 @@ def test_a_large_export_is_uploaded_in_several_parts(
     export = export_id(envelope)
 
     # when
-    assert handle_export_requested(envelope, services=services) is Outcome.COMPLETED
+    assert runner.run(envelope) is Outcome.COMPLETED
 
     # then the object is a multipart object with every row, in order
     key = f"exports/{TENANT}/{export}/everything.csv"
@@ -401,7 +415,7 @@ def test_a_large_export_is_uploaded_in_several_parts(
 
 
 def test_a_duplicate_delivery_makes_one_file_and_one_announcement(
-    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+    db: str, bucket: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given
     seed_orders(db, count=50)
@@ -409,8 +423,8 @@ def test_a_duplicate_delivery_makes_one_file_and_one_announcement(
     export = export_id(envelope)
 
     # when the same request is delivered twice
-    first = handle_export_requested(envelope, services=services)
-    second = handle_export_requested(envelope, services=replace(services, owner="other/2"))
+    first = runner.run(envelope)
+    second = replace(runner, owner=lambda: "other/2").run(envelope)
 
     # then
     assert (first, second) == (Outcome.COMPLETED, Outcome.ALREADY_FINISHED)
@@ -422,7 +436,7 @@ def test_a_duplicate_delivery_makes_one_file_and_one_announcement(
 
 
 def test_a_delivery_while_another_worker_holds_the_job_comes_back_after_its_lease(
-    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+    db: str, bucket: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given a job a live worker is running
     seed_orders(db, count=5)
@@ -431,9 +445,9 @@ def test_a_delivery_while_another_worker_holds_the_job_comes_back_after_its_leas
     assert states.claim(export, owner="live", lease_seconds=600, now=datetime.now(UTC))
 
     # when / then: the delivery is postponed until the lease could have run out
-    with pytest.raises(ExportBusy) as busy:
-        handle_export_requested(envelope, services=services)
-    assert 590 <= busy.value.retry_after_seconds <= 601
+    with pytest.raises(JobBusy) as busy:
+        runner.run(envelope)
+    assert 590 <= busy.value.delay_seconds <= 601
     job = states.get(export)
     assert job is not None
     assert (job.status, job.lease_owner, job.attempts) == (JobStatus.PROCESSING, "live", 1)
@@ -441,7 +455,7 @@ def test_a_delivery_while_another_worker_holds_the_job_comes_back_after_its_leas
 
 
 def test_cancelling_a_running_export_leaves_no_object_and_no_upload(
-    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+    db: str, bucket: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given a large export that is cancelled once more than a part was uploaded
     seed_orders(db, count=20_000, name_padding=220)
@@ -453,13 +467,12 @@ def test_cancelling_a_running_export_leaves_no_object_and_no_upload(
             states.request_cancel(export, now=datetime.now(UTC))
 
     cancelling = replace(
-        services,
-        render=ProgressTap(PostgresRenderer(db), cancel_late),
+        rendering(runner, ProgressTap(PostgresRenderer(db), cancel_late)),
         monotonic=every_call_is_due(),
     )
 
     # when
-    outcome = handle_export_requested(envelope, services=cancelling)
+    outcome = cancelling.run(envelope)
 
     # then
     assert outcome is Outcome.CANCELLED
@@ -475,7 +488,7 @@ def test_cancelling_a_running_export_leaves_no_object_and_no_upload(
 
 
 def test_an_export_cancelled_before_it_ran_is_recorded_and_never_run(
-    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+    db: str, bucket: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given
     seed_orders(db, count=5)
@@ -484,7 +497,7 @@ def test_an_export_cancelled_before_it_ran_is_recorded_and_never_run(
     states.request_cancel(export, now=datetime.now(UTC))
 
     # when
-    outcome = handle_export_requested(envelope, services=services)
+    outcome = runner.run(envelope)
 
     # then
     assert outcome is Outcome.ALREADY_FINISHED
@@ -493,7 +506,7 @@ def test_an_export_cancelled_before_it_ran_is_recorded_and_never_run(
 
 
 def test_an_invalid_request_fails_the_export_with_a_readable_reason(
-    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+    db: str, bucket: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given a filter value the registry refuses (PostgreSQL could not hold it either)
     seed_orders(db, count=5)
@@ -501,7 +514,7 @@ def test_an_invalid_request_fails_the_export_with_a_readable_reason(
     export = export_id(envelope)
 
     # when
-    outcome = handle_export_requested(envelope, services=services)
+    outcome = runner.run(envelope)
 
     # then
     assert outcome is Outcome.FAILED
@@ -519,17 +532,17 @@ def test_an_invalid_request_fails_the_export_with_a_readable_reason(
 
 
 def test_an_unreachable_database_is_retried_without_spending_attempts_then_fails(
-    states: ExportStateStore, services: ExportServices, bucket: str, db: str
+    states: ExportStates, runner: ExportRunner, bucket: str, db: str
 ) -> None:
     # given a database nobody listens for
     envelope = request_export(states)
     export = export_id(envelope)
-    unreachable = replace(services, render=PostgresRenderer("postgresql://x@127.0.0.1:1/none"))
+    unreachable = rendering(runner, PostgresRenderer("postgresql://x@127.0.0.1:1/none"))
 
     # when delivered more often than an export may be interrupted
     for _ in range(MAX_ATTEMPTS + 1):
         with pytest.raises(psycopg.OperationalError):
-            handle_export_requested(envelope, services=unreachable)
+            unreachable.run(envelope)
 
     # then each retry reclaimed it at once and none counted as an interruption
     job = states.get(export)
@@ -539,7 +552,7 @@ def test_an_unreachable_database_is_retried_without_spending_attempts_then_fails
 
     # when the outage outlasts the retry window
     later = datetime.now(UTC) + RETRY_WINDOW
-    outcome = handle_export_requested(envelope, services=replace(unreachable, clock=lambda: later))
+    outcome = replace(unreachable, clock=lambda: later).run(envelope)
 
     # then it fails for good, with the cause
     assert outcome is Outcome.FAILED
@@ -552,7 +565,7 @@ def test_an_unreachable_database_is_retried_without_spending_attempts_then_fails
 
 
 def test_a_job_whose_worker_died_is_completed_by_the_next_delivery(
-    db: str, states: ExportStateStore, services: ExportServices
+    db: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given a worker claimed the job and died: its lease ran out
     seed_orders(db, count=5)
@@ -562,7 +575,7 @@ def test_a_job_whose_worker_died_is_completed_by_the_next_delivery(
     assert states.claim(export, owner="dead", lease_seconds=5, now=long_ago)
 
     # when the message is delivered again
-    outcome = handle_export_requested(envelope, services=services)
+    outcome = runner.run(envelope)
 
     # then
     assert outcome is Outcome.COMPLETED
@@ -596,8 +609,8 @@ def someone_elses_upload(bucket: str) -> Iterator[str]:
 def test_a_reclaimed_job_aborts_the_upload_its_dead_worker_left_open(
     db: str,
     bucket: str,
-    states: ExportStateStore,
-    services: ExportServices,
+    states: ExportStates,
+    runner: ExportRunner,
     someone_elses_upload: str,
 ) -> None:
     # given a worker claimed the job, uploaded a part and was killed: its lease ran out
@@ -610,7 +623,7 @@ def test_a_reclaimed_job_aborts_the_upload_its_dead_worker_left_open(
     leave_an_upload_open(bucket, f"exports/{TENANT}/{export}/q2-orders.csv")
 
     # when the message is delivered again
-    outcome = handle_export_requested(envelope, services=services)
+    outcome = runner.run(envelope)
 
     # then the file is complete and only the other export's upload is still open
     assert outcome is Outcome.COMPLETED
@@ -619,7 +632,7 @@ def test_a_reclaimed_job_aborts_the_upload_its_dead_worker_left_open(
 
 
 def test_a_job_interrupted_too_often_fails_instead_of_running_forever(
-    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+    db: str, bucket: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given every allowed attempt died
     seed_orders(db, count=5)
@@ -635,7 +648,7 @@ def test_a_job_interrupted_too_often_fails_instead_of_running_forever(
     leave_an_upload_open(bucket, f"exports/{TENANT}/{export}/q2-orders.csv")
 
     # when
-    outcome = handle_export_requested(envelope, services=services)
+    outcome = runner.run(envelope)
 
     # then
     assert outcome is Outcome.FAILED
@@ -651,7 +664,7 @@ def test_a_job_interrupted_too_often_fails_instead_of_running_forever(
 
 
 def test_a_request_for_an_unknown_export_is_dropped(
-    states: ExportStateStore, services: ExportServices
+    states: ExportStates, runner: ExportRunner
 ) -> None:
     # given an event whose job was never recorded
     envelope = request_export(states)
@@ -664,7 +677,7 @@ def test_a_request_for_an_unknown_export_is_dropped(
     )
 
     # when / then
-    assert handle_export_requested(stray, services=services) is Outcome.UNKNOWN_EXPORT
+    assert runner.run(stray) is Outcome.UNKNOWN_JOB
 
 
 def _fields(payload: ExportRequested) -> dict[str, Any]:

@@ -32,13 +32,15 @@ from conveyor_common.envelope import Envelope, decode, encode, wrap
 from conveyor_common.events import OrderPersisted, OrderSubmitted, persisted_event_id
 from conveyor_common.orders import Order, OrderItemRequest, OrderRequest, normalise_order
 from conveyor_devstack.postgres import TempPostgres
+from conveyor_processor.composition import UseCases, order_use_case
 from conveyor_processor.db import build_engine, sqlalchemy_url
-from conveyor_processor.handlers import handle_order_submitted
 from conveyor_processor.migrate import alembic_config, downgrade, upgrade
-from conveyor_processor.models import METADATA
-from conveyor_processor.repository import EventReused, SqlOrderRepository
+from conveyor_processor.orders.persist import handle_order_submitted
+from conveyor_processor.orders.ports import OrderRepository
+from conveyor_processor.orders.repository import EventReused, SqlOrderRepository
 from conveyor_processor.settings import ProcessorSettings
-from conveyor_processor.worker import build_broker
+from conveyor_processor.tables import METADATA
+from conveyor_processor.worker import actor_table, build_broker
 
 pytestmark = pytest.mark.integration
 
@@ -156,6 +158,18 @@ def collect_dead_letters(expected: int) -> list[dict[str, Any]]:
 
     wait_until(all_arrived, timeout_seconds=DEAD_LETTER_TIMEOUT_SECONDS, what="dead letters")
     return list(received.values())
+
+
+def order_broker(
+    settings: ProcessorSettings,
+    *,
+    orders: OrderRepository,
+    read_model: OrderItems,
+    events: EventPublisher,
+) -> dramatiq.Broker:
+    """The processor's broker with the order actor only."""
+    handle = order_use_case(orders=orders, read_model=read_model, events=events)
+    return build_broker(settings, actor_table(UseCases(orders=handle)))
 
 
 @contextmanager
@@ -417,7 +431,9 @@ def test_the_worker_persists_a_published_order_once_whatever_the_deliveries(
     # given a running worker and an order published through SNS
     order = an_order()
     envelope = an_envelope(order)
-    broker = build_broker(settings, orders=SqlOrderRepository(engine), read_model=read_model)
+    broker = order_broker(
+        settings, orders=SqlOrderRepository(engine), read_model=read_model, events=publisher
+    )
     with running(broker, settings.processor_queue):
         publisher.publish(envelope)
         wait_until(
@@ -441,7 +457,7 @@ def test_the_worker_persists_a_published_order_once_whatever_the_deliveries(
 
 
 def test_undeliverable_messages_reach_the_dead_letter_queue(
-    settings: ProcessorSettings, engine: Engine, read_model: OrderItems
+    settings: ProcessorSettings, engine: Engine, read_model: OrderItems, publisher: EventPublisher
 ) -> None:
     # given a running worker
     unknown_type = json.dumps(
@@ -456,7 +472,9 @@ def test_undeliverable_messages_reach_the_dead_letter_queue(
         }
     )
     bodies = {"this is not json {", unknown_type}
-    broker = build_broker(settings, orders=SqlOrderRepository(engine), read_model=read_model)
+    broker = order_broker(
+        settings, orders=SqlOrderRepository(engine), read_model=read_model, events=publisher
+    )
     with running(broker, settings.processor_queue):
         # when bodies no actor can take are sent straight to the queue
         for body in bodies:
@@ -494,7 +512,7 @@ def test_an_order_that_cannot_succeed_goes_to_the_dead_letter_queue_at_once_with
     envelope = wrap(
         OrderSubmitted(order=other), tenant_id=TENANT, correlation_id="reuse", event_id=event_id
     )
-    broker = build_broker(settings, orders=repository, read_model=read_model, events=publisher)
+    broker = order_broker(settings, orders=repository, read_model=read_model, events=publisher)
     with running(broker, settings.processor_queue):
         # when it is delivered
         publisher.publish(envelope)
@@ -527,7 +545,7 @@ def test_a_database_outage_is_retried_until_it_ends_and_nothing_is_dead_lettered
     order = an_order()
     store = StateStore(table=aws["STATE_TABLE"])
     orders = CountingRepository(engine)
-    broker = build_broker(settings, orders=orders, read_model=read_model, events=publisher)
+    broker = order_broker(settings, orders=orders, read_model=read_model, events=publisher)
     with running(broker, settings.processor_queue):
         postgres.stop_server()
         try:
