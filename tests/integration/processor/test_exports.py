@@ -139,7 +139,11 @@ def request_export(
         expires_at=now + timedelta(days=30),
     )
     assert states.create(job)
-    payload = ExportRequested(
+    return wrap(requested(job), tenant_id=TENANT, correlation_id=f"corr-{job.export_id}")
+
+
+def requested(job: ExportJob) -> ExportRequested:
+    return ExportRequested(
         export_id=job.export_id,
         requested_by=job.requested_by,
         resource=job.resource,
@@ -153,7 +157,6 @@ def request_export(
         requested_at=T0,
         expires_at=job.expires_at,
     )
-    return wrap(payload, tenant_id=TENANT, correlation_id=f"corr-{job.export_id}")
 
 
 def export_id(envelope: Envelope) -> uuid.UUID:
@@ -285,6 +288,25 @@ def every_call_is_due() -> Callable[[], float]:
     return lambda: float(next(ticks))
 
 
+HYPERLINK = '=HYPERLINK("http://evil.example","click")'
+
+
+def assert_the_tenants_escaped_orders(rows: list[list[str]]) -> None:
+    """The file of the first test: this tenant's five orders, formula-like text escaped."""
+    assert rows[0] == ORDER_HEADER
+    assert [row[4] for row in rows[1:]] == [
+        "Customer 1",
+        "Customer 2",
+        "Customer 3",
+        "'" + HYPERLINK,
+        "'-1+2",
+    ]
+    assert [row[3] for row in rows[1:4]] == ["cust-1", "cust-2", "cust-3"]
+    assert [row[8] for row in rows[1:]] == ["1.25", "2.50", "3.75", "10.00", "0.50"]
+    assert rows[1][1] == "2026-05-01T09:00:01Z"
+    assert {row[6] for row in rows[1:]} == {"EUR"}
+
+
 # --- tests -------------------------------------------------------------------------------------
 
 
@@ -294,8 +316,7 @@ def test_a_csv_export_is_stored_recorded_and_announced(
     # given orders of two tenants, two of them with formula-like customer names
     seed_orders(db, count=3)
     seed_orders(db, count=2, tenant=OTHER_TENANT)
-    hyperlink = '=HYPERLINK("http://evil.example","click")'
-    insert_order(db, name=hyperlink, total=Decimal("10.00"), created_at=T0 + timedelta(hours=1))
+    insert_order(db, name=HYPERLINK, total=Decimal("10.00"), created_at=T0 + timedelta(hours=1))
     insert_order(db, name="-1+2", total=Decimal("0.50"), created_at=T0 + timedelta(hours=2))
     envelope = request_export(states, estimated_row_count=5)
     export = export_id(envelope)
@@ -313,19 +334,7 @@ def test_a_csv_export_is_stored_recorded_and_announced(
     assert announced.correlation_id == envelope.correlation_id
     body = download(completed.download_url)
     assert not body.startswith(UTF8_BOM)
-    rows = parse_csv(body)
-    assert rows[0] == ORDER_HEADER
-    assert [row[4] for row in rows[1:]] == [
-        "Customer 1",
-        "Customer 2",
-        "Customer 3",
-        "'" + hyperlink,
-        "'-1+2",
-    ]
-    assert [row[3] for row in rows[1:4]] == ["cust-1", "cust-2", "cust-3"]
-    assert [row[8] for row in rows[1:]] == ["1.25", "2.50", "3.75", "10.00", "0.50"]
-    assert rows[1][1] == "2026-05-01T09:00:01Z"
-    assert {row[6] for row in rows[1:]} == {"EUR"}
+    assert_the_tenants_escaped_orders(parse_csv(body))
     assert (completed.row_count, completed.size_bytes) == (5, len(body))
     assert completed.file_name == "q2-orders.csv"
 
@@ -338,12 +347,16 @@ def test_a_csv_export_is_stored_recorded_and_announced(
         len(body),
         key,
     )
-    assert job.progress_percentage == 100
-    assert job.lease_owner is None
-    assert catalogue_row(db, export) == {
+    assert (job.progress_percentage, job.lease_owner) == (100, None)
+    assert catalogue_row(db, export) == completed_row(key=key, rows=5, size_bytes=len(body))
+
+
+def completed_row(*, key: str, rows: int, size_bytes: int) -> dict[str, Any]:
+    """The catalogue row of an export completed at its first attempt."""
+    return {
         "status": "COMPLETED",
-        "actual_row_count": 5,
-        "file_size_bytes": len(body),
+        "actual_row_count": rows,
+        "file_size_bytes": size_bytes,
         "object_key": key,
         "error": None,
         "attempts": 1,

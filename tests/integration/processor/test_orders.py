@@ -288,21 +288,9 @@ def test_an_order_saved_twice_is_stored_once_with_its_items(engine: Engine, db: 
         "SELECT tenant_id, customer_id, customer_email, customer_name, currency, total_amount,"
         " status, created_at, event_id, correlation_id, persisted_at IS NOT NULL FROM orders",
     )
-    assert orders == [
-        (
-            TENANT,
-            "cust-9",
-            "grace@example.com",
-            "Grace",
-            "USD",
-            Decimal("60.02"),
-            "PERSISTED",
-            datetime(2025, 2, 3, 4, 5, 6, tzinfo=UTC),
-            event_id,
-            "corr-a",
-            True,
-        )
-    ]
+    submitted_at = datetime(2025, 2, 3, 4, 5, 6, tzinfo=UTC)
+    grace = ("cust-9", "grace@example.com", "Grace", "USD", Decimal("60.02"))
+    assert orders == [(TENANT, *grace, "PERSISTED", submitted_at, event_id, "corr-a", True)]
     items = query(
         db,
         "SELECT order_id, line_no, sku, name, quantity, unit_price, line_total"
@@ -530,6 +518,40 @@ def test_an_order_that_cannot_succeed_goes_to_the_dead_letter_queue_at_once_with
     assert order_count(db, other.order_id) == 0
 
 
+def assert_pending_and_retried(
+    order: Order, *, store: StateStore, orders: CountingRepository
+) -> None:
+    """During an outage: the read model says the order is waiting, and why, and the
+    delivery is retried past the point where it used to be dead-lettered."""
+    wait_until(
+        lambda: (store.get(f"ORDER#{order.order_id}", "ORDER") or {}).get("status") == "PENDING",
+        timeout_seconds=DELIVERY_TIMEOUT_SECONDS,
+        what="the order marked PENDING",
+    )
+    pending = store.get(f"ORDER#{order.order_id}", "ORDER")
+    assert pending is not None
+    assert pending["last_error"] == "the database is unavailable (OperationalError); retrying"
+    wait_until(
+        lambda: orders.attempts > OLD_ATTEMPTS_BEFORE_DLQ,
+        timeout_seconds=DELIVERY_TIMEOUT_SECONDS,
+        what="more attempts than the old policy allowed",
+    )
+    assert queue_is_drained(NAMES.dead_letter_queue("processor"))
+
+
+def wait_until_stored(db: str, order: Order, *, queue: str) -> None:
+    wait_until(
+        lambda: order_count(db, order.order_id) == 1,
+        timeout_seconds=DELIVERY_TIMEOUT_SECONDS,
+        what="the order row after the outage",
+    )
+    wait_until(
+        lambda: queue_is_drained(queue),
+        timeout_seconds=DELIVERY_TIMEOUT_SECONDS,
+        what="the queue to drain",
+    )
+
+
 def test_a_database_outage_is_retried_until_it_ends_and_nothing_is_dead_lettered(
     settings: ProcessorSettings,
     engine: Engine,
@@ -552,40 +574,13 @@ def test_a_database_outage_is_retried_until_it_ends_and_nothing_is_dead_lettered
             # when an order arrives during the outage
             publisher.publish(an_envelope(order))
 
-            # then its read model says it is waiting, and why
-            wait_until(
-                lambda: (
-                    (store.get(f"ORDER#{order.order_id}", "ORDER") or {}).get("status") == "PENDING"
-                ),
-                timeout_seconds=DELIVERY_TIMEOUT_SECONDS,
-                what="the order marked PENDING",
-            )
-            pending = store.get(f"ORDER#{order.order_id}", "ORDER")
-            assert pending is not None
-            assert pending["last_error"] == (
-                "the database is unavailable (OperationalError); retrying"
-            )
-            # and it is retried past the point where it used to be dead-lettered
-            wait_until(
-                lambda: orders.attempts > OLD_ATTEMPTS_BEFORE_DLQ,
-                timeout_seconds=DELIVERY_TIMEOUT_SECONDS,
-                what="more attempts than the old policy allowed",
-            )
-            assert queue_is_drained(NAMES.dead_letter_queue("processor"))
+            # then it waits, PENDING, and is retried past where it used to be dead-lettered
+            assert_pending_and_retried(order, store=store, orders=orders)
         finally:
             postgres.start_server()
 
         # when the database is back, the retry stores it and announces it
-        wait_until(
-            lambda: order_count(db, order.order_id) == 1,
-            timeout_seconds=DELIVERY_TIMEOUT_SECONDS,
-            what="the order row after the outage",
-        )
-        wait_until(
-            lambda: queue_is_drained(settings.processor_queue),
-            timeout_seconds=DELIVERY_TIMEOUT_SECONDS,
-            what="the queue to drain",
-        )
+        wait_until_stored(db, order, queue=settings.processor_queue)
 
     # then it is PERSISTED, confirmed once, and nothing went to the DLQ
     persisted = store.get(f"ORDER#{order.order_id}", "ORDER")

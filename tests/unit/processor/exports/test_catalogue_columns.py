@@ -10,11 +10,25 @@ import msgspec
 from sqlalchemy import Table
 
 from conveyor_common.exports.job import ExportJob
-from conveyor_processor.exports.catalogue import CATALOGUED, NOT_CATALOGUED, ROW_ONLY
+from conveyor_processor.exports.catalogue import CATALOGUED, ROW_ONLY
 from conveyor_processor.exports.rows import ExportJobRow
 
 TABLE: Table = ExportJobRow.__table__  # type: ignore[attr-defined]
 FIELDS = {field.name: field.type for field in msgspec.structs.fields(ExportJob)}
+# What the catalogue does not keep of a job: its lease and retries, its progress, and
+# what only its run and its e-mail need. A new field goes here or into the table.
+NOT_CATALOGUED = frozenset(
+    {
+        "progress_percentage",
+        "lease_owner",
+        "lease_expires_at",
+        "cancel_requested",
+        "retrying_since",
+        "last_error",
+        "notify",
+        "include_bom",
+    }
+)
 
 
 def admits_none(annotation: Any) -> bool:

@@ -11,16 +11,18 @@ from sqlalchemy import Table
 
 from conveyor_common.orders import Order, OrderItem
 from conveyor_processor.orders.rows import (
-    ITEM_ROW_ONLY,
     ORDER_COLUMN_OF,
     ORDER_FIELDS_NOT_IN_ROW,
-    ORDER_ROW_ONLY,
     OrderItemRow,
     OrderRow,
 )
 
 ORDERS: Table = OrderRow.__table__  # type: ignore[attr-defined]
 ORDER_ITEMS: Table = OrderItemRow.__table__  # type: ignore[attr-defined]
+# The order row's own columns: the delivery that stored it, and what PostgreSQL fills in.
+ORDER_ROW_ONLY = frozenset({"status", "persisted_at", "event_id", "correlation_id"})
+# An item's row adds its order and its place in it to the OrderItem's fields.
+ITEM_ROW_ONLY = frozenset({"order_id", "line_no"})
 
 
 def admits_none(annotation: Any) -> bool:

@@ -15,22 +15,8 @@ _EXPORT_JOBS: Table = ExportJobRow.__table__  # type: ignore[attr-defined]
 _TERMINAL = [status.value for status in JobStatus if status.is_terminal]
 # The catalogue's own column: when its row last changed.
 ROW_ONLY = frozenset({"updated_at"})
-# Every other column holds the ExportJob field of its name.
+# Every other column holds the ExportJob field of its name (a unit test holds them to it).
 CATALOGUED = tuple(column.name for column in _EXPORT_JOBS.columns if column.name not in ROW_ONLY)
-# What the catalogue does not keep of a job: its lease and retries, its progress, and
-# what only its run and its e-mail need.
-NOT_CATALOGUED = frozenset(
-    {
-        "progress_percentage",
-        "lease_owner",
-        "lease_expires_at",
-        "cancel_requested",
-        "retrying_since",
-        "last_error",
-        "notify",
-        "include_bom",
-    }
-)
 
 
 class SqlExportCatalogue:

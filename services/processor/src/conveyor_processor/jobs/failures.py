@@ -10,16 +10,12 @@ import psycopg
 MAX_REASON_LENGTH = 500
 
 
-class JobStopped(Exception):
-    """The work must stop; not a failure of the job itself."""
+class Cancelled(Exception):
+    """The job's owner cancelled it: the work must stop; not a failure."""
 
 
-class Cancelled(JobStopped):
-    pass
-
-
-class LeaseLost(JobStopped):
-    """Another worker owns the job now; it records the outcome."""
+class LeaseLost(Exception):
+    """Another worker owns the job now and records its outcome: the work must stop."""
 
 
 class ReadableFailure(Exception):
@@ -29,7 +25,7 @@ class ReadableFailure(Exception):
 
 def readable_reason(exc: BaseException, *, noun: str) -> str:
     """One line a person can act on, whatever the job; never a traceback. A kind with
-    failures of its own words them first (see exports.readable)."""
+    failures of its own words those itself, then falls back on this."""
     if isinstance(exc, ReadableFailure):
         reason = first_line(exc)
     elif isinstance(exc, psycopg.OperationalError):

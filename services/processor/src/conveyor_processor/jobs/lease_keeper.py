@@ -1,5 +1,5 @@
-"""Keeps a job's lease alive while its work is busy between progress reports: for an
-export, the query before the first row, a workbook being zipped, a PDF being assembled."""
+"""Keeps a job's lease alive while its work is busy between progress reports: a query
+before its first row, a file being assembled or stored."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ R_co = TypeVar("R_co", bound=msgspec.Struct, covariant=True)
 R_contra = TypeVar("R_contra", bound=msgspec.Struct, contravariant=True)
 Q = TypeVar("Q")
 
-# Called by the work with the units done so far (an export's rows); raises to stop it.
+# Called by the work with the units (rows, say) done so far; raises to stop it.
 Progress = Callable[[int], None]
 
 
@@ -75,7 +75,7 @@ class JobHooks(Protocol[J_contra, R_co, Q]):
 
     @property
     def noun(self) -> str:
-        """The kind, as its reasons and log lines name it ("export")."""
+        """The kind, as its reasons and log lines name it."""
         ...
 
     def request(self, envelope: Envelope) -> Q:

@@ -84,7 +84,7 @@ class JobRunner(Generic[J, R, Q]):
         be acked; raises JobBusy to come back later, or a transient error to retry."""
         request = self.hooks.request(envelope)
         job_id = self.hooks.job_id(request)
-        # Logged as the kind names its ids, e.g. export_id.
+        # Logged under the kind's own name for its ids, `{noun}_id`.
         ids = {"event_id": str(envelope.event_id), f"{self.hooks.noun}_id": str(job_id)}
         with correlation(envelope.correlation_id, **ids):
             delivery = _Delivery(

@@ -115,7 +115,3 @@ class OrderItemRow(SQLModel, table=True):
 ORDER_COLUMN_OF = {"submitted_at": "created_at"}
 # Stored apart: the items have their own table.
 ORDER_FIELDS_NOT_IN_ROW = frozenset({"items"})
-# The order row's own columns: the delivery that stored it, and what PostgreSQL fills in.
-ORDER_ROW_ONLY = frozenset({"status", "persisted_at", "event_id", "correlation_id"})
-# An item's row adds its order and its place in it to the OrderItem's fields.
-ITEM_ROW_ONLY = frozenset({"order_id", "line_no"})
