@@ -19,12 +19,12 @@ import openpyxl
 import pypdf
 import pytest
 
-from conveyor_aws.export_state import ExportStateStore
+from conveyor_aws.job_store import LeasedJobStore
 from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import wrap
 from conveyor_common.events import ExportRequested
-from conveyor_common.exports.job import ExportJob
+from conveyor_common.exports.job import EXPORT_JOBS, ExportJob
 from conveyor_common.exports.model import ExportFormat
 from conveyor_common.jobs import JobStatus
 from conveyor_devstack.mailbox import CapturedEmail, captured_emails
@@ -89,8 +89,8 @@ def record_job(
         created_at=created_at,
         expires_at=created_at + timedelta(days=30),
     )
-    states = ExportStateStore(
-        StateStore(table=stack.env["STATE_TABLE"], client=aws_client("dynamodb"))
+    states = LeasedJobStore(
+        StateStore(table=stack.env["STATE_TABLE"], client=aws_client("dynamodb")), EXPORT_JOBS
     )
     assert states.create(job)
     return job

@@ -40,7 +40,7 @@ from conveyor_common.orders import Order, normalise_order
 from conveyor_processor.db import build_engine
 from conveyor_processor.exports.render import PostgresRenderer
 from conveyor_processor.exports.writers.pdf_html import DEFAULT_TITLE
-from conveyor_processor.repository import SqlOrderRepository
+from conveyor_processor.orders.repository import SqlOrderRepository
 from conveyor_producer.exports.requests import decode_export_request
 from conveyor_producer.orders.requests import decode_order_request
 

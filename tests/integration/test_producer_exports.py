@@ -17,11 +17,12 @@ from litestar.testing import TestClient
 from tests.integration.test_producer_orders import SECRET, producer_settings
 
 from conveyor_aws import clients
-from conveyor_aws.export_state import ExportStateStore
+from conveyor_aws.job_store import LeasedJobStore
 from conveyor_aws.resources import ResourceNames
 from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import Envelope, decode
 from conveyor_common.events import ExportRequested
+from conveyor_common.exports.job import EXPORT_JOBS, ExportResult
 from conveyor_common.jobs import JobStatus
 from conveyor_producer.acceptance.idempotency_store import KeyOwner, record_key
 from conveyor_producer.app import real_app
@@ -227,7 +228,7 @@ def test_a_completed_export_links_to_its_file(client: TestClient[Any], aws: dict
     ).json()["exportId"]
     key = f"exports/{TENANT}/{export_id}/orders.csv"
     clients.s3().put_object(Bucket=aws["EXPORTS_BUCKET"], Key=key, Body=b"Order ID\r\n")
-    states = ExportStateStore(StateStore(table=aws["STATE_TABLE"]))
+    states = LeasedJobStore(StateStore(table=aws["STATE_TABLE"]), EXPORT_JOBS)
     now = datetime.now(UTC)
     assert states.claim(uuid.UUID(export_id), owner="w1", lease_seconds=60, now=now)
     finished = states.finish(
@@ -235,7 +236,7 @@ def test_a_completed_export_links_to_its_file(client: TestClient[Any], aws: dict
         owner="w1",
         status=JobStatus.COMPLETED,
         now=now,
-        fields={"object_key": key, "actual_row_count": 0, "file_size_bytes": 10},
+        result=ExportResult(object_key=key, actual_row_count=0, file_size_bytes=10),
     )
     assert finished is not None
 

@@ -4,39 +4,30 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conveyor_common.envelope import Envelope, encode, wrap
+from conveyor_common.events import OrderSubmitted
 from conveyor_common.orders import Order
-from conveyor_processor.exports.handlers import ExportServices
+from conveyor_processor.composition import UseCases
 from conveyor_processor.exports.temp_dir import LOCK_SUFFIX, PREFIX
 from conveyor_processor.settings import ProcessorSettings
 from conveyor_processor.worker import (
     EXPORT_TIME_LIMIT_MS,
-    WORKER_ID,
+    actor_table,
     build_broker,
     claim_temp_dir,
-    lease_owner,
 )
 
-
-class NoOrders:
-    def save_order(self, order: Order, *, event_id: uuid.UUID, correlation_id: str) -> bool:
-        raise AssertionError("not called")
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
-class NoReadModel:
-    def record_persisted(self, order: Order, *, at: datetime) -> None:
-        raise AssertionError("not called")
-
-    def record_pending(self, order: Order, *, last_error: str, at: datetime) -> None:
-        raise AssertionError("not called")
-
-
-def no_exports() -> ExportServices:
+def not_called(envelope: Envelope) -> None:
     raise AssertionError("not called")
 
 
@@ -57,18 +48,45 @@ def test_orders_and_exports_have_actors_on_the_processor_queue(
     settings: ProcessorSettings,
 ) -> None:
     # when
-    broker = build_broker(settings, orders=NoOrders(), read_model=NoReadModel(), exports=no_exports)
+    broker = build_broker(settings, actor_table(UseCases(orders=not_called, exports=not_called)))
 
     # then
     assert set(broker.actors) == {"OrderSubmitted", "ExportRequested"}
     assert {actor.queue_name for actor in broker.actors.values()} == {"processor-queue"}
     options: dict[str, Any] = broker.actors["ExportRequested"].options
     assert options["time_limit"] == EXPORT_TIME_LIMIT_MS
+    assert "time_limit" not in broker.actors["OrderSubmitted"].options
 
 
-def test_leases_are_owned_per_process_and_thread() -> None:
-    assert lease_owner().startswith(f"{WORKER_ID}/")
-    assert lease_owner() == lease_owner()
+def test_without_exports_only_orders_have_an_actor(settings: ProcessorSettings) -> None:
+    broker = build_broker(settings, actor_table(UseCases(orders=not_called)))
+    assert set(broker.actors) == {"OrderSubmitted"}
+
+
+def test_each_actor_hands_the_decoded_envelope_to_its_use_case(
+    settings: ProcessorSettings,
+) -> None:
+    # given
+    received: list[Envelope] = []
+    broker = build_broker(settings, actor_table(UseCases(orders=received.append)))
+    order = Order(
+        order_id=uuid.uuid4(),
+        tenant_id="acme",
+        customer_id="c-1",
+        customer_email="ada@example.com",
+        customer_name=None,
+        currency="EUR",
+        items=(),
+        total_amount=Decimal("0.00"),
+        submitted_at=NOW,
+    )
+    envelope = wrap(OrderSubmitted(order=order), tenant_id="acme", correlation_id="corr-1")
+
+    # when
+    broker.actors["OrderSubmitted"].fn(encode(envelope).decode())
+
+    # then
+    assert received == [envelope]
 
 
 def test_a_starting_worker_sends_its_temporary_files_into_a_directory_of_its_own(

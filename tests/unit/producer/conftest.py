@@ -101,7 +101,7 @@ class FakeClock:
 
 
 class FakeExportStates:
-    """ExportStateStore's rules over a dict: conditional create, cancel by status."""
+    """LeasedJobStore's rules over a dict: conditional create, cancel by status."""
 
     def __init__(self) -> None:
         self.jobs: dict[uuid.UUID, ExportJob] = {}

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from conveyor_aws import clients
+from conveyor_aws.update_expression import UpdateExpression
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -108,16 +109,34 @@ class StateStore:
 
     def update(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
         """Set the given attributes on an item (creating it if needed)."""
-        names = {f"#a{i}": name for i, name in enumerate(attributes)}
-        values = {f":v{i}": value for i, value in enumerate(attributes.values())}
-        assignments = ", ".join(f"#a{i} = :v{i}" for i in range(len(attributes)))
-        self.client.update_item(
-            TableName=self.table,
-            Key=to_wire({"pk": pk, "sk": sk}),
-            UpdateExpression=f"SET {assignments}",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=to_wire(values),
-        )
+        update = UpdateExpression().set_all(attributes)
+        self.client.update_item(**self._update_arguments(pk, sk, update))
+
+    def update_existing(self, pk: str, sk: str, update: UpdateExpression) -> Item | None:
+        """Apply an update to an existing item if its condition holds; the item as it now
+        is, or None when the item is missing or the condition failed."""
+        exists = f"attribute_exists({update.name('pk')})"
+        condition = f"{exists} AND ({update.condition})" if update.condition else exists
+        try:
+            response = self.client.update_item(
+                **self._update_arguments(pk, sk, update),
+                ConditionExpression=condition,
+                ReturnValues="ALL_NEW",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return None
+        return from_wire(response["Attributes"])
+
+    def _update_arguments(self, pk: str, sk: str, update: UpdateExpression) -> dict[str, Any]:
+        arguments: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": to_wire({"pk": pk, "sk": sk}),
+            "UpdateExpression": update.expression,
+            "ExpressionAttributeNames": update.names,
+        }
+        if update.values:
+            arguments["ExpressionAttributeValues"] = to_wire(update.values)
+        return arguments
 
     def delete(self, pk: str, sk: str) -> None:
         self.client.delete_item(TableName=self.table, Key=to_wire({"pk": pk, "sk": sk}))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from conveyor_common.envelope import Event, register
+from conveyor_common.exports.job import ExportJob
 from conveyor_common.exports.model import ExportFormat
 from conveyor_common.orders import Order
 
@@ -49,6 +50,28 @@ class _ExportEvent(Event, frozen=True, kw_only=True):
     notify: tuple[str, ...]
 
 
+class _ExportSubject(TypedDict):
+    """_ExportEvent's fields, as the job holds them: the type checker matches the two."""
+
+    export_id: uuid.UUID
+    requested_by: str
+    resource: str
+    format: ExportFormat
+    title: str | None
+    notify: tuple[str, ...]
+
+
+def _subject(job: ExportJob) -> _ExportSubject:
+    return _ExportSubject(
+        export_id=job.export_id,
+        requested_by=job.requested_by,
+        resource=job.resource,
+        format=job.format,
+        title=job.title,
+        notify=job.notify,
+    )
+
+
 @register
 class ExportRequested(_ExportEvent, frozen=True, kw_only=True):
     event_type = "ExportRequested"
@@ -74,6 +97,26 @@ class ExportCompleted(_ExportEvent, frozen=True, kw_only=True):
     download_url_expires_at: datetime
     expires_at: datetime
 
+    @classmethod
+    def of(
+        cls,
+        job: ExportJob,
+        *,
+        file_name: str,
+        download_url: str,
+        download_url_expires_at: datetime,
+    ) -> ExportCompleted:
+        """The announcement of a completed job (its file's figures are in the job)."""
+        return cls(
+            **_subject(job),
+            file_name=file_name,
+            row_count=job.actual_row_count or 0,
+            size_bytes=job.file_size_bytes or 0,
+            download_url=download_url,
+            download_url_expires_at=download_url_expires_at,
+            expires_at=job.expires_at,
+        )
+
 
 @register
 class ExportFailed(_ExportEvent, frozen=True, kw_only=True):
@@ -81,3 +124,7 @@ class ExportFailed(_ExportEvent, frozen=True, kw_only=True):
     schema_version = 1
 
     reason: str
+
+    @classmethod
+    def of(cls, job: ExportJob) -> ExportFailed:
+        return cls(**_subject(job), reason=job.error or "the export failed")

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from conveyor_aws.export_state import ExportStateStore
+from conveyor_aws.job_store import LeasedJobStore
 from conveyor_aws.order_items import OrderItems
 from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.state_store import ItemStore, StateStore
 from conveyor_common.clock import Clock, utc_now
+from conveyor_common.exports.job import EXPORT_JOBS
 from conveyor_producer.acceptance.ports import Publisher
 from conveyor_producer.database import Database
 from conveyor_producer.exports.download_links import S3LinkSigner
@@ -54,7 +55,7 @@ def real_adapters(settings: ProducerSettings) -> Adapters:
         publisher=EventPublisher(topic_arn=settings.events_topic_arn),
         state_table=state_table,
         order_records=OrderItems(state_table),
-        export_states=ExportStateStore(state_table),
+        export_states=LeasedJobStore(state_table, EXPORT_JOBS),
         row_counter=database,
         export_history=SqlExportHistory(database),
         signer=S3LinkSigner(bucket=settings.exports_bucket),

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from conveyor_common.exports.model import ExportFormat
-from conveyor_common.jobs import JobStatus
+from conveyor_common.jobs import Job, JobKind
 
 
-class ExportJob(msgspec.Struct, frozen=True, kw_only=True):
+class ExportJob(Job, frozen=True, kw_only=True):
     export_id: uuid.UUID
-    tenant_id: str
     requested_by: str
     resource: str
     format: ExportFormat
@@ -23,27 +21,26 @@ class ExportJob(msgspec.Struct, frozen=True, kw_only=True):
     title: str | None = None
     notify: tuple[str, ...]
     include_bom: bool = False
-    status: JobStatus
-    progress_percentage: int = 0
     estimated_row_count: int
+    # Set when the export completes (ExportResult).
     actual_row_count: int | None = None
     file_size_bytes: int | None = None
     object_key: str | None = None
-    error: str | None = None
-    created_at: datetime
-    started_at: datetime | None = None
-    completed_at: datetime | None = None
-    expires_at: datetime
-    # Claims: a worker holds the job until lease_expires_at (epoch seconds); a claim
-    # after a dead worker's lease ran out counts as another attempt.
-    attempts: int = 0
-    lease_owner: str | None = None
-    lease_expires_at: int | None = None
-    cancel_requested: bool = False
-    # Transient failures (a dependency down) give the job back without spending an
-    # attempt; these say since when it has been waiting for its dependencies, and why.
-    retrying_since: datetime | None = None
-    last_error: str | None = None
+
+
+class ExportResult(msgspec.Struct, frozen=True, kw_only=True):
+    """What a completed export adds to its job: the stored file."""
+
+    object_key: str
+    actual_row_count: int
+    file_size_bytes: int
+
+
+def _export_id(job: ExportJob) -> uuid.UUID:
+    return job.export_id
+
+
+EXPORT_JOBS = JobKind(key_prefix="EXPORT", record=ExportJob, result=ExportResult, id_of=_export_id)
 
 
 def object_prefix(job: ExportJob) -> str:

@@ -9,10 +9,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from conveyor_common.exports.job import ExportJob
 from conveyor_common.jobs import JobStatus
-from conveyor_processor.models import ExportJobRow
+from conveyor_processor.exports.rows import ExportJobRow
 
 _EXPORT_JOBS: Table = ExportJobRow.__table__  # type: ignore[attr-defined]
 _TERMINAL = [status.value for status in JobStatus if status.is_terminal]
+# The catalogue's own column: when its row last changed.
+ROW_ONLY = frozenset({"updated_at"})
+# Every other column holds the ExportJob field of its name (a unit test holds them to it).
+CATALOGUED = tuple(column.name for column in _EXPORT_JOBS.columns if column.name not in ROW_ONLY)
 
 
 class SqlExportCatalogue:
@@ -35,27 +39,13 @@ class SqlExportCatalogue:
 
 
 def _values(job: ExportJob) -> dict[str, Any]:
-    return {
-        "export_id": job.export_id,
-        "tenant_id": job.tenant_id,
-        "requested_by": job.requested_by,
-        "resource": job.resource,
+    values = {name: getattr(job, name) for name in CATALOGUED}
+    return values | {
         "format": job.format.value,
         "status": job.status.value,
         "filters": _jsonb_safe(job.filters),
         # SQL NULL, not the JSON null SQLAlchemy would store for None.
         "columns": list(job.columns) if job.columns is not None else null(),
-        "title": job.title,
-        "estimated_row_count": job.estimated_row_count,
-        "actual_row_count": job.actual_row_count,
-        "file_size_bytes": job.file_size_bytes,
-        "object_key": job.object_key,
-        "error": job.error,
-        "attempts": job.attempts,
-        "created_at": job.created_at,
-        "started_at": job.started_at,
-        "completed_at": job.completed_at,
-        "expires_at": job.expires_at,
     }
 
 

@@ -12,7 +12,8 @@ from typing import Any
 import psycopg
 
 from conveyor_common.exports.query import Query
-from conveyor_processor.exports.ports import Progress, Sink
+from conveyor_processor.exports.ports import Sink
+from conveyor_processor.jobs.ports import Progress
 
 # Makes Excel read the file as UTF-8.
 UTF8_BOM = b"\xef\xbb\xbf"

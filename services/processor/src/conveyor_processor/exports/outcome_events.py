@@ -2,66 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
 
-from conveyor_common.envelope import Envelope, wrap
 from conveyor_common.events import ExportCompleted, ExportFailed
 from conveyor_common.exports.job import ExportJob
-from conveyor_processor.exports.policy import outcome_event_id
-
-COMPLETED = "completed"
-FAILED = "failed"
-
-
-def completed_envelope(
-    job: ExportJob,
-    *,
-    correlation_id: str,
-    file_name: str,
-    download_url: str,
-    download_url_expires_at: datetime,
-    occurred_at: datetime,
-) -> Envelope:
-    payload = ExportCompleted(
-        **_about(job),
-        file_name=file_name,
-        row_count=job.actual_row_count or 0,
-        size_bytes=job.file_size_bytes or 0,
-        download_url=download_url,
-        download_url_expires_at=download_url_expires_at,
-        expires_at=job.expires_at,
-    )
-    return wrap(
-        payload,
-        tenant_id=job.tenant_id,
-        correlation_id=correlation_id,
-        event_id=outcome_event_id(job.export_id, COMPLETED),
-        occurred_at=occurred_at,
-    )
+from conveyor_common.exports.model import EMAIL_LINK_TTL_SECONDS
+from conveyor_common.jobs import JobStatus
+from conveyor_processor.exports.ports import ExportFiles
 
 
-def failed_envelope(job: ExportJob, *, correlation_id: str, occurred_at: datetime) -> Envelope:
-    payload = ExportFailed(
-        **_about(job),
-        reason=job.error or "the export failed",
-    )
-    return wrap(
-        payload,
-        tenant_id=job.tenant_id,
-        correlation_id=correlation_id,
-        event_id=outcome_event_id(job.export_id, FAILED),
-        occurred_at=occurred_at,
-    )
-
-
-def _about(job: ExportJob) -> dict[str, Any]:
-    """What every export event says about its export."""
-    return {
-        "export_id": job.export_id,
-        "requested_by": job.requested_by,
-        "resource": job.resource,
-        "format": job.format,
-        "title": job.title,
-        "notify": job.notify,
-    }
+def outcome_event(
+    job: ExportJob, *, files: ExportFiles, now: datetime
+) -> ExportCompleted | ExportFailed | None:
+    """A failure is announced with its reason, a completion with a fresh download link;
+    a cancel is not announced (its requester asked for it)."""
+    if job.status is JobStatus.FAILED:
+        return ExportFailed.of(job)
+    if job.status is JobStatus.COMPLETED and job.object_key:
+        return ExportCompleted.of(
+            job,
+            file_name=job.object_key.rsplit("/", 1)[-1],
+            download_url=files.presign(job.object_key, ttl_seconds=EMAIL_LINK_TTL_SECONDS),
+            download_url_expires_at=now + timedelta(seconds=EMAIL_LINK_TTL_SECONDS),
+        )
+    return None

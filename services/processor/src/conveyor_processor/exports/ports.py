@@ -1,54 +1,13 @@
-"""What the export use case needs from the outside world, so tests can pass fakes."""
+"""What exports need from the outside world, besides any job's (jobs.ports); tests pass fakes."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from conveyor_common.envelope import Envelope
 from conveyor_common.exports.job import ExportJob
 from conveyor_common.exports.registry import ResolvedExport
-from conveyor_common.jobs import JobStatus
-
-# Called by writers with the rows written so far; raises to stop the export.
-Progress = Callable[[int], None]
-
-
-class ExportStates(Protocol):
-    """The live state and lease in DynamoDB (conveyor_aws.export_state.ExportStateStore)."""
-
-    def get(self, export_id: uuid.UUID) -> ExportJob | None: ...
-
-    def claim(
-        self, export_id: uuid.UUID, *, owner: str, lease_seconds: int, now: datetime
-    ) -> ExportJob | None: ...
-
-    def heartbeat(
-        self,
-        export_id: uuid.UUID,
-        *,
-        owner: str,
-        lease_seconds: int,
-        now: datetime,
-        progress: Mapping[str, Any] | None = None,
-    ) -> ExportJob | None: ...
-
-    def release(
-        self, export_id: uuid.UUID, *, owner: str, now: datetime, reason: str
-    ) -> ExportJob | None: ...
-
-    def finish(
-        self,
-        export_id: uuid.UUID,
-        *,
-        owner: str,
-        status: JobStatus,
-        now: datetime,
-        fields: Mapping[str, Any] | None = None,
-    ) -> ExportJob | None: ...
+from conveyor_processor.jobs.ports import Progress
 
 
 class ExportCatalogue(Protocol):
@@ -81,14 +40,4 @@ class Renderer(Protocol):
         self, job: ExportJob, export: ResolvedExport, *, sink: Sink, progress: Progress
     ) -> int:
         """Write the export's file into the sink; returns the number of data rows."""
-        ...
-
-
-class Announcer(Protocol):
-    """Publishes outcome events and remembers which ones went out."""
-
-    def announced(self, export_id: uuid.UUID, event_id: uuid.UUID) -> bool: ...
-
-    def announce(self, export_id: uuid.UUID, envelope: Envelope, *, expires_at: datetime) -> None:
-        """Publish, then remember it; a crash in between republishes the same event id."""
         ...

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any, BinaryIO, cast
 
 import psycopg
 from psycopg import IsolationLevel
 
+from conveyor_common.clock import utc_now
 from conveyor_common.exports.job import ExportJob
 from conveyor_common.exports.model import ExportFormat
 from conveyor_common.exports.query import copy_query, select_query
 from conveyor_common.exports.registry import ResolvedExport
 from conveyor_processor.exports.csv_copy import write_csv
-from conveyor_processor.exports.ports import Progress, Sink
+from conveyor_processor.exports.ports import Sink
+from conveyor_processor.jobs.ports import Progress
 
 # Rows fetched per round trip from the server-side cursor.
 CURSOR_ITERSIZE_ROWS = 5000
@@ -78,7 +79,7 @@ def _pdf(
             sink=_binary(sink),
             title=job.title,
             filters=job.filters,
-            generated_at=datetime.now(UTC),
+            generated_at=utc_now(),
             progress=progress,
         )
 

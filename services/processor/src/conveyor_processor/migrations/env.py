@@ -12,7 +12,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from conveyor_processor.db import sqlalchemy_url
-from conveyor_processor.models import METADATA
+from conveyor_processor.tables import METADATA
 
 config = context.config
 target_metadata = METADATA

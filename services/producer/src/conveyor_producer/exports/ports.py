@@ -39,7 +39,7 @@ class ListedPage(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ExportStates(Protocol):
-    """Export jobs' live state (conveyor_aws.export_state.ExportStateStore)."""
+    """Export jobs' live state (conveyor_aws.job_store.LeasedJobStore of EXPORT_JOBS)."""
 
     def create(self, job: ExportJob) -> bool: ...
 

@@ -24,7 +24,6 @@ from types import TracebackType
 from typing import IO, Any, BinaryIO
 
 from conveyor_common.exports.registry import Column
-from conveyor_processor.exports.readable import ReadableFailure
 from conveyor_processor.exports.writers import pdf_chunk
 from conveyor_processor.exports.writers.pdf_html import (
     cell_formatters,
@@ -33,6 +32,7 @@ from conveyor_processor.exports.writers.pdf_html import (
     table_columns,
 )
 from conveyor_processor.exports.writers.pdf_pages import assemble
+from conveyor_processor.jobs.failures import ReadableFailure
 
 # About 160 MB of renderer memory per chunk; the child then grows ~6 MB per reuse.
 CHUNK_ROWS = 500

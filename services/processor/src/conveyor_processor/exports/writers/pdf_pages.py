@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
     DecodedStreamObject,
@@ -64,34 +64,40 @@ def _stamp_footers(writer: PdfWriter) -> None:
     save_state = _add(writer, _stream(b"q\n"))
     page_count = len(writer.pages)
     for number, page in enumerate(writer.pages, start=1):
-        text = footer_text(number, page_count)
-        box = page.mediabox
-        x = float(box.left) + (float(box.width) - _text_width_points(text)) / 2
-        y = float(box.bottom) + FOOTER_BASELINE_POINTS
-        footer = _add(
-            writer,
-            _stream(
-                f"Q\nq\nBT {_FONT_RESOURCE} {FOOTER_FONT_SIZE_POINTS} Tf {x:.2f} {y:.2f} Td "
-                f"({text}) Tj ET\nQ\n".encode("ascii")
-            ),
-        )
+        footer = _add(writer, _footer_stream(page, footer_text(number, page_count)))
         contents = page.get("/Contents")
         resolved = contents.get_object() if contents is not None else None
         existing = list(resolved) if isinstance(resolved, ArrayObject) else [contents]
         page[NameObject("/Contents")] = ArrayObject(
             [save_state, *(item for item in existing if item is not None), footer]
         )
-        resources = page.get("/Resources")
-        if resources is None:
-            resources = DictionaryObject()
-            page[NameObject("/Resources")] = resources
-        resources = resources.get_object()
-        assert isinstance(resources, DictionaryObject)
-        if "/Font" not in resources:
-            resources[NameObject("/Font")] = DictionaryObject()
-        fonts = resources["/Font"].get_object()
-        assert isinstance(fonts, DictionaryObject)
-        fonts[_FONT_RESOURCE] = font
+        _fonts_of(page)[_FONT_RESOURCE] = font
+
+
+def _footer_stream(page: PageObject, text: str) -> DecodedStreamObject:
+    """The footer, centred on the page's bottom margin, from a clean graphics state."""
+    box = page.mediabox
+    x = float(box.left) + (float(box.width) - _text_width_points(text)) / 2
+    y = float(box.bottom) + FOOTER_BASELINE_POINTS
+    return _stream(
+        f"Q\nq\nBT {_FONT_RESOURCE} {FOOTER_FONT_SIZE_POINTS} Tf {x:.2f} {y:.2f} Td "
+        f"({text}) Tj ET\nQ\n".encode("ascii")
+    )
+
+
+def _fonts_of(page: PageObject) -> DictionaryObject:
+    """The page's font resources, made if it has none."""
+    resources = page.get("/Resources")
+    if resources is None:
+        resources = DictionaryObject()
+        page[NameObject("/Resources")] = resources
+    resources = resources.get_object()
+    assert isinstance(resources, DictionaryObject)
+    if "/Font" not in resources:
+        resources[NameObject("/Font")] = DictionaryObject()
+    fonts = resources["/Font"].get_object()
+    assert isinstance(fonts, DictionaryObject)
+    return fonts
 
 
 def _text_width_points(text: str) -> float:

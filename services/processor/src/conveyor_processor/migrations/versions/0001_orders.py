@@ -19,6 +19,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    _create_orders()
+    _index_orders()
+    _create_order_items()
+
+
+def _create_orders() -> None:
     op.create_table(
         "orders",
         sa.Column("order_id", sa.Uuid(), nullable=False),
@@ -44,6 +50,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("order_id", name="orders_pkey"),
         sa.UniqueConstraint("event_id", name="orders_event_id_key"),
     )
+
+
+def _index_orders() -> None:
     op.create_index("ix_orders_tenant_created", "orders", ["tenant_id", "created_at", "order_id"])
     op.create_index(
         "ix_orders_tenant_status_created", "orders", ["tenant_id", "status", "created_at"]
@@ -54,6 +63,9 @@ def upgrade() -> None:
     op.create_index(
         "ix_orders_tenant_customer_created", "orders", ["tenant_id", "customer_id", "created_at"]
     )
+
+
+def _create_order_items() -> None:
     op.create_table(
         "order_items",
         sa.Column("order_id", sa.Uuid(), nullable=False),

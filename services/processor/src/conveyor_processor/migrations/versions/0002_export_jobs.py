@@ -22,6 +22,11 @@ _TIMESTAMP = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    _create_export_jobs()
+    _index_export_jobs()
+
+
+def _create_export_jobs() -> None:
     op.create_table(
         "export_jobs",
         sa.Column("export_id", sa.Uuid(), nullable=False),
@@ -46,6 +51,9 @@ def upgrade() -> None:
         sa.Column("updated_at", _TIMESTAMP, server_default=sa.text("now()"), nullable=False),
         sa.PrimaryKeyConstraint("export_id", name="export_jobs_pkey"),
     )
+
+
+def _index_export_jobs() -> None:
     op.create_index(
         "ix_export_jobs_tenant_created",
         "export_jobs",

@@ -1,14 +1,13 @@
+"""The lease keeper renews a job's lease while its work is silent, and flags what it hears."""
+
 from __future__ import annotations
 
 import threading
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
-from conveyor_common.exports.job import ExportJob
-from conveyor_common.exports.model import ExportFormat
-from conveyor_common.jobs import JobStatus
-from conveyor_processor.exports.lease_keeper import LeaseKeeper
+from conveyor_common.jobs import Job, JobStatus
+from conveyor_processor.jobs.lease_keeper import LeaseKeeper
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 # A lease this short renews every few milliseconds; the test waits on renewals, not time.
@@ -16,17 +15,10 @@ TINY_LEASE_SECONDS = 0.03
 WAIT_SECONDS = 10
 
 
-def a_job(*, cancel_requested: bool = False) -> ExportJob:
-    return ExportJob(
-        export_id=uuid.uuid4(),
+def a_job(*, cancel_requested: bool = False) -> Job:
+    return Job(
         tenant_id="acme",
-        requested_by="alice",
-        resource="orders",
-        format=ExportFormat.CSV,
-        filters={},
-        notify=("alice@example.com",),
         status=JobStatus.PROCESSING,
-        estimated_row_count=1,
         created_at=NOW,
         expires_at=NOW + timedelta(days=30),
         cancel_requested=cancel_requested,
@@ -36,12 +28,12 @@ def a_job(*, cancel_requested: bool = False) -> ExportJob:
 class Renewals:
     """Answers renewals from a script, then repeats its last answer."""
 
-    def __init__(self, *answers: ExportJob | Exception | None) -> None:
+    def __init__(self, *answers: Job | Exception | None) -> None:
         self.answers = list(answers)
         self.calls = 0
         self.done = threading.Event()
 
-    def __call__(self) -> ExportJob | None:
+    def __call__(self) -> Job | None:
         self.calls += 1
         answer = self.answers[min(self.calls, len(self.answers)) - 1]
         if self.calls >= len(self.answers):

@@ -1,5 +1,5 @@
-"""Keeps an export's lease alive while its writer is busy between progress reports:
-the query before the first row, a workbook being zipped, a PDF being assembled."""
+"""Keeps a job's lease alive while its work is busy between progress reports: a query
+before its first row, a file being assembled or stored."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from types import TracebackType
 
-from conveyor_common.exports.job import ExportJob
+from conveyor_common.jobs import Job
 from conveyor_common.log import get_logger
 
 # Renewals per lease period: one missed renewal still leaves the lease alive.
@@ -18,13 +18,13 @@ logger = get_logger(__name__)
 
 class LeaseKeeper:
     """Renews the lease on a background thread; the progress callback reads its flags,
-    so a lost lease or a cancellation still stops the writer at its next report."""
+    so a lost lease or a cancellation still stops the work at its next report."""
 
-    def __init__(self, *, renew: Callable[[], ExportJob | None], lease_seconds: float) -> None:
+    def __init__(self, *, renew: Callable[[], Job | None], lease_seconds: float) -> None:
         self._renew = renew
         self._interval_seconds = lease_seconds / RENEWALS_PER_LEASE
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="export-lease", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="job-lease", daemon=True)
         self.lost = False
         self.cancel_requested = False
 
@@ -47,7 +47,7 @@ class LeaseKeeper:
                 job = self._renew()
             except Exception:
                 # A missed renewal is survivable; the next one may well succeed.
-                logger.warning("export lease renewal failed", exc_info=True)
+                logger.warning("job lease renewal failed", exc_info=True)
                 continue
             if job is None:
                 self.lost = True

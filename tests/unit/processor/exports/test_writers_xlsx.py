@@ -16,7 +16,6 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from conveyor_common.exports.registry import Column, ColumnType
-from conveyor_processor.exports.failures import Cancelled
 from conveyor_processor.exports.writers.xlsx import (
     DATE_FORMAT,
     DATETIME_FORMAT,
@@ -25,6 +24,7 @@ from conveyor_processor.exports.writers.xlsx import (
     TITLE_FONT_SIZE_POINTS,
     write_xlsx,
 )
+from conveyor_processor.jobs.failures import Cancelled
 
 COLUMNS = (
     Column("orderId", "Order ID", ColumnType.UUID, "o.order_id", width=38),

@@ -1,16 +1,14 @@
-"""PostgreSQL tables of the processor: the system of record for orders, and the
-catalogue of export jobs the producer lists."""
+"""The orders' tables in PostgreSQL, the system of record: one row per order and one
+per item, written from conveyor_common.orders.Order (the repository says how)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
     CHAR,
-    BigInteger,
     CheckConstraint,
     Column,
     DateTime,
@@ -21,11 +19,9 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
-    desc,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from conveyor_aws.order_items import OrderState
@@ -115,70 +111,7 @@ class OrderItemRow(SQLModel, table=True):
     line_total: Decimal = Field(sa_column=_money(name="line_total"))
 
 
-class ExportJobRow(SQLModel, table=True):
-    """One export job as the catalogue keeps it; DynamoDB holds the live state and lease."""
-
-    __tablename__ = "export_jobs"
-    # The producer lists a tenant's exports newest first, optionally one requester's
-    # or one status's.
-    __table_args__ = (
-        Index("ix_export_jobs_tenant_created", "tenant_id", desc("created_at")),
-        Index(
-            "ix_export_jobs_tenant_requester_created",
-            "tenant_id",
-            "requested_by",
-            desc("created_at"),
-        ),
-        Index("ix_export_jobs_tenant_status_created", "tenant_id", "status", desc("created_at")),
-    )
-
-    export_id: uuid.UUID = Field(sa_column=Column("export_id", Uuid, primary_key=True))
-    tenant_id: str = Field(sa_column=Column("tenant_id", Text, nullable=False))
-    requested_by: str = Field(sa_column=Column("requested_by", Text, nullable=False))
-    resource: str = Field(sa_column=Column("resource", Text, nullable=False))
-    format: str = Field(sa_column=Column("format", Text, nullable=False))
-    status: str = Field(sa_column=Column("status", Text, nullable=False))
-    filters: dict[str, Any] = Field(sa_column=Column("filters", JSONB, nullable=False))
-    columns: list[str] | None = Field(
-        default=None, sa_column=Column("columns", JSONB, nullable=True)
-    )
-    title: str | None = Field(default=None, sa_column=Column("title", Text, nullable=True))
-    estimated_row_count: int = Field(
-        sa_column=Column("estimated_row_count", Integer, nullable=False)
-    )
-    actual_row_count: int | None = Field(
-        default=None, sa_column=Column("actual_row_count", Integer, nullable=True)
-    )
-    file_size_bytes: int | None = Field(
-        default=None, sa_column=Column("file_size_bytes", BigInteger, nullable=True)
-    )
-    object_key: str | None = Field(
-        default=None, sa_column=Column("object_key", Text, nullable=True)
-    )
-    error: str | None = Field(default=None, sa_column=Column("error", Text, nullable=True))
-    attempts: int = Field(
-        default=0,
-        sa_column=Column("attempts", Integer, nullable=False, server_default=text("0")),
-    )
-    created_at: datetime = Field(
-        sa_column=Column("created_at", DateTime(timezone=True), nullable=False)
-    )
-    started_at: datetime | None = Field(
-        default=None, sa_column=Column("started_at", DateTime(timezone=True), nullable=True)
-    )
-    completed_at: datetime | None = Field(
-        default=None, sa_column=Column("completed_at", DateTime(timezone=True), nullable=True)
-    )
-    expires_at: datetime = Field(
-        sa_column=Column("expires_at", DateTime(timezone=True), nullable=False)
-    )
-    updated_at: datetime | None = Field(
-        default=None,
-        sa_column=Column(
-            "updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()
-        ),
-    )
-
-
-# Every table above; what Alembic compares the migrations with.
-METADATA = SQLModel.metadata
+# How an Order is stored: each field in the column of the same name, except these.
+ORDER_COLUMN_OF = {"submitted_at": "created_at"}
+# Stored apart: the items have their own table.
+ORDER_FIELDS_NOT_IN_ROW = frozenset({"items"})

@@ -17,26 +17,28 @@ import pytest
 from sqlalchemy import Engine
 
 from conveyor_aws import clients
-from conveyor_aws.export_state import ExportStateStore
+from conveyor_aws.job_store import LeasedJobStore
 from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.resources import ResourceNames
 from conveyor_aws.s3_stream import MIN_PART_SIZE_BYTES
 from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import Envelope, decode, wrap
 from conveyor_common.events import ExportCompleted, ExportFailed, ExportRequested
-from conveyor_common.exports.job import ExportJob
+from conveyor_common.exports.job import EXPORT_JOBS, ExportJob, ExportResult
 from conveyor_common.exports.model import ExportFormat
 from conveyor_common.exports.registry import ResolvedExport
 from conveyor_common.jobs import JobStatus
 from conveyor_processor.db import build_engine
-from conveyor_processor.exports.announcer import SnsAnnouncer
 from conveyor_processor.exports.catalogue import SqlExportCatalogue
 from conveyor_processor.exports.csv_copy import UTF8_BOM
 from conveyor_processor.exports.files import S3ExportFiles
-from conveyor_processor.exports.handlers import ExportServices, Outcome, handle_export_requested
-from conveyor_processor.exports.policy import MAX_ATTEMPTS, RETRY_WINDOW, ExportBusy
-from conveyor_processor.exports.ports import Progress, Sink
+from conveyor_processor.exports.kind import ExportJobs, ExportRunner
+from conveyor_processor.exports.ports import Renderer, Sink
 from conveyor_processor.exports.render import PostgresRenderer
+from conveyor_processor.jobs.announcer import SnsAnnouncer
+from conveyor_processor.jobs.policy import MAX_ATTEMPTS, RETRY_WINDOW, JobBusy
+from conveyor_processor.jobs.ports import Progress
+from conveyor_processor.jobs.runner import Outcome
 
 pytestmark = pytest.mark.integration
 
@@ -109,7 +111,7 @@ def insert_item(
 
 
 def request_export(
-    states: ExportStateStore,
+    states: ExportStates,
     *,
     resource: str = "orders",
     filters: dict[str, Any] | None = None,
@@ -137,7 +139,11 @@ def request_export(
         expires_at=now + timedelta(days=30),
     )
     assert states.create(job)
-    payload = ExportRequested(
+    return wrap(requested(job), tenant_id=TENANT, correlation_id=f"corr-{job.export_id}")
+
+
+def requested(job: ExportJob) -> ExportRequested:
+    return ExportRequested(
         export_id=job.export_id,
         requested_by=job.requested_by,
         resource=job.resource,
@@ -151,7 +157,6 @@ def request_export(
         requested_at=T0,
         expires_at=job.expires_at,
     )
-    return wrap(payload, tenant_id=TENANT, correlation_id=f"corr-{job.export_id}")
 
 
 def export_id(envelope: Envelope) -> uuid.UUID:
@@ -225,27 +230,39 @@ def bucket(aws: dict[str, str]) -> str:
     return aws["EXPORTS_BUCKET"]
 
 
-@pytest.fixture
-def states(aws: dict[str, str]) -> ExportStateStore:
-    return ExportStateStore(StateStore(table=aws["STATE_TABLE"]))
+ExportStates = LeasedJobStore[ExportJob, ExportResult]
 
 
 @pytest.fixture
-def services(
-    aws: dict[str, str], db: str, engine: Engine, states: ExportStateStore, bucket: str
-) -> ExportServices:
-    return ExportServices(
+def states(aws: dict[str, str]) -> ExportStates:
+    return LeasedJobStore(StateStore(table=aws["STATE_TABLE"]), EXPORT_JOBS)
+
+
+@pytest.fixture
+def runner(
+    aws: dict[str, str], db: str, engine: Engine, states: ExportStates, bucket: str
+) -> ExportRunner:
+    return ExportRunner(
+        hooks=ExportJobs(
+            catalogue=SqlExportCatalogue(engine),
+            files=S3ExportFiles(bucket=bucket, part_size_bytes=MIN_PART_SIZE_BYTES),
+            render=PostgresRenderer(db),
+        ),
         states=states,
-        catalogue=SqlExportCatalogue(engine),
-        files=S3ExportFiles(bucket=bucket, part_size_bytes=MIN_PART_SIZE_BYTES),
-        render=PostgresRenderer(db),
         announcer=SnsAnnouncer(
             publisher=EventPublisher(topic_arn=aws["EVENTS_TOPIC_ARN"]),
             store=StateStore(table=aws["STATE_TABLE"]),
+            kind=EXPORT_JOBS,
         ),
-        owner="test-worker/1",
+        owner=lambda: "test-worker/1",
         lease_seconds=LEASE_SECONDS,
     )
+
+
+def rendering(runner: ExportRunner, render: Renderer) -> ExportRunner:
+    """The same runner with another renderer."""
+    assert isinstance(runner.hooks, ExportJobs)
+    return replace(runner, hooks=replace(runner.hooks, render=render))
 
 
 class ProgressTap:
@@ -271,23 +288,41 @@ def every_call_is_due() -> Callable[[], float]:
     return lambda: float(next(ticks))
 
 
+HYPERLINK = '=HYPERLINK("http://evil.example","click")'
+
+
+def assert_the_tenants_escaped_orders(rows: list[list[str]]) -> None:
+    """The file of the first test: this tenant's five orders, formula-like text escaped."""
+    assert rows[0] == ORDER_HEADER
+    assert [row[4] for row in rows[1:]] == [
+        "Customer 1",
+        "Customer 2",
+        "Customer 3",
+        "'" + HYPERLINK,
+        "'-1+2",
+    ]
+    assert [row[3] for row in rows[1:4]] == ["cust-1", "cust-2", "cust-3"]
+    assert [row[8] for row in rows[1:]] == ["1.25", "2.50", "3.75", "10.00", "0.50"]
+    assert rows[1][1] == "2026-05-01T09:00:01Z"
+    assert {row[6] for row in rows[1:]} == {"EUR"}
+
+
 # --- tests -------------------------------------------------------------------------------------
 
 
 def test_a_csv_export_is_stored_recorded_and_announced(
-    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+    db: str, bucket: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given orders of two tenants, two of them with formula-like customer names
     seed_orders(db, count=3)
     seed_orders(db, count=2, tenant=OTHER_TENANT)
-    hyperlink = '=HYPERLINK("http://evil.example","click")'
-    insert_order(db, name=hyperlink, total=Decimal("10.00"), created_at=T0 + timedelta(hours=1))
+    insert_order(db, name=HYPERLINK, total=Decimal("10.00"), created_at=T0 + timedelta(hours=1))
     insert_order(db, name="-1+2", total=Decimal("0.50"), created_at=T0 + timedelta(hours=2))
     envelope = request_export(states, estimated_row_count=5)
     export = export_id(envelope)
 
     # when
-    outcome = handle_export_requested(envelope, services=services)
+    outcome = runner.run(envelope)
 
     # then the file is at its key, and the e-mail link downloads it
     assert outcome is Outcome.COMPLETED
@@ -299,19 +334,7 @@ def test_a_csv_export_is_stored_recorded_and_announced(
     assert announced.correlation_id == envelope.correlation_id
     body = download(completed.download_url)
     assert not body.startswith(UTF8_BOM)
-    rows = parse_csv(body)
-    assert rows[0] == ORDER_HEADER
-    assert [row[4] for row in rows[1:]] == [
-        "Customer 1",
-        "Customer 2",
-        "Customer 3",
-        "'" + hyperlink,
-        "'-1+2",
-    ]
-    assert [row[3] for row in rows[1:4]] == ["cust-1", "cust-2", "cust-3"]
-    assert [row[8] for row in rows[1:]] == ["1.25", "2.50", "3.75", "10.00", "0.50"]
-    assert rows[1][1] == "2026-05-01T09:00:01Z"
-    assert {row[6] for row in rows[1:]} == {"EUR"}
+    assert_the_tenants_escaped_orders(parse_csv(body))
     assert (completed.row_count, completed.size_bytes) == (5, len(body))
     assert completed.file_name == "q2-orders.csv"
 
@@ -324,12 +347,16 @@ def test_a_csv_export_is_stored_recorded_and_announced(
         len(body),
         key,
     )
-    assert job.progress_percentage == 100
-    assert job.lease_owner is None
-    assert catalogue_row(db, export) == {
+    assert (job.progress_percentage, job.lease_owner) == (100, None)
+    assert catalogue_row(db, export) == completed_row(key=key, rows=5, size_bytes=len(body))
+
+
+def completed_row(*, key: str, rows: int, size_bytes: int) -> dict[str, Any]:
+    """The catalogue row of an export completed at its first attempt."""
+    return {
         "status": "COMPLETED",
-        "actual_row_count": 5,
-        "file_size_bytes": len(body),
+        "actual_row_count": rows,
+        "file_size_bytes": size_bytes,
         "object_key": key,
         "error": None,
         "attempts": 1,
@@ -339,7 +366,7 @@ def test_a_csv_export_is_stored_recorded_and_announced(
 
 
 def test_order_items_keep_negative_numbers_and_honour_the_bom_and_columns(
-    db: str, states: ExportStateStore, services: ExportServices
+    db: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given an order with a discount line (a negative total) and a formula-like item name
     order_id = insert_order(db, name="Ann", total=Decimal("5.00"), created_at=T0)
@@ -354,7 +381,7 @@ def test_order_items_keep_negative_numbers_and_honour_the_bom_and_columns(
     )
 
     # when
-    assert handle_export_requested(envelope, services=services) is Outcome.COMPLETED
+    assert runner.run(envelope) is Outcome.COMPLETED
 
     # then the file starts with a BOM; text is escaped, numbers are not
     [announced] = outcome_events("ExportCompleted")
@@ -371,7 +398,7 @@ def test_order_items_keep_negative_numbers_and_honour_the_bom_and_columns(
 
 
 def test_a_large_export_is_uploaded_in_several_parts(
-    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+    db: str, bucket: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given 20,000 orders of about 580 bytes each: more than two 5 MiB parts
     seed_orders(db, count=20_000, name_padding=220)
@@ -379,7 +406,7 @@ def test_a_large_export_is_uploaded_in_several_parts(
     export = export_id(envelope)
 
     # when
-    assert handle_export_requested(envelope, services=services) is Outcome.COMPLETED
+    assert runner.run(envelope) is Outcome.COMPLETED
 
     # then the object is a multipart object with every row, in order
     key = f"exports/{TENANT}/{export}/everything.csv"
@@ -401,7 +428,7 @@ def test_a_large_export_is_uploaded_in_several_parts(
 
 
 def test_a_duplicate_delivery_makes_one_file_and_one_announcement(
-    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+    db: str, bucket: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given
     seed_orders(db, count=50)
@@ -409,8 +436,8 @@ def test_a_duplicate_delivery_makes_one_file_and_one_announcement(
     export = export_id(envelope)
 
     # when the same request is delivered twice
-    first = handle_export_requested(envelope, services=services)
-    second = handle_export_requested(envelope, services=replace(services, owner="other/2"))
+    first = runner.run(envelope)
+    second = replace(runner, owner=lambda: "other/2").run(envelope)
 
     # then
     assert (first, second) == (Outcome.COMPLETED, Outcome.ALREADY_FINISHED)
@@ -422,7 +449,7 @@ def test_a_duplicate_delivery_makes_one_file_and_one_announcement(
 
 
 def test_a_delivery_while_another_worker_holds_the_job_comes_back_after_its_lease(
-    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+    db: str, bucket: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given a job a live worker is running
     seed_orders(db, count=5)
@@ -431,9 +458,9 @@ def test_a_delivery_while_another_worker_holds_the_job_comes_back_after_its_leas
     assert states.claim(export, owner="live", lease_seconds=600, now=datetime.now(UTC))
 
     # when / then: the delivery is postponed until the lease could have run out
-    with pytest.raises(ExportBusy) as busy:
-        handle_export_requested(envelope, services=services)
-    assert 590 <= busy.value.retry_after_seconds <= 601
+    with pytest.raises(JobBusy) as busy:
+        runner.run(envelope)
+    assert 590 <= busy.value.delay_seconds <= 601
     job = states.get(export)
     assert job is not None
     assert (job.status, job.lease_owner, job.attempts) == (JobStatus.PROCESSING, "live", 1)
@@ -441,7 +468,7 @@ def test_a_delivery_while_another_worker_holds_the_job_comes_back_after_its_leas
 
 
 def test_cancelling_a_running_export_leaves_no_object_and_no_upload(
-    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+    db: str, bucket: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given a large export that is cancelled once more than a part was uploaded
     seed_orders(db, count=20_000, name_padding=220)
@@ -453,13 +480,12 @@ def test_cancelling_a_running_export_leaves_no_object_and_no_upload(
             states.request_cancel(export, now=datetime.now(UTC))
 
     cancelling = replace(
-        services,
-        render=ProgressTap(PostgresRenderer(db), cancel_late),
+        rendering(runner, ProgressTap(PostgresRenderer(db), cancel_late)),
         monotonic=every_call_is_due(),
     )
 
     # when
-    outcome = handle_export_requested(envelope, services=cancelling)
+    outcome = cancelling.run(envelope)
 
     # then
     assert outcome is Outcome.CANCELLED
@@ -475,7 +501,7 @@ def test_cancelling_a_running_export_leaves_no_object_and_no_upload(
 
 
 def test_an_export_cancelled_before_it_ran_is_recorded_and_never_run(
-    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+    db: str, bucket: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given
     seed_orders(db, count=5)
@@ -484,7 +510,7 @@ def test_an_export_cancelled_before_it_ran_is_recorded_and_never_run(
     states.request_cancel(export, now=datetime.now(UTC))
 
     # when
-    outcome = handle_export_requested(envelope, services=services)
+    outcome = runner.run(envelope)
 
     # then
     assert outcome is Outcome.ALREADY_FINISHED
@@ -493,7 +519,7 @@ def test_an_export_cancelled_before_it_ran_is_recorded_and_never_run(
 
 
 def test_an_invalid_request_fails_the_export_with_a_readable_reason(
-    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+    db: str, bucket: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given a filter value the registry refuses (PostgreSQL could not hold it either)
     seed_orders(db, count=5)
@@ -501,7 +527,7 @@ def test_an_invalid_request_fails_the_export_with_a_readable_reason(
     export = export_id(envelope)
 
     # when
-    outcome = handle_export_requested(envelope, services=services)
+    outcome = runner.run(envelope)
 
     # then
     assert outcome is Outcome.FAILED
@@ -519,17 +545,17 @@ def test_an_invalid_request_fails_the_export_with_a_readable_reason(
 
 
 def test_an_unreachable_database_is_retried_without_spending_attempts_then_fails(
-    states: ExportStateStore, services: ExportServices, bucket: str, db: str
+    states: ExportStates, runner: ExportRunner, bucket: str, db: str
 ) -> None:
     # given a database nobody listens for
     envelope = request_export(states)
     export = export_id(envelope)
-    unreachable = replace(services, render=PostgresRenderer("postgresql://x@127.0.0.1:1/none"))
+    unreachable = rendering(runner, PostgresRenderer("postgresql://x@127.0.0.1:1/none"))
 
     # when delivered more often than an export may be interrupted
     for _ in range(MAX_ATTEMPTS + 1):
         with pytest.raises(psycopg.OperationalError):
-            handle_export_requested(envelope, services=unreachable)
+            unreachable.run(envelope)
 
     # then each retry reclaimed it at once and none counted as an interruption
     job = states.get(export)
@@ -539,7 +565,7 @@ def test_an_unreachable_database_is_retried_without_spending_attempts_then_fails
 
     # when the outage outlasts the retry window
     later = datetime.now(UTC) + RETRY_WINDOW
-    outcome = handle_export_requested(envelope, services=replace(unreachable, clock=lambda: later))
+    outcome = replace(unreachable, clock=lambda: later).run(envelope)
 
     # then it fails for good, with the cause
     assert outcome is Outcome.FAILED
@@ -552,7 +578,7 @@ def test_an_unreachable_database_is_retried_without_spending_attempts_then_fails
 
 
 def test_a_job_whose_worker_died_is_completed_by_the_next_delivery(
-    db: str, states: ExportStateStore, services: ExportServices
+    db: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given a worker claimed the job and died: its lease ran out
     seed_orders(db, count=5)
@@ -562,7 +588,7 @@ def test_a_job_whose_worker_died_is_completed_by_the_next_delivery(
     assert states.claim(export, owner="dead", lease_seconds=5, now=long_ago)
 
     # when the message is delivered again
-    outcome = handle_export_requested(envelope, services=services)
+    outcome = runner.run(envelope)
 
     # then
     assert outcome is Outcome.COMPLETED
@@ -596,8 +622,8 @@ def someone_elses_upload(bucket: str) -> Iterator[str]:
 def test_a_reclaimed_job_aborts_the_upload_its_dead_worker_left_open(
     db: str,
     bucket: str,
-    states: ExportStateStore,
-    services: ExportServices,
+    states: ExportStates,
+    runner: ExportRunner,
     someone_elses_upload: str,
 ) -> None:
     # given a worker claimed the job, uploaded a part and was killed: its lease ran out
@@ -610,7 +636,7 @@ def test_a_reclaimed_job_aborts_the_upload_its_dead_worker_left_open(
     leave_an_upload_open(bucket, f"exports/{TENANT}/{export}/q2-orders.csv")
 
     # when the message is delivered again
-    outcome = handle_export_requested(envelope, services=services)
+    outcome = runner.run(envelope)
 
     # then the file is complete and only the other export's upload is still open
     assert outcome is Outcome.COMPLETED
@@ -619,7 +645,7 @@ def test_a_reclaimed_job_aborts_the_upload_its_dead_worker_left_open(
 
 
 def test_a_job_interrupted_too_often_fails_instead_of_running_forever(
-    db: str, bucket: str, states: ExportStateStore, services: ExportServices
+    db: str, bucket: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given every allowed attempt died
     seed_orders(db, count=5)
@@ -635,7 +661,7 @@ def test_a_job_interrupted_too_often_fails_instead_of_running_forever(
     leave_an_upload_open(bucket, f"exports/{TENANT}/{export}/q2-orders.csv")
 
     # when
-    outcome = handle_export_requested(envelope, services=services)
+    outcome = runner.run(envelope)
 
     # then
     assert outcome is Outcome.FAILED
@@ -651,7 +677,7 @@ def test_a_job_interrupted_too_often_fails_instead_of_running_forever(
 
 
 def test_a_request_for_an_unknown_export_is_dropped(
-    states: ExportStateStore, services: ExportServices
+    states: ExportStates, runner: ExportRunner
 ) -> None:
     # given an event whose job was never recorded
     envelope = request_export(states)
@@ -664,7 +690,7 @@ def test_a_request_for_an_unknown_export_is_dropped(
     )
 
     # when / then
-    assert handle_export_requested(stray, services=services) is Outcome.UNKNOWN_EXPORT
+    assert runner.run(stray) is Outcome.UNKNOWN_JOB
 
 
 def _fields(payload: ExportRequested) -> dict[str, Any]:

@@ -5,12 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import msgspec
 from sqlalchemy import Engine, Table, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from conveyor_aws.failures import PermanentFailure
 from conveyor_common.orders import Order
-from conveyor_processor.models import OrderItemRow, OrderRow
+from conveyor_processor.orders.rows import (
+    ORDER_COLUMN_OF,
+    ORDER_FIELDS_NOT_IN_ROW,
+    OrderItemRow,
+    OrderRow,
+)
 
 _ORDERS: Table = OrderRow.__table__  # type: ignore[attr-defined]
 _ORDER_ITEMS: Table = OrderItemRow.__table__  # type: ignore[attr-defined]
@@ -45,30 +51,16 @@ class SqlOrderRepository:
 
 
 def _order_values(order: Order, *, event_id: uuid.UUID, correlation_id: str) -> dict[str, Any]:
-    return {
-        "order_id": order.order_id,
-        "tenant_id": order.tenant_id,
-        "customer_id": order.customer_id,
-        "customer_email": order.customer_email,
-        "customer_name": order.customer_name,
-        "currency": order.currency,
-        "total_amount": order.total_amount,
-        "created_at": order.submitted_at,
-        "event_id": event_id,
-        "correlation_id": correlation_id,
+    values = {
+        ORDER_COLUMN_OF.get(name, name): getattr(order, name)
+        for name in order.__struct_fields__
+        if name not in ORDER_FIELDS_NOT_IN_ROW
     }
+    return values | {"event_id": event_id, "correlation_id": correlation_id}
 
 
 def _item_values(order: Order) -> list[dict[str, Any]]:
     return [
-        {
-            "order_id": order.order_id,
-            "line_no": line_no,
-            "sku": item.sku,
-            "name": item.name,
-            "quantity": item.quantity,
-            "unit_price": item.unit_price,
-            "line_total": item.line_total,
-        }
+        {"order_id": order.order_id, "line_no": line_no, **msgspec.structs.asdict(item)}
         for line_no, item in enumerate(order.items, start=1)
     ]

@@ -1,4 +1,4 @@
-"""What the handlers need from the outside world, so tests can pass fakes."""
+"""What the order use case needs from the outside world, so tests can pass fakes."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from structlog.testing import capture_logs
 from conveyor_common.envelope import Envelope, Event, wrap
 from conveyor_common.events import OrderPersisted, OrderSubmitted, persisted_event_id
 from conveyor_common.orders import Order, OrderItemRequest, OrderRequest, normalise_order
-from conveyor_processor.handlers import handle_order_submitted
+from conveyor_processor.orders.persist import handle_order_submitted
 
 TENANT = "tenant-a"
 PERSISTED_AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

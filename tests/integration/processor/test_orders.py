@@ -32,13 +32,15 @@ from conveyor_common.envelope import Envelope, decode, encode, wrap
 from conveyor_common.events import OrderPersisted, OrderSubmitted, persisted_event_id
 from conveyor_common.orders import Order, OrderItemRequest, OrderRequest, normalise_order
 from conveyor_devstack.postgres import TempPostgres
+from conveyor_processor.composition import UseCases, order_use_case
 from conveyor_processor.db import build_engine, sqlalchemy_url
-from conveyor_processor.handlers import handle_order_submitted
 from conveyor_processor.migrate import alembic_config, downgrade, upgrade
-from conveyor_processor.models import METADATA
-from conveyor_processor.repository import EventReused, SqlOrderRepository
+from conveyor_processor.orders.persist import handle_order_submitted
+from conveyor_processor.orders.ports import OrderRepository
+from conveyor_processor.orders.repository import EventReused, SqlOrderRepository
 from conveyor_processor.settings import ProcessorSettings
-from conveyor_processor.worker import build_broker
+from conveyor_processor.tables import METADATA
+from conveyor_processor.worker import actor_table, build_broker
 
 pytestmark = pytest.mark.integration
 
@@ -158,6 +160,18 @@ def collect_dead_letters(expected: int) -> list[dict[str, Any]]:
     return list(received.values())
 
 
+def order_broker(
+    settings: ProcessorSettings,
+    *,
+    orders: OrderRepository,
+    read_model: OrderItems,
+    events: EventPublisher,
+) -> dramatiq.Broker:
+    """The processor's broker with the order actor only."""
+    handle = order_use_case(orders=orders, read_model=read_model, events=events)
+    return build_broker(settings, actor_table(UseCases(orders=handle)))
+
+
 @contextmanager
 def running(broker: dramatiq.Broker, queue: str) -> Iterator[None]:
     worker = dramatiq.Worker(broker, queues={queue}, worker_threads=2)
@@ -274,21 +288,9 @@ def test_an_order_saved_twice_is_stored_once_with_its_items(engine: Engine, db: 
         "SELECT tenant_id, customer_id, customer_email, customer_name, currency, total_amount,"
         " status, created_at, event_id, correlation_id, persisted_at IS NOT NULL FROM orders",
     )
-    assert orders == [
-        (
-            TENANT,
-            "cust-9",
-            "grace@example.com",
-            "Grace",
-            "USD",
-            Decimal("60.02"),
-            "PERSISTED",
-            datetime(2025, 2, 3, 4, 5, 6, tzinfo=UTC),
-            event_id,
-            "corr-a",
-            True,
-        )
-    ]
+    submitted_at = datetime(2025, 2, 3, 4, 5, 6, tzinfo=UTC)
+    grace = ("cust-9", "grace@example.com", "Grace", "USD", Decimal("60.02"))
+    assert orders == [(TENANT, *grace, "PERSISTED", submitted_at, event_id, "corr-a", True)]
     items = query(
         db,
         "SELECT order_id, line_no, sku, name, quantity, unit_price, line_total"
@@ -417,7 +419,9 @@ def test_the_worker_persists_a_published_order_once_whatever_the_deliveries(
     # given a running worker and an order published through SNS
     order = an_order()
     envelope = an_envelope(order)
-    broker = build_broker(settings, orders=SqlOrderRepository(engine), read_model=read_model)
+    broker = order_broker(
+        settings, orders=SqlOrderRepository(engine), read_model=read_model, events=publisher
+    )
     with running(broker, settings.processor_queue):
         publisher.publish(envelope)
         wait_until(
@@ -441,7 +445,7 @@ def test_the_worker_persists_a_published_order_once_whatever_the_deliveries(
 
 
 def test_undeliverable_messages_reach_the_dead_letter_queue(
-    settings: ProcessorSettings, engine: Engine, read_model: OrderItems
+    settings: ProcessorSettings, engine: Engine, read_model: OrderItems, publisher: EventPublisher
 ) -> None:
     # given a running worker
     unknown_type = json.dumps(
@@ -456,7 +460,9 @@ def test_undeliverable_messages_reach_the_dead_letter_queue(
         }
     )
     bodies = {"this is not json {", unknown_type}
-    broker = build_broker(settings, orders=SqlOrderRepository(engine), read_model=read_model)
+    broker = order_broker(
+        settings, orders=SqlOrderRepository(engine), read_model=read_model, events=publisher
+    )
     with running(broker, settings.processor_queue):
         # when bodies no actor can take are sent straight to the queue
         for body in bodies:
@@ -494,7 +500,7 @@ def test_an_order_that_cannot_succeed_goes_to_the_dead_letter_queue_at_once_with
     envelope = wrap(
         OrderSubmitted(order=other), tenant_id=TENANT, correlation_id="reuse", event_id=event_id
     )
-    broker = build_broker(settings, orders=repository, read_model=read_model, events=publisher)
+    broker = order_broker(settings, orders=repository, read_model=read_model, events=publisher)
     with running(broker, settings.processor_queue):
         # when it is delivered
         publisher.publish(envelope)
@@ -512,6 +518,40 @@ def test_an_order_that_cannot_succeed_goes_to_the_dead_letter_queue_at_once_with
     assert order_count(db, other.order_id) == 0
 
 
+def assert_pending_and_retried(
+    order: Order, *, store: StateStore, orders: CountingRepository
+) -> None:
+    """During an outage: the read model says the order is waiting, and why, and the
+    delivery is retried past the point where it used to be dead-lettered."""
+    wait_until(
+        lambda: (store.get(f"ORDER#{order.order_id}", "ORDER") or {}).get("status") == "PENDING",
+        timeout_seconds=DELIVERY_TIMEOUT_SECONDS,
+        what="the order marked PENDING",
+    )
+    pending = store.get(f"ORDER#{order.order_id}", "ORDER")
+    assert pending is not None
+    assert pending["last_error"] == "the database is unavailable (OperationalError); retrying"
+    wait_until(
+        lambda: orders.attempts > OLD_ATTEMPTS_BEFORE_DLQ,
+        timeout_seconds=DELIVERY_TIMEOUT_SECONDS,
+        what="more attempts than the old policy allowed",
+    )
+    assert queue_is_drained(NAMES.dead_letter_queue("processor"))
+
+
+def wait_until_stored(db: str, order: Order, *, queue: str) -> None:
+    wait_until(
+        lambda: order_count(db, order.order_id) == 1,
+        timeout_seconds=DELIVERY_TIMEOUT_SECONDS,
+        what="the order row after the outage",
+    )
+    wait_until(
+        lambda: queue_is_drained(queue),
+        timeout_seconds=DELIVERY_TIMEOUT_SECONDS,
+        what="the queue to drain",
+    )
+
+
 def test_a_database_outage_is_retried_until_it_ends_and_nothing_is_dead_lettered(
     settings: ProcessorSettings,
     engine: Engine,
@@ -527,47 +567,20 @@ def test_a_database_outage_is_retried_until_it_ends_and_nothing_is_dead_lettered
     order = an_order()
     store = StateStore(table=aws["STATE_TABLE"])
     orders = CountingRepository(engine)
-    broker = build_broker(settings, orders=orders, read_model=read_model, events=publisher)
+    broker = order_broker(settings, orders=orders, read_model=read_model, events=publisher)
     with running(broker, settings.processor_queue):
         postgres.stop_server()
         try:
             # when an order arrives during the outage
             publisher.publish(an_envelope(order))
 
-            # then its read model says it is waiting, and why
-            wait_until(
-                lambda: (
-                    (store.get(f"ORDER#{order.order_id}", "ORDER") or {}).get("status") == "PENDING"
-                ),
-                timeout_seconds=DELIVERY_TIMEOUT_SECONDS,
-                what="the order marked PENDING",
-            )
-            pending = store.get(f"ORDER#{order.order_id}", "ORDER")
-            assert pending is not None
-            assert pending["last_error"] == (
-                "the database is unavailable (OperationalError); retrying"
-            )
-            # and it is retried past the point where it used to be dead-lettered
-            wait_until(
-                lambda: orders.attempts > OLD_ATTEMPTS_BEFORE_DLQ,
-                timeout_seconds=DELIVERY_TIMEOUT_SECONDS,
-                what="more attempts than the old policy allowed",
-            )
-            assert queue_is_drained(NAMES.dead_letter_queue("processor"))
+            # then it waits, PENDING, and is retried past where it used to be dead-lettered
+            assert_pending_and_retried(order, store=store, orders=orders)
         finally:
             postgres.start_server()
 
         # when the database is back, the retry stores it and announces it
-        wait_until(
-            lambda: order_count(db, order.order_id) == 1,
-            timeout_seconds=DELIVERY_TIMEOUT_SECONDS,
-            what="the order row after the outage",
-        )
-        wait_until(
-            lambda: queue_is_drained(settings.processor_queue),
-            timeout_seconds=DELIVERY_TIMEOUT_SECONDS,
-            what="the queue to drain",
-        )
+        wait_until_stored(db, order, queue=settings.processor_queue)
 
     # then it is PERSISTED, confirmed once, and nothing went to the DLQ
     persisted = store.get(f"ORDER#{order.order_id}", "ORDER")

@@ -1,4 +1,5 @@
-"""Export job claims, leases and cancellation against DynamoDB on the moto server."""
+"""Export jobs in the leased job store: claims, leases, outcome and cancellation against
+DynamoDB on the moto server, in the item layout the producer and existing data use."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from conveyor_aws.export_state import ExportStateStore
+from conveyor_aws.job_store import LeasedJobStore
 from conveyor_aws.state_store import StateStore
-from conveyor_common.exports.job import ExportJob
+from conveyor_common.exports.job import EXPORT_JOBS, ExportJob, ExportResult
 from conveyor_common.exports.model import ExportFormat
 from conveyor_common.jobs import JobStatus
 
@@ -37,19 +38,22 @@ def a_job() -> ExportJob:
     )
 
 
+Store = LeasedJobStore[ExportJob, ExportResult]
+
+
 @pytest.fixture
-def store(aws: dict[str, str]) -> ExportStateStore:
-    return ExportStateStore(StateStore(table=aws["STATE_TABLE"]))
+def store(aws: dict[str, str]) -> Store:
+    return LeasedJobStore(StateStore(table=aws["STATE_TABLE"]), EXPORT_JOBS)
 
 
-def test_a_job_is_created_once_and_reads_back(store: ExportStateStore) -> None:
+def test_a_job_is_created_once_and_reads_back(store: Store) -> None:
     job = a_job()
     assert store.create(job)
     assert not store.create(job)
     assert store.get(job.export_id) == job
 
 
-def test_only_one_worker_claims_a_job(store: ExportStateStore) -> None:
+def test_only_one_worker_claims_a_job(store: Store) -> None:
     job = a_job()
     store.create(job)
     first = store.claim(job.export_id, owner="w1", lease_seconds=LEASE_SECONDS, now=NOW)
@@ -61,7 +65,7 @@ def test_only_one_worker_claims_a_job(store: ExportStateStore) -> None:
     assert second is None
 
 
-def test_an_expired_lease_is_claimed_again_as_another_attempt(store: ExportStateStore) -> None:
+def test_an_expired_lease_is_claimed_again_as_another_attempt(store: Store) -> None:
     job = a_job()
     store.create(job)
     store.claim(job.export_id, owner="dead", lease_seconds=LEASE_SECONDS, now=NOW)
@@ -71,12 +75,12 @@ def test_an_expired_lease_is_claimed_again_as_another_attempt(store: ExportState
     assert reclaimed.lease_owner == "w2"
     assert reclaimed.attempts == 2
     # the dead worker's heartbeat and finish are refused from now on
-    assert store.heartbeat(job.export_id, owner="dead", lease_seconds=5, now=later) is None
+    assert store.renew(job.export_id, owner="dead", lease_seconds=5, now=later) is None
     assert store.finish(job.export_id, owner="dead", status=JobStatus.COMPLETED, now=later) is None
 
 
 def test_a_released_job_is_reclaimed_at_once_without_spending_an_attempt(
-    store: ExportStateStore,
+    store: Store,
 ) -> None:
     job = a_job()
     store.create(job)
@@ -96,16 +100,12 @@ def test_a_released_job_is_reclaimed_at_once_without_spending_an_attempt(
     assert (again.retrying_since, again.last_error) == (NOW, "s3 down")
 
 
-def test_heartbeat_records_progress_and_finish_is_final(store: ExportStateStore) -> None:
+def test_renewal_records_progress_and_finish_is_final(store: Store) -> None:
     job = a_job()
     store.create(job)
     store.claim(job.export_id, owner="w1", lease_seconds=LEASE_SECONDS, now=NOW)
-    beat = store.heartbeat(
-        job.export_id,
-        owner="w1",
-        lease_seconds=LEASE_SECONDS,
-        now=NOW,
-        progress={"progress_percentage": 40, "actual_row_count": 4},
+    beat = store.renew(
+        job.export_id, owner="w1", lease_seconds=LEASE_SECONDS, now=NOW, progress_percentage=40
     )
     assert beat is not None
     assert beat.progress_percentage == 40
@@ -114,17 +114,22 @@ def test_heartbeat_records_progress_and_finish_is_final(store: ExportStateStore)
         owner="w1",
         status=JobStatus.COMPLETED,
         now=NOW,
-        fields={"progress_percentage": 100, "file_size_bytes": 123},
+        progress_percentage=100,
+        result=ExportResult(
+            object_key="exports/acme/x/q2.csv", actual_row_count=4, file_size_bytes=123
+        ),
     )
     assert done is not None
     assert done.status is JobStatus.COMPLETED
     assert done.lease_owner is None
     assert done.completed_at == NOW
+    assert (done.progress_percentage, done.file_size_bytes, done.actual_row_count) == (100, 123, 4)
+    assert done.object_key == "exports/acme/x/q2.csv"
     assert store.claim(job.export_id, owner="w3", lease_seconds=5, now=NOW) is None
 
 
 def test_cancel_stops_a_queued_job_at_once_and_flags_a_running_one(
-    store: ExportStateStore,
+    store: Store,
 ) -> None:
     queued, running, finished = a_job(), a_job(), a_job()
     for job in (queued, running, finished):
@@ -147,3 +152,30 @@ def test_cancel_stops_a_queued_job_at_once_and_flags_a_running_one(
     assert unchanged is not None
     assert unchanged.status is JobStatus.COMPLETED
     assert store.request_cancel(uuid.uuid4(), now=NOW) is None
+
+
+def test_a_job_is_the_item_existing_data_and_the_producer_have(
+    aws: dict[str, str], store: Store
+) -> None:
+    # given a job as the store writes it
+    items = StateStore(table=aws["STATE_TABLE"])
+    job = a_job()
+    store.create(job)
+
+    # then it is EXPORT#{id} / STATE, one attribute per field set, and its expiry as ttl
+    item = items.get(f"EXPORT#{job.export_id}", "STATE")
+    assert item is not None
+    assert item["ttl"] == int(job.expires_at.timestamp())
+    assert item["export_id"] == str(job.export_id)
+    assert (item["status"], item["created_at"]) == ("QUEUED", "2026-06-01T12:00:00Z")
+    assert set(item) == {"pk", "sk", "ttl"} | {
+        name for name in ExportJob.__struct_fields__ if getattr(job, name) is not None
+    }
+
+    # and an item written by hand in that layout is a job the store can claim
+    written = a_job()
+    attributes = {**item, "export_id": str(written.export_id)}
+    items.put(f"EXPORT#{written.export_id}", "STATE", attributes)
+    claimed = store.claim(written.export_id, owner="w1", lease_seconds=LEASE_SECONDS, now=NOW)
+    assert claimed is not None
+    assert (claimed.export_id, claimed.attempts) == (written.export_id, 1)

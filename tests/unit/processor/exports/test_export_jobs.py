@@ -1,9 +1,10 @@
-"""The export use case with in-memory fakes: outcomes, retries, cancellation, duplicates."""
+"""Exports through the job runner with in-memory fakes: outcomes, retries, cancellation,
+duplicates, and what a crash leaves behind."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,119 +14,31 @@ import msgspec
 import psycopg
 import pytest
 from botocore.exceptions import EndpointConnectionError
+from tests.unit.processor.jobs.fakes import (
+    FakeAnnouncer,
+    FakeStates,
+    epoch,
+    ten_seconds_per_reading,
+)
 
 from conveyor_common.envelope import Envelope, wrap
 from conveyor_common.events import ExportCompleted, ExportFailed, ExportRequested
-from conveyor_common.exports.job import ExportJob
+from conveyor_common.exports.job import EXPORT_JOBS, ExportJob
 from conveyor_common.exports.model import ExportFormat
 from conveyor_common.exports.registry import ResolvedExport
 from conveyor_common.jobs import JobStatus
-from conveyor_processor.exports.handlers import ExportServices, Outcome, handle_export_requested
-from conveyor_processor.exports.policy import (
-    MAX_ATTEMPTS,
-    RETRY_WINDOW,
-    gave_up_reason,
-    outcome_event_id,
-)
-from conveyor_processor.exports.ports import Progress, Sink
-from conveyor_processor.exports.readable import ReadableFailure
+from conveyor_processor.exports.kind import ExportJobs, ExportRunner
+from conveyor_processor.exports.ports import Sink
 from conveyor_processor.exports.writers.pdf import PdfRenderFailed, stopped_reason
+from conveyor_processor.jobs.announcer import outcome_event_id
+from conveyor_processor.jobs.failures import ReadableFailure
+from conveyor_processor.jobs.policy import MAX_ATTEMPTS, RETRY_WINDOW, gave_up_reason
+from conveyor_processor.jobs.ports import Progress
+from conveyor_processor.jobs.runner import Outcome
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 OWNER = "worker-a/1"
 LEASE_SECONDS = 60
-
-
-def _epoch(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
-class FakeStates:
-    """ExportStateStore's conditions, in memory."""
-
-    def __init__(self, job: ExportJob | None) -> None:
-        self.jobs = {job.export_id: job} if job else {}
-
-    def get(self, export_id: uuid.UUID) -> ExportJob | None:
-        return self.jobs.get(export_id)
-
-    def claim(
-        self, export_id: uuid.UUID, *, owner: str, lease_seconds: int, now: datetime
-    ) -> ExportJob | None:
-        job = self.jobs.get(export_id)
-        if job is None:
-            return None
-        queued = job.status is JobStatus.QUEUED and not job.cancel_requested
-        expired = job.status is JobStatus.PROCESSING and (job.lease_expires_at or 0) < _epoch(now)
-        if not (queued or expired):
-            return None
-        return self._set(
-            job,
-            status=JobStatus.PROCESSING,
-            lease_owner=owner,
-            lease_expires_at=_epoch(now) + lease_seconds,
-            attempts=job.attempts + 1,
-            started_at=job.started_at or now,
-        )
-
-    def heartbeat(
-        self,
-        export_id: uuid.UUID,
-        *,
-        owner: str,
-        lease_seconds: int,
-        now: datetime,
-        progress: Mapping[str, Any] | None = None,
-    ) -> ExportJob | None:
-        job = self._owned(export_id, owner)
-        if job is None:
-            return None
-        return self._set(job, lease_expires_at=_epoch(now) + lease_seconds, **(progress or {}))
-
-    def release(
-        self, export_id: uuid.UUID, *, owner: str, now: datetime, reason: str
-    ) -> ExportJob | None:
-        job = self._owned(export_id, owner)
-        if job is None:
-            return None
-        return self._set(
-            job,
-            lease_expires_at=_epoch(now) - 1,
-            attempts=job.attempts - 1,
-            retrying_since=job.retrying_since or now,
-            last_error=reason,
-        )
-
-    def finish(
-        self,
-        export_id: uuid.UUID,
-        *,
-        owner: str,
-        status: JobStatus,
-        now: datetime,
-        fields: Mapping[str, Any] | None = None,
-    ) -> ExportJob | None:
-        job = self._owned(export_id, owner)
-        if job is None:
-            return None
-        return self._set(
-            job,
-            status=status,
-            completed_at=now,
-            lease_owner=None,
-            lease_expires_at=None,
-            **(fields or {}),
-        )
-
-    def _owned(self, export_id: uuid.UUID, owner: str) -> ExportJob | None:
-        job = self.jobs.get(export_id)
-        owned = job and job.status is JobStatus.PROCESSING and job.lease_owner == owner
-        return job if owned else None
-
-    def _set(self, job: ExportJob, **changes: Any) -> ExportJob:
-        updated = msgspec.structs.replace(job, **changes)
-        self.jobs[job.export_id] = updated
-        return updated
 
 
 @dataclass
@@ -209,17 +122,6 @@ class FakeRenderer:
         return self.rows
 
 
-@dataclass
-class FakeAnnouncer:
-    published: list[Envelope] = field(default_factory=list)
-
-    def announced(self, export_id: uuid.UUID, event_id: uuid.UUID) -> bool:
-        return any(envelope.event_id == event_id for envelope in self.published)
-
-    def announce(self, export_id: uuid.UUID, envelope: Envelope, *, expires_at: datetime) -> None:
-        self.published.append(envelope)
-
-
 def a_job(**changes: Any) -> ExportJob:
     job = ExportJob(
         export_id=uuid.uuid4(),
@@ -259,29 +161,24 @@ def requested(job: ExportJob) -> Envelope:
 @dataclass
 class World:
     job: ExportJob
-    states: FakeStates
+    states: FakeStates[ExportJob]
     catalogue: FakeCatalogue = field(default_factory=FakeCatalogue)
     files: FakeFiles = field(default_factory=FakeFiles)
     announcer: FakeAnnouncer = field(default_factory=FakeAnnouncer)
 
-    def services(self, render: FakeRenderer, *, owner: str = OWNER) -> ExportServices:
-        seconds = iter(range(0, 10**6, 10))
-        return ExportServices(
+    def runner(self, render: FakeRenderer, *, owner: str = OWNER) -> ExportRunner:
+        return ExportRunner(
+            hooks=ExportJobs(catalogue=self.catalogue, files=self.files, render=render),
             states=self.states,
-            catalogue=self.catalogue,
-            files=self.files,
-            render=render,
             announcer=self.announcer,
-            owner=owner,
+            owner=lambda: owner,
             lease_seconds=LEASE_SECONDS,
             clock=lambda: NOW,
-            # Ten seconds per reading: every progress offer is a heartbeat.
-            monotonic=lambda: float(next(seconds)),
+            monotonic=ten_seconds_per_reading(),
         )
 
     def run(self, render: FakeRenderer | None = None, *, owner: str = OWNER) -> Outcome:
-        services = self.services(render or FakeRenderer(), owner=owner)
-        return handle_export_requested(requested(self.job), services=services)
+        return self.runner(render or FakeRenderer(), owner=owner).run(requested(self.job))
 
     @property
     def current(self) -> ExportJob:
@@ -293,7 +190,7 @@ class World:
 @pytest.fixture
 def world() -> World:
     job = a_job()
-    return World(job=job, states=FakeStates(job))
+    return World(job=job, states=FakeStates(job, id_of=EXPORT_JOBS.id_of))
 
 
 def test_a_completed_export_is_stored_recorded_and_announced(world: World) -> None:
@@ -311,7 +208,7 @@ def test_a_completed_export_is_stored_recorded_and_announced(world: World) -> No
         JobStatus.COMPLETED,
     ]
     [announced] = world.announcer.published
-    assert announced.event_id == outcome_event_id(world.job.export_id, "completed")
+    assert announced.event_id == outcome_event_id(world.job.export_id, JobStatus.COMPLETED)
     assert isinstance(announced.payload, ExportCompleted)
     assert announced.payload.download_url == f"https://files.example/{key}?ttl=604800"
     assert announced.payload.download_url_expires_at == NOW + timedelta(days=7)
@@ -328,7 +225,7 @@ def test_a_transient_error_gives_the_job_back_without_spending_an_attempt(world:
     assert world.files.aborted == [f"exports/acme/{world.job.export_id}/q2.csv"]
     assert world.announcer.published == []
     assert world.current.status is JobStatus.PROCESSING
-    assert (world.current.lease_expires_at or 0) < _epoch(NOW)
+    assert (world.current.lease_expires_at or 0) < epoch(NOW)
     assert (
         world.current.last_error
         == "the database could not be reached: server closed the connection"
@@ -361,7 +258,7 @@ def test_a_catalogue_outage_before_the_run_gives_the_job_back_too(world: World) 
     with pytest.raises(psycopg.OperationalError):
         world.run()
     assert (world.current.attempts, world.current.status) == (0, JobStatus.PROCESSING)
-    assert (world.current.lease_expires_at or 0) < _epoch(NOW)
+    assert (world.current.lease_expires_at or 0) < epoch(NOW)
 
 
 def test_an_export_whose_dependencies_stay_down_past_the_window_fails(world: World) -> None:
@@ -438,7 +335,7 @@ def test_a_redelivery_after_a_crash_before_the_announcement_announces_once(world
     # then
     assert outcomes == [Outcome.ALREADY_FINISHED, Outcome.ALREADY_FINISHED]
     [announced] = world.announcer.published
-    assert announced.event_id == outcome_event_id(world.job.export_id, "failed")
+    assert announced.event_id == outcome_event_id(world.job.export_id, JobStatus.FAILED)
     assert [row.status for row in world.catalogue.rows] == [JobStatus.FAILED] * 2
 
 
@@ -449,7 +346,7 @@ def test_a_job_interrupted_too_often_fails_without_running(world: World) -> None
         status=JobStatus.PROCESSING,
         attempts=MAX_ATTEMPTS,
         lease_owner="dead",
-        lease_expires_at=_epoch(NOW) - 1,
+        lease_expires_at=epoch(NOW) - 1,
     )
 
     # when
@@ -464,7 +361,7 @@ def test_a_job_interrupted_too_often_fails_without_running(world: World) -> None
 
 def test_an_unknown_export_is_dropped(world: World) -> None:
     world.states.jobs.clear()
-    assert world.run() is Outcome.UNKNOWN_EXPORT
+    assert world.run() is Outcome.UNKNOWN_JOB
     assert world.catalogue.rows == []
 
 
@@ -473,7 +370,7 @@ def test_an_unknown_export_is_dropped(world: World) -> None:
 
 def a_dead_workers_job(world: World, **changes: Any) -> None:
     """The job as a worker that died mid-export left it: claimed, its lease run out."""
-    left = {"attempts": 1, "lease_owner": "dead", "lease_expires_at": _epoch(NOW) - 1}
+    left = {"attempts": 1, "lease_owner": "dead", "lease_expires_at": epoch(NOW) - 1}
     world.states.jobs[world.job.export_id] = msgspec.structs.replace(
         world.job, status=JobStatus.PROCESSING, **(left | changes)
     )
@@ -537,7 +434,7 @@ def test_a_reclaim_that_cannot_reach_s3_is_retried_before_writing(world: World) 
     with pytest.raises(EndpointConnectionError):
         world.run()
     assert world.files.calls == [f"abort uploads exports/acme/{world.job.export_id}/"]
-    assert (world.current.lease_expires_at or 0) < _epoch(NOW)
+    assert (world.current.lease_expires_at or 0) < epoch(NOW)
     assert world.announcer.published == []
 
 

@@ -1,0 +1,1 @@
+"""Long-running jobs of any kind: claimed under a lease, run with progress, finished once."""

@@ -1,0 +1,46 @@
+"""Why a job stopped: the signals that stop its work, and the reasons its owner reads.
+
+Whether trying again could help is decided by conveyor_aws.failures, as for every handler.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+MAX_REASON_LENGTH = 500
+
+
+class Cancelled(Exception):
+    """The job's owner cancelled it: the work must stop; not a failure."""
+
+
+class LeaseLost(Exception):
+    """Another worker owns the job now and records its outcome: the work must stop."""
+
+
+class ReadableFailure(Exception):
+    """Raise a subclass with a message a user can act on (no paths, no tracebacks):
+    `readable_reason` records it as the job's error as it is."""
+
+
+def readable_reason(exc: BaseException, *, noun: str) -> str:
+    """One line a person can act on, whatever the job; never a traceback. A kind with
+    failures of its own words those itself, then falls back on this."""
+    if isinstance(exc, ReadableFailure):
+        reason = first_line(exc)
+    elif isinstance(exc, psycopg.OperationalError):
+        reason = "the database could not be reached: " + first_line(exc)
+    elif isinstance(exc, psycopg.Error):
+        reason = "the database refused the query: " + first_line(exc)
+    else:
+        reason = f"the {noun} failed unexpectedly ({type(exc).__name__})"
+    return shorten(reason)
+
+
+def shorten(reason: str) -> str:
+    return reason[:MAX_REASON_LENGTH]
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,1 @@
+"""Orders: stored once in PostgreSQL, mirrored in the read model, then announced."""

@@ -1,0 +1,49 @@
+"""The export_jobs table is ExportJob's, column for field: a field added to one and not
+the other, or a nullability that differs, fails here before any database sees it."""
+
+from __future__ import annotations
+
+import types
+from typing import Any, get_args
+
+import msgspec
+from sqlalchemy import Table
+
+from conveyor_common.exports.job import ExportJob
+from conveyor_processor.exports.catalogue import CATALOGUED, ROW_ONLY
+from conveyor_processor.exports.rows import ExportJobRow
+
+TABLE: Table = ExportJobRow.__table__  # type: ignore[attr-defined]
+FIELDS = {field.name: field.type for field in msgspec.structs.fields(ExportJob)}
+# What the catalogue does not keep of a job: its lease and retries, its progress, and
+# what only its run and its e-mail need. A new field goes here or into the table.
+NOT_CATALOGUED = frozenset(
+    {
+        "progress_percentage",
+        "lease_owner",
+        "lease_expires_at",
+        "cancel_requested",
+        "retrying_since",
+        "last_error",
+        "notify",
+        "include_bom",
+    }
+)
+
+
+def admits_none(annotation: Any) -> bool:
+    return types.NoneType in get_args(annotation)
+
+
+def test_every_field_is_catalogued_or_said_not_to_be() -> None:
+    assert set(CATALOGUED) | NOT_CATALOGUED == set(FIELDS)
+    assert not set(CATALOGUED) & NOT_CATALOGUED
+
+
+def test_every_column_but_the_rows_own_holds_a_field() -> None:
+    assert {column.name for column in TABLE.columns} == set(CATALOGUED) | ROW_ONLY
+
+
+def test_a_column_is_nullable_exactly_when_its_field_may_be_none() -> None:
+    nullability = {name: TABLE.columns[name].nullable for name in CATALOGUED}
+    assert nullability == {name: admits_none(FIELDS[name]) for name in CATALOGUED}
