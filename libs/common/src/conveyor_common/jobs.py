@@ -1,4 +1,4 @@
-"""What every long-running job (an export, an import) has in common: the states it
+"""What every long-running job has in common, whatever its kind: the states it
 moves through, the record every kind extends, and how a kind is described."""
 
 from __future__ import annotations

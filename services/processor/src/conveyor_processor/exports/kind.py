@@ -36,10 +36,7 @@ class ExportJobs:
         return NOUN
 
     def request(self, envelope: Envelope) -> ExportRequested:
-        payload = envelope.payload
-        if not isinstance(payload, ExportRequested):
-            raise TypeError(f"expected an ExportRequested envelope, got {envelope.event_type}")
-        return payload
+        return envelope.of(ExportRequested).payload
 
     def job_id(self, request: ExportRequested) -> uuid.UUID:
         return request.export_id

@@ -31,6 +31,7 @@ from conveyor_producer.acceptance.idempotency import (
 from conveyor_producer.acceptance.idempotency_store import IdempotencyStore, KeyOwner
 from conveyor_producer.acceptance.ports import Publisher
 from conveyor_producer.outages import EVENT_BUS, STATE_STORE, DependencyUnavailable, outages_of
+from conveyor_producer.principal import Principal
 
 # SNS refuses messages above 256 KiB; such a request could never be delivered.
 MAX_EVENT_BYTES = 256 * 1024
@@ -56,18 +57,21 @@ class Attempt:
     now: datetime
 
     @classmethod
-    def of(
+    def by(
         cls,
+        principal: Principal,
         *,
-        tenant_id: str,
-        caller: str,
         correlation_id: str,
         idempotency_key: str | None,
         now: datetime,
     ) -> Attempt:
         key = check_key(idempotency_key) if idempotency_key is not None else None
         return cls(
-            tenant_id=tenant_id, caller=caller, correlation_id=correlation_id, key=key, now=now
+            tenant_id=principal.tenant,
+            caller=principal.sub,
+            correlation_id=correlation_id,
+            key=key,
+            now=now,
         )
 
     @property

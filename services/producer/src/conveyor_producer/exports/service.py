@@ -108,9 +108,8 @@ class ExportService:
         correlation_id: str,
         idempotency_key: str | None = None,
     ) -> AcceptedExport:
-        attempt = Attempt.of(
-            tenant_id=principal.tenant,
-            caller=principal.sub,
+        attempt = Attempt.by(
+            principal,
             correlation_id=correlation_id,
             idempotency_key=idempotency_key,
             now=self._clock(),
