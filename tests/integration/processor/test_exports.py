@@ -29,9 +29,9 @@ from conveyor_common.exports.model import ExportFormat
 from conveyor_common.exports.registry import ResolvedExport
 from conveyor_common.jobs import JobStatus
 from conveyor_processor.db import build_engine
-from conveyor_processor.exports.catalogue import SqlExportCatalogue
 from conveyor_processor.exports.csv_copy import UTF8_BOM
 from conveyor_processor.exports.files import S3ExportFiles
+from conveyor_processor.exports.history import SqlExportHistory
 from conveyor_processor.exports.kind import ExportJobs, ExportRunner
 from conveyor_processor.exports.ports import Renderer, Sink
 from conveyor_processor.exports.render import PostgresRenderer
@@ -167,7 +167,7 @@ def export_id(envelope: Envelope) -> uuid.UUID:
 # --- observations ------------------------------------------------------------------------------
 
 
-def catalogue_row(database_url: str, export: uuid.UUID) -> dict[str, Any] | None:
+def history_row(database_url: str, export: uuid.UUID) -> dict[str, Any] | None:
     with psycopg.connect(database_url) as connection:
         cursor = connection.execute(
             "SELECT status, actual_row_count, file_size_bytes, object_key, error, attempts,"
@@ -244,7 +244,7 @@ def runner(
 ) -> ExportRunner:
     return ExportRunner(
         hooks=ExportJobs(
-            catalogue=SqlExportCatalogue(engine),
+            history=SqlExportHistory(engine),
             files=S3ExportFiles(bucket=bucket, part_size_bytes=MIN_PART_SIZE_BYTES),
             render=PostgresRenderer(db),
         ),
@@ -338,7 +338,7 @@ def test_a_csv_export_is_stored_recorded_and_announced(
     assert (completed.row_count, completed.size_bytes) == (5, len(body))
     assert completed.file_name == "q2-orders.csv"
 
-    # and the live state and the catalogue agree
+    # and the live state and the history agree
     job = states.get(export)
     assert job is not None
     assert (job.status, job.actual_row_count, job.file_size_bytes, job.object_key) == (
@@ -348,11 +348,11 @@ def test_a_csv_export_is_stored_recorded_and_announced(
         key,
     )
     assert (job.progress_percentage, job.lease_owner) == (100, None)
-    assert catalogue_row(db, export) == completed_row(key=key, rows=5, size_bytes=len(body))
+    assert history_row(db, export) == completed_row(key=key, rows=5, size_bytes=len(body))
 
 
 def completed_row(*, key: str, rows: int, size_bytes: int) -> dict[str, Any]:
-    """The catalogue row of an export completed at its first attempt."""
+    """The history row of an export completed at its first attempt."""
     return {
         "status": "COMPLETED",
         "actual_row_count": rows,
@@ -394,7 +394,7 @@ def test_order_items_keep_negative_numbers_and_honour_the_bom_and_columns(
         ["1", "Widget", "7.00"],
         ["2", "'@discount", "-2.00"],
     ]
-    assert catalogue_row(db, export_id(envelope)) is not None
+    assert history_row(db, export_id(envelope)) is not None
 
 
 def test_a_large_export_is_uploaded_in_several_parts(
@@ -495,8 +495,8 @@ def test_cancelling_a_running_export_leaves_no_object_and_no_upload(
     assert job is not None
     assert job.status is JobStatus.CANCELLED
     assert 0 < job.progress_percentage < 100
-    assert catalogue_row(db, export) is not None
-    assert (catalogue_row(db, export) or {})["status"] == "CANCELLED"
+    assert history_row(db, export) is not None
+    assert (history_row(db, export) or {})["status"] == "CANCELLED"
     assert outcome_events("ExportCompleted") == []
 
 
@@ -515,7 +515,7 @@ def test_an_export_cancelled_before_it_ran_is_recorded_and_never_run(
     # then
     assert outcome is Outcome.ALREADY_FINISHED
     assert objects_under(bucket, export) == []
-    assert (catalogue_row(db, export) or {})["status"] == "CANCELLED"
+    assert (history_row(db, export) or {})["status"] == "CANCELLED"
 
 
 def test_an_invalid_request_fails_the_export_with_a_readable_reason(
@@ -541,7 +541,7 @@ def test_an_invalid_request_fails_the_export_with_a_readable_reason(
     assert announced.payload.reason == job.error
     assert objects_under(bucket, export) == []
     assert open_uploads(bucket) == []
-    assert (catalogue_row(db, export) or {})["error"] == job.error
+    assert (history_row(db, export) or {})["error"] == job.error
 
 
 def test_an_unreachable_database_is_retried_without_spending_attempts_then_fails(
@@ -595,7 +595,7 @@ def test_a_job_whose_worker_died_is_completed_by_the_next_delivery(
     job = states.get(export)
     assert job is not None
     assert (job.status, job.attempts, job.actual_row_count) == (JobStatus.COMPLETED, 2, 5)
-    assert (catalogue_row(db, export) or {})["attempts"] == 2
+    assert (history_row(db, export) or {})["attempts"] == 2
 
 
 def leave_an_upload_open(bucket: str, key: str) -> str:

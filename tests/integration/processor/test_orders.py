@@ -376,7 +376,7 @@ def test_the_handler_writes_the_order_and_its_read_model(
     assert item is not None
     assert (item["tenant_id"], item["status"]) == (TENANT, "PERSISTED")
     assert msgspec.convert(item["order"], Order, strict=False) == order
-    assert datetime.fromisoformat(item["since"]) >= order.submitted_at
+    assert datetime.fromisoformat(item["persisted_at"]) >= order.submitted_at
 
 
 def test_each_delivery_announces_the_stored_order_with_one_deterministic_event_id(

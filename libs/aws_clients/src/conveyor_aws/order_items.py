@@ -39,9 +39,11 @@ class OrderRecord(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     tenant_id: str
     status: OrderState
     order: Order
-    # When the order reached `status`.
-    since: datetime | None = None
-    # Why a PENDING order is not stored yet.
+    # When the order was accepted (REQUEST), stored (ORDER, PERSISTED), or last failed
+    # to be stored (ORDER, PENDING), with why.
+    accepted_at: datetime | None = None
+    persisted_at: datetime | None = None
+    last_error_at: datetime | None = None
     last_error: str | None = None
 
 
@@ -51,7 +53,7 @@ class OrderItems:
 
     def record_accepted(self, order: Order, *, at: datetime) -> None:
         record = OrderRecord(
-            tenant_id=order.tenant_id, status=OrderState.ACCEPTED, order=order, since=at
+            tenant_id=order.tenant_id, status=OrderState.ACCEPTED, order=order, accepted_at=at
         )
         self._store.put(order_pk(order.order_id), REQUEST_SK, _item(record))
 
@@ -61,7 +63,7 @@ class OrderItems:
     def record_persisted(self, order: Order, *, at: datetime) -> None:
         # A plain put: a redelivered event rewrites the same order, which is harmless.
         record = OrderRecord(
-            tenant_id=order.tenant_id, status=OrderState.PERSISTED, order=order, since=at
+            tenant_id=order.tenant_id, status=OrderState.PERSISTED, order=order, persisted_at=at
         )
         self._store.put(order_pk(order.order_id), ORDER_SK, _item(record))
 
@@ -71,7 +73,7 @@ class OrderItems:
             tenant_id=order.tenant_id,
             status=OrderState.PENDING,
             order=order,
-            since=at,
+            last_error_at=at,
             last_error=last_error,
         )
         self._store.put_unless(

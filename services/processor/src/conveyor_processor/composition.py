@@ -15,8 +15,8 @@ from conveyor_aws.state_store import StateStore
 from conveyor_common.clock import Clock, utc_now
 from conveyor_common.envelope import Envelope
 from conveyor_common.exports.job import EXPORT_JOBS
-from conveyor_processor.exports.catalogue import SqlExportCatalogue
 from conveyor_processor.exports.files import S3ExportFiles
+from conveyor_processor.exports.history import SqlExportHistory
 from conveyor_processor.exports.kind import ExportJobs, ExportRunner
 from conveyor_processor.exports.render import PostgresRenderer
 from conveyor_processor.jobs.announcer import SnsAnnouncer
@@ -54,7 +54,7 @@ def export_runner(
     """The export jobs' runner; each delivery's lease owner is the thread running it."""
     return ExportRunner(
         hooks=ExportJobs(
-            catalogue=SqlExportCatalogue(engine),
+            history=SqlExportHistory(engine),
             files=S3ExportFiles(
                 bucket=settings.exports_bucket, part_size_bytes=settings.export_part_size_bytes
             ),

@@ -42,7 +42,7 @@ LEASE_SECONDS = 60
 
 
 @dataclass
-class FakeCatalogue:
+class FakeHistory:
     rows: list[ExportJob] = field(default_factory=list)
     # Raised by the next upsert, once.
     error: Exception | None = None
@@ -162,13 +162,13 @@ def requested(job: ExportJob) -> Envelope:
 class World:
     job: ExportJob
     states: FakeStates[ExportJob]
-    catalogue: FakeCatalogue = field(default_factory=FakeCatalogue)
+    history: FakeHistory = field(default_factory=FakeHistory)
     files: FakeFiles = field(default_factory=FakeFiles)
     announcer: FakeAnnouncer = field(default_factory=FakeAnnouncer)
 
     def runner(self, render: FakeRenderer, *, owner: str = OWNER) -> ExportRunner:
         return ExportRunner(
-            hooks=ExportJobs(catalogue=self.catalogue, files=self.files, render=render),
+            hooks=ExportJobs(history=self.history, files=self.files, render=render),
             states=self.states,
             announcer=self.announcer,
             owner=lambda: owner,
@@ -203,7 +203,7 @@ def test_a_completed_export_is_stored_recorded_and_announced(world: World) -> No
     assert world.files.stored == {key: b"header\nrow 1\nrow 2\nrow 3\n"}
     assert (world.current.status, world.current.actual_row_count) == (JobStatus.COMPLETED, 3)
     assert (world.current.file_size_bytes, world.current.object_key) == (25, key)
-    assert [row.status for row in world.catalogue.rows] == [
+    assert [row.status for row in world.history.rows] == [
         JobStatus.PROCESSING,
         JobStatus.COMPLETED,
     ]
@@ -250,9 +250,9 @@ def test_an_outage_longer_than_the_attempts_does_not_fail_the_export(world: Worl
     assert world.current.retrying_since == NOW
 
 
-def test_a_catalogue_outage_before_the_run_gives_the_job_back_too(world: World) -> None:
-    # given PostgreSQL refuses the catalogue write that precedes the run
-    world.catalogue.error = psycopg.OperationalError("the database system is starting up")
+def test_a_history_outage_before_the_run_gives_the_job_back_too(world: World) -> None:
+    # given PostgreSQL refuses the history write that precedes the run
+    world.history.error = psycopg.OperationalError("the database system is starting up")
 
     # when / then
     with pytest.raises(psycopg.OperationalError):
@@ -285,7 +285,7 @@ def test_a_permanent_error_fails_at_once(world: World) -> None:
     outcome = world.run(FakeRenderer(error=psycopg.errors.UndefinedTable('"orders" is gone')))
     assert outcome is Outcome.FAILED
     assert world.current.error == 'the database refused the query: "orders" is gone'
-    assert world.catalogue.rows[-1].status is JobStatus.FAILED
+    assert world.history.rows[-1].status is JobStatus.FAILED
 
 
 def test_a_cancel_seen_at_a_heartbeat_stops_the_export_quietly(world: World) -> None:
@@ -303,7 +303,7 @@ def test_a_cancel_seen_at_a_heartbeat_stops_the_export_quietly(world: World) -> 
     assert world.current.status is JobStatus.CANCELLED
     assert world.files.stored == {}
     assert world.announcer.published == []
-    assert world.catalogue.rows[-1].status is JobStatus.CANCELLED
+    assert world.history.rows[-1].status is JobStatus.CANCELLED
 
 
 def test_a_lost_lease_leaves_the_outcome_to_the_new_owner(world: World) -> None:
@@ -336,7 +336,7 @@ def test_a_redelivery_after_a_crash_before_the_announcement_announces_once(world
     assert outcomes == [Outcome.ALREADY_FINISHED, Outcome.ALREADY_FINISHED]
     [announced] = world.announcer.published
     assert announced.event_id == outcome_event_id(world.job.export_id, JobStatus.FAILED)
-    assert [row.status for row in world.catalogue.rows] == [JobStatus.FAILED] * 2
+    assert [row.status for row in world.history.rows] == [JobStatus.FAILED] * 2
 
 
 def test_a_job_interrupted_too_often_fails_without_running(world: World) -> None:
@@ -362,7 +362,7 @@ def test_a_job_interrupted_too_often_fails_without_running(world: World) -> None
 def test_an_unknown_export_is_dropped(world: World) -> None:
     world.states.jobs.clear()
     assert world.run() is Outcome.UNKNOWN_JOB
-    assert world.catalogue.rows == []
+    assert world.history.rows == []
 
 
 # --- a crash leaves nothing behind --------------------------------------------------------------

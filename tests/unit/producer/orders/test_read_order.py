@@ -67,7 +67,7 @@ def test_the_persisted_read_model_wins_over_the_accepted_request(
 ) -> None:
     # given an accepted order that the processor has since persisted
     order_id = client.post(ORDERS, json=order_body(), headers=auth).json()["orderId"]
-    processor_wrote(store, order_id, status="PERSISTED", since="2024-05-17T09:31:00+00:00")
+    processor_wrote(store, order_id, status="PERSISTED", persisted_at="2024-05-17T09:31:00+00:00")
 
     response = client.get(f"{ORDERS}/{order_id}", headers=auth)
 
@@ -84,7 +84,7 @@ def test_an_order_whose_storage_is_retried_reads_back_as_pending_with_the_last_e
         order_id,
         status="PENDING",
         last_error="the database is unavailable (OperationalError); retrying",
-        since="2024-05-17T09:31:00+00:00",
+        last_error_at="2024-05-17T09:31:00+00:00",
     )
 
     # when it is read back

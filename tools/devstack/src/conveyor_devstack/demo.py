@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from conveyor_aws.order_items import ORDER_SK, order_pk
 from conveyor_common.exports.model import ExportFormat
 from conveyor_common.jobs import JobStatus
 from conveyor_devstack.mailbox import captured_emails
@@ -145,9 +147,9 @@ def show_results(stack: Stack, order_ids: list[str]) -> None:
     for order_id in order_ids:
         item = dynamodb.get_item(
             TableName=stack.env["STATE_TABLE"],
-            Key={"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "ORDER"}},
+            Key={"pk": {"S": order_pk(uuid.UUID(order_id))}, "sk": {"S": ORDER_SK}},
         ).get("Item", {})
-        print(f"  ORDER#{order_id}  status={item.get('status', {}).get('S')}")
+        print(f"  {order_id}  status={item.get('status', {}).get('S')}")
     print("\n== SES (captured by the emulator)")
     for email in captured_emails(stack.moto.mailbox()):
         print(f"  to={','.join(email.to)}  subject={email.subject!r}")

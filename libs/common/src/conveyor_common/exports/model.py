@@ -1,4 +1,4 @@
-"""What a caller may ask for, and the states an export job moves through."""
+"""What a caller may ask for in an export: the request, its formats and their limits."""
 
 from __future__ import annotations
 

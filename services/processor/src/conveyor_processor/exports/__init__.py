@@ -1,2 +1,3 @@
-"""Exports, a kind of job: render the requested rows into a file in S3, catalogue the
-job, announce the file or the failure. The job's life is conveyor_processor.jobs'."""
+"""Exports, a kind of job: render the requested rows into a file in S3, keep it in
+the `export_jobs` history, announce the file or the failure. The job's life itself
+is conveyor_processor.jobs'."""

@@ -1,5 +1,5 @@
 """Exports as a kind of job: render the requested rows into a file in S3, keep the job
-in the catalogue, announce the file or the failure. The job runner does the rest."""
+in the history, announce the file or the failure. The job runner does the rest."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from conveyor_common.exports.registry import resolve
 from conveyor_common.log import get_logger
 from conveyor_processor.exports.naming import file_name
 from conveyor_processor.exports.outcome_events import outcome_event
-from conveyor_processor.exports.ports import ExportCatalogue, ExportFiles, Renderer
+from conveyor_processor.exports.ports import ExportFiles, ExportHistory, Renderer
 from conveyor_processor.exports.readable import NOUN, readable_export_reason
 from conveyor_processor.jobs.ports import Progress
 from conveyor_processor.jobs.runner import JobRunner
@@ -27,7 +27,7 @@ logger = get_logger(__name__)
 class ExportJobs:
     """The export's hooks into the job runner (jobs.ports.JobHooks)."""
 
-    catalogue: ExportCatalogue
+    history: ExportHistory
     files: ExportFiles
     render: Renderer
 
@@ -53,7 +53,7 @@ class ExportJobs:
             logger.info("aborted uploads of earlier attempts", uploads=aborted)
 
     def record(self, job: ExportJob) -> None:
-        self.catalogue.upsert(job)
+        self.history.upsert(job)
 
     def run(self, job: ExportJob, request: ExportRequested, *, progress: Progress) -> ExportResult:
         name = file_name(title=job.title, resource=job.resource, requested_at=request.requested_at)

@@ -10,7 +10,7 @@ from conveyor_common.exports.registry import ResolvedExport
 from conveyor_processor.jobs.ports import Progress
 
 
-class ExportCatalogue(Protocol):
+class ExportHistory(Protocol):
     def upsert(self, job: ExportJob) -> None:
         """Record the job as it now is; a finished job is never moved back."""
         ...

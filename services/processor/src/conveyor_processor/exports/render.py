@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, BinaryIO, cast
 
 import psycopg
 from psycopg import IsolationLevel
 
-from conveyor_common.clock import utc_now
+from conveyor_common.clock import Clock, utc_now
 from conveyor_common.exports.job import ExportJob
 from conveyor_common.exports.model import ExportFormat
 from conveyor_common.exports.query import copy_query, select_query
@@ -28,59 +30,59 @@ CURSOR_ITERSIZE_ROWS = 5000
 CONNECT_TIMEOUT_SECONDS = 10
 APPLICATION_NAME = "conveyor-processor-export"
 
-Writer = Callable[[psycopg.Connection[Any], ExportJob, ResolvedExport, Sink, Progress], int]
+
+@dataclass(frozen=True)
+class _Rendering:
+    """One export being written: where its rows come from and where its bytes go."""
+
+    connection: psycopg.Connection[Any]
+    job: ExportJob
+    export: ResolvedExport
+    sink: Sink
+    progress: Progress
+    generated_at: datetime
 
 
-def _csv(
-    connection: psycopg.Connection[Any],
-    job: ExportJob,
-    export: ResolvedExport,
-    sink: Sink,
-    progress: Progress,
-) -> int:
-    with connection.cursor() as cursor:
+Writer = Callable[[_Rendering], int]
+
+
+def _csv(rendering: _Rendering) -> int:
+    job = rendering.job
+    with rendering.connection.cursor() as cursor:
         return write_csv(
             cursor,
-            copy_query(export, tenant_id=job.tenant_id),
-            sink=sink,
+            copy_query(rendering.export, tenant_id=job.tenant_id),
+            sink=rendering.sink,
             include_bom=job.include_bom,
-            progress=progress,
+            progress=rendering.progress,
         )
 
 
-def _xlsx(
-    connection: psycopg.Connection[Any],
-    job: ExportJob,
-    export: ResolvedExport,
-    sink: Sink,
-    progress: Progress,
-) -> int:
+def _xlsx(rendering: _Rendering) -> int:
     from conveyor_processor.exports.writers.xlsx import write_xlsx
 
-    with _rows(connection, job, export) as rows:
+    with _rows(rendering) as rows:
         return write_xlsx(
-            rows, columns=export.columns, sink=_binary(sink), title=job.title, progress=progress
+            rows,
+            columns=rendering.export.columns,
+            sink=_binary(rendering.sink),
+            title=rendering.job.title,
+            progress=rendering.progress,
         )
 
 
-def _pdf(
-    connection: psycopg.Connection[Any],
-    job: ExportJob,
-    export: ResolvedExport,
-    sink: Sink,
-    progress: Progress,
-) -> int:
+def _pdf(rendering: _Rendering) -> int:
     from conveyor_processor.exports.writers.pdf import write_pdf
 
-    with _rows(connection, job, export) as rows:
+    with _rows(rendering) as rows:
         return write_pdf(
             rows,
-            columns=export.columns,
-            sink=_binary(sink),
-            title=job.title,
-            filters=job.filters,
-            generated_at=utc_now(),
-            progress=progress,
+            columns=rendering.export.columns,
+            sink=_binary(rendering.sink),
+            title=rendering.job.title,
+            filters=rendering.job.filters,
+            generated_at=rendering.generated_at,
+            progress=rendering.progress,
         )
 
 
@@ -92,12 +94,11 @@ WRITERS: dict[ExportFormat, Writer] = {
 
 
 @contextmanager
-def _rows(
-    connection: psycopg.Connection[Any], job: ExportJob, export: ResolvedExport
-) -> Iterator[Iterator[tuple[Any, ...]]]:
+def _rows(rendering: _Rendering) -> Iterator[Iterator[tuple[Any, ...]]]:
     """Typed rows from a server-side cursor: memory holds one fetch, not the result."""
-    query = select_query(export, tenant_id=job.tenant_id)
-    with connection.cursor(name=f"export_{job.export_id.hex}") as cursor:
+    job = rendering.job
+    query = select_query(rendering.export, tenant_id=job.tenant_id)
+    with rendering.connection.cursor(name=f"export_{job.export_id.hex}") as cursor:
         cursor.itersize = CURSOR_ITERSIZE_ROWS
         cursor.execute(query.sql, query.params)
         yield iter(cursor)
@@ -109,8 +110,9 @@ def _binary(sink: Sink) -> BinaryIO:
 
 
 class PostgresRenderer:
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, clock: Clock = utc_now) -> None:
         self._database_url = database_url
+        self._clock = clock
 
     def __call__(
         self, job: ExportJob, export: ResolvedExport, *, sink: Sink, progress: Progress
@@ -123,4 +125,6 @@ class PostgresRenderer:
         ) as connection:
             connection.read_only = True
             connection.isolation_level = IsolationLevel.REPEATABLE_READ
-            return writer(connection, job, export, sink, progress)
+            return writer(
+                _Rendering(connection, job, export, sink, progress, generated_at=self._clock())
+            )

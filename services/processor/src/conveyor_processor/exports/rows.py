@@ -1,4 +1,4 @@
-"""The export_jobs catalogue in PostgreSQL: what the producer lists. Its columns are
+"""The export_jobs history in PostgreSQL: what the producer lists. Its columns are
 ExportJob's (a unit test holds them to it); DynamoDB holds the live state and lease."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 
 
 class ExportJobRow(SQLModel, table=True):
-    """One export job as the catalogue keeps it; DynamoDB holds the live state and lease."""
+    """One export job as the history keeps it; DynamoDB holds the live state and lease."""
 
     __tablename__ = "export_jobs"
     # The producer lists a tenant's exports newest first, optionally one requester's

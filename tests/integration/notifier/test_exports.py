@@ -8,7 +8,7 @@ import uuid
 
 import msgspec
 import pytest
-from tests.integration.test_notifier_orders import (
+from tests.integration.notifier.test_orders import (
     emails_to,
     queue_depth,
     running_worker,

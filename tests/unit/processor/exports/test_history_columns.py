@@ -10,14 +10,14 @@ import msgspec
 from sqlalchemy import Table
 
 from conveyor_common.exports.job import ExportJob
-from conveyor_processor.exports.catalogue import CATALOGUED, ROW_ONLY
+from conveyor_processor.exports.history import KEPT, ROW_ONLY
 from conveyor_processor.exports.rows import ExportJobRow
 
 TABLE: Table = ExportJobRow.__table__  # type: ignore[attr-defined]
 FIELDS = {field.name: field.type for field in msgspec.structs.fields(ExportJob)}
-# What the catalogue does not keep of a job: its lease and retries, its progress, and
+# What the history does not keep of a job: its lease and retries, its progress, and
 # what only its run and its e-mail need. A new field goes here or into the table.
-NOT_CATALOGUED = frozenset(
+NOT_KEPT = frozenset(
     {
         "progress_percentage",
         "lease_owner",
@@ -35,15 +35,15 @@ def admits_none(annotation: Any) -> bool:
     return types.NoneType in get_args(annotation)
 
 
-def test_every_field_is_catalogued_or_said_not_to_be() -> None:
-    assert set(CATALOGUED) | NOT_CATALOGUED == set(FIELDS)
-    assert not set(CATALOGUED) & NOT_CATALOGUED
+def test_every_field_is_kept_or_said_not_to_be() -> None:
+    assert set(KEPT) | NOT_KEPT == set(FIELDS)
+    assert not set(KEPT) & NOT_KEPT
 
 
 def test_every_column_but_the_rows_own_holds_a_field() -> None:
-    assert {column.name for column in TABLE.columns} == set(CATALOGUED) | ROW_ONLY
+    assert {column.name for column in TABLE.columns} == set(KEPT) | ROW_ONLY
 
 
 def test_a_column_is_nullable_exactly_when_its_field_may_be_none() -> None:
-    nullability = {name: TABLE.columns[name].nullable for name in CATALOGUED}
-    assert nullability == {name: admits_none(FIELDS[name]) for name in CATALOGUED}
+    nullability = {name: TABLE.columns[name].nullable for name in KEPT}
+    assert nullability == {name: admits_none(FIELDS[name]) for name in KEPT}

@@ -1,4 +1,4 @@
-"""The export_jobs catalogue in PostgreSQL: one row per export, upserted on each change."""
+"""The export_jobs history in PostgreSQL: one row per export, upserted on each change."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from conveyor_processor.exports.rows import ExportJobRow
 
 _EXPORT_JOBS: Table = ExportJobRow.__table__  # type: ignore[attr-defined]
 _TERMINAL = [status.value for status in JobStatus if status.is_terminal]
-# The catalogue's own column: when its row last changed.
+# The history's own column: when its row last changed.
 ROW_ONLY = frozenset({"updated_at"})
 # Every other column holds the ExportJob field of its name (a unit test holds them to it).
-CATALOGUED = tuple(column.name for column in _EXPORT_JOBS.columns if column.name not in ROW_ONLY)
+KEPT = tuple(column.name for column in _EXPORT_JOBS.columns if column.name not in ROW_ONLY)
 
 
-class SqlExportCatalogue:
+class SqlExportHistory:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
@@ -39,7 +39,7 @@ class SqlExportCatalogue:
 
 
 def _values(job: ExportJob) -> dict[str, Any]:
-    values = {name: getattr(job, name) for name in CATALOGUED}
+    values = {name: getattr(job, name) for name in KEPT}
     return values | {
         "format": job.format.value,
         "status": job.status.value,
@@ -50,7 +50,7 @@ def _values(job: ExportJob) -> dict[str, Any]:
 
 
 def _jsonb_safe(value: Any) -> Any:
-    """jsonb cannot hold U+0000; the catalogue keeps the rest of such a request."""
+    """jsonb cannot hold U+0000; the history keeps the rest of such a request."""
     if isinstance(value, str):
         return value.replace("\x00", "\ufffd")
     if isinstance(value, dict):

@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 # The order tests' settings: the same secret and the emulator's resources.
-from tests.integration.test_producer_orders import SECRET, producer_settings
+from tests.integration.producer.test_orders import SECRET, producer_settings
 
 from conveyor_devstack.ports import LOOPBACK, free_port
 from conveyor_producer.app import real_app

@@ -14,7 +14,7 @@ import pytest
 from litestar.testing import TestClient
 
 # The same settings as the order tests; EXPORTS_BUCKET comes from the `aws` environment.
-from tests.integration.test_producer_orders import SECRET, producer_settings
+from tests.integration.producer.test_orders import SECRET, producer_settings
 
 from conveyor_aws import clients
 from conveyor_aws.job_store import LeasedJobStore
