@@ -6,27 +6,17 @@ them on an emulator.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
-
 import msgspec
 
 from conveyor_common.events import (
     ExportCompleted,
     ExportFailed,
     ExportRequested,
+    FileFailed,
+    FileProcessed,
+    FileUploaded,
     OrderPersisted,
     OrderSubmitted,
-)
-
-# Planned, not implemented yet: no event class declares the file events, so they are
-# named here, once, by the service whose queue subscribes to them already. The
-# notifier parks its two in the DLQ with the reason until their e-mails exist.
-PLANNED_FILE_EVENTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "processor": ("FileUploaded",),
-        "notifier": ("FileProcessed", "FileFailed"),
-    }
 )
 
 # Which event types each service's queue subscribes to (SNS filter policies).
@@ -34,14 +24,15 @@ SERVICE_EVENTS: dict[str, tuple[str, ...]] = {
     "processor": (
         OrderSubmitted.event_type,
         ExportRequested.event_type,
-        *PLANNED_FILE_EVENTS["processor"],
+        FileUploaded.event_type,
     ),
     # OrderPersisted, not OrderSubmitted: an order is confirmed only once it is stored.
     "notifier": (
         OrderPersisted.event_type,
         ExportCompleted.event_type,
         ExportFailed.event_type,
-        *PLANNED_FILE_EVENTS["notifier"],
+        FileProcessed.event_type,
+        FileFailed.event_type,
     ),
 }
 

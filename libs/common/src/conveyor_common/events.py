@@ -9,6 +9,7 @@ from typing import Any, TypedDict
 from conveyor_common.envelope import Event, register
 from conveyor_common.exports.job import ExportJob
 from conveyor_common.exports.model import ExportFormat
+from conveyor_common.imports.model import FileType, ImportMode
 from conveyor_common.orders import Order
 
 
@@ -128,3 +129,50 @@ class ExportFailed(_ExportEvent, frozen=True, kw_only=True):
     @classmethod
     def of(cls, job: ExportJob) -> ExportFailed:
         return cls(**_subject(job), reason=job.error or "the export failed")
+
+
+class _FileEvent(Event, frozen=True, kw_only=True):
+    """What every file e-mail needs: which upload, and whom to tell."""
+
+    file_id: uuid.UUID
+    requested_by: str
+    original_name: str
+    mode: ImportMode
+    notify: tuple[str, ...]
+
+
+@register
+class FileUploaded(_FileEvent, frozen=True, kw_only=True):
+    """A file is stored in S3 and its QUEUED import job exists: import it."""
+
+    event_type = "FileUploaded"
+    schema_version = 1
+
+    bucket: str
+    object_key: str
+    file_type: FileType
+    file_size_bytes: int
+    uploaded_at: datetime
+    expires_at: datetime
+
+
+@register
+class FileProcessed(_FileEvent, frozen=True, kw_only=True):
+    event_type = "FileProcessed"
+    schema_version = 1
+
+    rows_total: int
+    rows_imported: int
+    rows_unchanged: int
+    rows_rejected: int
+    # A link to the error report when rows were rejected.
+    error_report_url: str | None = None
+    error_report_url_expires_at: datetime | None = None
+
+
+@register
+class FileFailed(_FileEvent, frozen=True, kw_only=True):
+    event_type = "FileFailed"
+    schema_version = 1
+
+    reason: str

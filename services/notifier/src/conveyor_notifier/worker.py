@@ -6,9 +6,9 @@ import dramatiq
 
 from conveyor_aws.broker.envelope_broker import EnvelopeBroker
 from conveyor_aws.mail import SesSender
-from conveyor_aws.resources import PLANNED_FILE_EVENTS
 from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import decode
+from conveyor_common.events import FileFailed, FileProcessed
 from conveyor_notifier.emails import email_kinds
 from conveyor_notifier.exports import emails as export_emails
 from conveyor_notifier.ledger import SentOnceLedger
@@ -23,7 +23,7 @@ EMAIL_KINDS = email_kinds(order_emails.EMAIL_KINDS, export_emails.EMAIL_KINDS)
 # Subscribed to the notifier's queue but with no e-mail yet. They get no actor on
 # purpose: the broker parks them in the DLQ with the reason, from where
 # `conveyor dlq redrive` sends them back once their e-mails exist.
-EVENT_TYPES_WITHOUT_EMAIL = frozenset(PLANNED_FILE_EVENTS["notifier"])
+EVENT_TYPES_WITHOUT_EMAIL = frozenset({FileProcessed.event_type, FileFailed.event_type})
 
 
 def build_mailer(settings: NotifierSettings) -> Mailer:

@@ -1,0 +1,104 @@
+"""What an uploaded file may be, where it is kept, and why a row of it is rejected."""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from enum import StrEnum
+
+# Uploads through the API stream up to this; larger files take the presigned path.
+DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# The presigned path's ceiling.
+DEFAULT_MAX_PRESIGNED_BYTES = 1024 * 1024 * 1024
+# Uploaded files, their error reports and their records live this long.
+RETENTION_DAYS = 30
+# Links in e-mails last as long as SigV4 allows.
+EMAIL_LINK_TTL_SECONDS = 7 * 24 * 3600
+API_LINK_TTL_SECONDS = 3600
+PRESIGNED_POST_TTL_SECONDS = 3600
+MAX_FILE_NAME_LENGTH = 200
+# The caller's order reference in a file: what makes a re-import the same order.
+MAX_ORDER_REF_LENGTH = 64
+ERROR_REPORT_NAME = "errors.csv"
+
+
+class ImportMode(StrEnum):
+    IMPORT = "import"
+    # A dry run: the same counts and error report, and no order written.
+    VALIDATE = "validate"
+
+
+class FileType(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+    NDJSON = "ndjson"
+
+    @property
+    def content_type(self) -> str:
+        return _CONTENT_TYPES[self]
+
+    @classmethod
+    def from_content_type(cls, content_type: str) -> FileType | None:
+        """The file type a Content-Type names (parameters ignored), or None."""
+        media_type = content_type.split(";", 1)[0].strip().lower()
+        return next((kind for kind, name in _CONTENT_TYPES.items() if name == media_type), None)
+
+
+_CONTENT_TYPES = {
+    FileType.CSV: "text/csv",
+    FileType.JSON: "application/json",
+    FileType.NDJSON: "application/x-ndjson",
+}
+
+
+class RejectionCode(StrEnum):
+    """Why a row was rejected: a stable vocabulary, documented in the README."""
+
+    MISSING_FIELD = "missing-field"
+    TYPE_ERROR = "type-error"
+    CONSTRAINT_ERROR = "constraint-error"
+    UNKNOWN_CURRENCY = "unknown-currency"
+    TOTAL_MISMATCH = "total-mismatch"
+    DUPLICATE_ORDER = "duplicate-order"
+    UNKNOWN_COLUMN = "unknown-column"
+    BLANK_ROW = "blank-row"
+
+
+# The CSV layout: one line per order item; consecutive lines sharing orderId are one order.
+CSV_COLUMNS = (
+    "orderId",
+    "customerId",
+    "customerEmail",
+    "customerName",
+    "currency",
+    "sku",
+    "itemName",
+    "quantity",
+    "unitPrice",
+    "totalAmount",
+)
+CSV_OPTIONAL_COLUMNS = frozenset({"customerName", "itemName", "totalAmount"})
+
+
+def safe_file_name(original: str) -> str:
+    """The uploaded name as a single path segment: no separators, no control or
+    formatting characters, bounded; 'upload' when nothing is left."""
+    base = original.replace("\\", "/").rsplit("/", 1)[-1]
+    kept = "".join(
+        char
+        for char in base
+        if not unicodedata.category(char).startswith("C") and char not in '<>:"|?*'
+    ).strip(" .")
+    return kept[:MAX_FILE_NAME_LENGTH] or "upload"
+
+
+def upload_prefix(tenant_id: str, file_id: uuid.UUID) -> str:
+    return f"uploads/{tenant_id}/{file_id}/"
+
+
+def upload_key(tenant_id: str, file_id: uuid.UUID, file_name: str) -> str:
+    return f"{upload_prefix(tenant_id, file_id)}{file_name}"
+
+
+def error_report_key(tenant_id: str, file_id: uuid.UUID) -> str:
+    return f"{upload_prefix(tenant_id, file_id)}{ERROR_REPORT_NAME}"
