@@ -311,16 +311,18 @@ MIXED_ROWS: list[tuple[int, str, list[tuple[str, str, RejectionCode]]]] = [
      [("BAD-MISSING", "customerId", RejectionCode.MISSING_FIELD)]),
     (8, ",,,,,,,,,", [("", "", RejectionCode.BLANK_ROW)]),
     (9, order_line("GOOD-1", "c-1"), [("GOOD-1", "orderId", RejectionCode.DUPLICATE_ORDER)]),
-    (10, order_line("BAD-TWICE", "c-6", currency="XXX", quantity="0", totalAmount=""),
-     [("BAD-TWICE", "currency", RejectionCode.UNKNOWN_CURRENCY),
-      ("BAD-TWICE", "quantity", RejectionCode.CONSTRAINT_ERROR)]),
+    (10, order_line("BAD-TWICE", "", customerEmail="gus@example.com", currency="XXX"),
+     [("BAD-TWICE", "customerId", RejectionCode.MISSING_FIELD),
+      ("BAD-TWICE", "currency", RejectionCode.UNKNOWN_CURRENCY)]),
+    (11, order_line("BAD-ZERO", "c-7", quantity="0", totalAmount=""),
+     [("BAD-ZERO", "quantity", RejectionCode.CONSTRAINT_ERROR)]),
 ]  # fmt: skip
 
 
 def test_a_mixed_file_imports_the_good_rows_and_reports_each_bad_one(
     stack: Stack, uploader: Uploader
 ) -> None:
-    # given a CSV with two good orders and seven bad rows, one of them wrong twice
+    # given a CSV with two good orders and eight bad rows, one of them wrong twice
     content = csv_file(*(line for _, line, _ in MIXED_ROWS))
 
     # when it is uploaded
@@ -329,7 +331,7 @@ def test_a_mixed_file_imports_the_good_rows_and_reports_each_bad_one(
     # then the counts are exact and only the good orders are stored
     assert done["status"] == "COMPLETED", done
     counts = [done[f"rows{kind}"] for kind in ("Total", "Imported", "Unchanged", "Rejected")]
-    assert counts == [9, 2, 0, 7]
+    assert counts == [10, 2, 0, 8]
     assert [o["customerId"] for o in uploader.exported_orders()] == ["c-1", "c-4"]
     # and the error report has one line per problem, with the row's original values
     report = report_rows(httpx.get(done["errorReportUrl"], timeout=30).content)
@@ -504,9 +506,9 @@ def test_validate_mode_counts_and_reports_but_writes_nothing(
     # then it counts and reports as an import would, and no order is written
     assert (done["status"], done["mode"]) == ("COMPLETED", "validate")
     counts = [done[f"rows{kind}"] for kind in ("Total", "Imported", "Rejected")]
-    assert counts == [9, 2, 7]
+    assert counts == [10, 2, 8]
     report = report_rows(httpx.get(done["errorReportUrl"], timeout=30).content)
-    assert len(report) == 8
+    assert len(report) == 9
     assert uploader.exported_orders() == []
     # and the e-mail says it was a dry run
     email = one_email_to(stack, uploader.email)
