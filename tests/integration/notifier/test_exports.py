@@ -6,7 +6,6 @@ import html
 import urllib.request
 import uuid
 
-import msgspec
 import pytest
 from tests.integration.notifier.test_orders import (
     emails_to,
@@ -20,7 +19,6 @@ from tests.unit.notifier.conftest import export_completed, export_failed, hrefs
 from conveyor_aws import clients
 from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.resources import ResourceNames
-from conveyor_common.envelope import Event, wrap
 from conveyor_common.exports.model import EMAIL_LINK_TTL_SECONDS
 from conveyor_devstack.moto_server import MotoServer
 from conveyor_notifier.settings import NotifierSettings
@@ -28,14 +26,6 @@ from conveyor_notifier.settings import NotifierSettings
 pytestmark = pytest.mark.integration
 
 FILE_CONTENT = b"order_id,total\r\n1,9.50\r\n"
-
-
-class _FileProcessed(Event, frozen=True, kw_only=True):
-    """An event the notifier's queue subscribes to but sends no e-mail for yet."""
-
-    event_type = "FileProcessed"
-
-    file_id: str
 
 
 def _presigned_export(bucket: str) -> str:
@@ -100,24 +90,3 @@ def test_export_emails_carry_a_working_link_or_the_reason_and_are_sent_once(
         assert len(emails_to(moto_server, done_to)) == 1
         assert len(emails_to(moto_server, failed_to)) == 1
         assert queue_depth(ResourceNames().dead_letter_queue("notifier")) == 0
-
-
-def test_subscribed_event_without_an_email_is_parked_in_the_dlq(aws: dict[str, str]) -> None:
-    # given a notifier worker, and an event its queue subscribes to but it sends no e-mail for
-    settings = NotifierSettings(skip_ses=False)
-    envelope = wrap(
-        _FileProcessed(file_id="file-1"), tenant_id="tenant-int", correlation_id="corr-int"
-    )
-    dlq_name = ResourceNames().dead_letter_queue("notifier")
-    with running_worker(settings):
-        # when the event is published to the topic
-        EventPublisher(topic_arn=aws["EVENTS_TOPIC_ARN"]).publish(envelope)
-
-        # then the worker parks it, untouched, in its DLQ (with the reason)
-        wait_until(lambda: queue_depth(dlq_name) == 1, what="the event to reach the DLQ")
-    assert queue_depth(settings.notifier_queue) == 0
-    sqs = clients.sqs()
-    dlq_url = sqs.get_queue_url(QueueName=dlq_name)["QueueUrl"]
-    [parked] = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=1)["Messages"]
-    body = msgspec.json.decode(parked["Body"])
-    assert (body["event_id"], body["event_type"]) == (str(envelope.event_id), "FileProcessed")

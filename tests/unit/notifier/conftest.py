@@ -16,20 +16,26 @@ from conveyor_common.envelope import Envelope, wrap
 from conveyor_common.events import (
     ExportCompleted,
     ExportFailed,
+    FileFailed,
+    FileProcessed,
     OrderPersisted,
     persisted_event_id,
 )
 from conveyor_common.exports.model import ExportFormat
+from conveyor_common.imports.model import ImportMode
 from conveyor_common.orders import OrderItemRequest, OrderRequest, normalise_order
 
 SUBMITTED_AT = datetime(2024, 5, 17, 9, 30, tzinfo=UTC)
 LINK_EXPIRES_AT = datetime(2024, 5, 24, 9, 30, tzinfo=UTC)
 EXPORT_EXPIRES_AT = datetime(2024, 6, 16, 9, 30, tzinfo=UTC)
 DOWNLOAD_URL = "https://exports.example.com/q1.csv?X-Amz-Expires=604800&X-Amz-Signature=abc"
+ERROR_REPORT_URL = "https://uploads.example.com/uploads/tenant-1/f/errors.csv?X-Amz-Expires=604800&X-Amz-Signature=abc"
 
 OrderEnvelopeFactory = Callable[..., Envelope[OrderPersisted]]
 ExportCompletedFactory = Callable[..., Envelope[ExportCompleted]]
 ExportFailedFactory = Callable[..., Envelope[ExportFailed]]
+FileProcessedFactory = Callable[..., Envelope[FileProcessed]]
+FileFailedFactory = Callable[..., Envelope[FileFailed]]
 
 
 class InMemoryStore:
@@ -153,6 +159,64 @@ def export_completed_envelope() -> ExportCompletedFactory:
 @pytest.fixture
 def export_failed_envelope() -> ExportFailedFactory:
     return export_failed
+
+
+def file_processed(
+    *,
+    original_name: str = "orders-may.csv",
+    mode: ImportMode = ImportMode.IMPORT,
+    notify: tuple[str, ...] = ("ada@example.com",),
+    rows_total: int = 12_345,
+    rows_imported: int = 12_000,
+    rows_unchanged: int = 300,
+    rows_rejected: int = 45,
+    error_report_url: str | None = ERROR_REPORT_URL,
+) -> Envelope[FileProcessed]:
+    """A FileProcessed envelope of an uploaded CSV; the link expires at LINK_EXPIRES_AT
+    when there is one."""
+    event = FileProcessed(
+        file_id=uuid.uuid4(),
+        requested_by="user-1",
+        original_name=original_name,
+        mode=mode,
+        notify=notify,
+        rows_total=rows_total,
+        rows_imported=rows_imported,
+        rows_unchanged=rows_unchanged,
+        rows_rejected=rows_rejected,
+        error_report_url=error_report_url,
+        error_report_url_expires_at=LINK_EXPIRES_AT if error_report_url else None,
+    )
+    return wrap(event, tenant_id="tenant-1", correlation_id="corr-1")
+
+
+def file_failed(
+    *,
+    original_name: str = "orders-may.json",
+    mode: ImportMode = ImportMode.IMPORT,
+    notify: tuple[str, ...] = ("ada@example.com",),
+    reason: str = "malformed JSON at line 3, column 7",
+) -> Envelope[FileFailed]:
+    """A FileFailed envelope of an uploaded JSON array."""
+    event = FileFailed(
+        file_id=uuid.uuid4(),
+        requested_by="user-1",
+        original_name=original_name,
+        mode=mode,
+        notify=notify,
+        reason=reason,
+    )
+    return wrap(event, tenant_id="tenant-1", correlation_id="corr-1")
+
+
+@pytest.fixture
+def file_processed_envelope() -> FileProcessedFactory:
+    return file_processed
+
+
+@pytest.fixture
+def file_failed_envelope() -> FileFailedFactory:
+    return file_failed
 
 
 class _Links(HTMLParser):

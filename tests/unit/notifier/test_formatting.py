@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from conveyor_notifier.formatting import count, file_size, money, timestamp
+from conveyor_notifier.formatting import count, file_size, money, one_line, timestamp
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,16 @@ def test_count_groups_thousands() -> None:
 )
 def test_timestamp_is_shown_in_utc(moment: datetime) -> None:
     assert timestamp(moment) == "2024-05-17 09:30 UTC"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("orders.csv", "orders.csv"),
+        ("  Q1\r\nBcc: x@example.com\t", "Q1 Bcc: x@example.com"),
+        ("a \u2028 b", "a b"),
+        ("   ", ""),
+    ],
+)
+def test_one_line_collapses_every_run_of_whitespace(text: str, expected: str) -> None:
+    assert one_line(text) == expected

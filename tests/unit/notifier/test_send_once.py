@@ -10,6 +10,7 @@ from tests.unit.notifier.conftest import InMemoryStore, RecordingMailer
 
 from conveyor_common.envelope import Envelope, Event, wrap
 from conveyor_notifier.exports.emails import EXPORT_COMPLETED, EXPORT_FAILED
+from conveyor_notifier.imports.emails import FILE_FAILED, FILE_PROCESSED
 from conveyor_notifier.ledger import SENDING, SENT, SentOnceLedger
 from conveyor_notifier.orders.emails import ORDER_CONFIRMATION
 from conveyor_notifier.send_once import Delivery, Mailer, NoEmailForEvent, send_once
@@ -22,11 +23,13 @@ KINDS = [
     pytest.param("order_envelope", ORDER_CONFIRMATION, id="order-confirmation"),
     pytest.param("export_completed_envelope", EXPORT_COMPLETED, id="export-completed"),
     pytest.param("export_failed_envelope", EXPORT_FAILED, id="export-failed"),
+    pytest.param("file_processed_envelope", FILE_PROCESSED, id="file-processed"),
+    pytest.param("file_failed_envelope", FILE_FAILED, id="file-failed"),
 ]
 
 
-class _FileProcessed(Event, frozen=True, kw_only=True):
-    event_type = "FileProcessed"
+class _SomethingElse(Event, frozen=True, kw_only=True):
+    event_type = "SomethingElse"
 
 
 def deliver(envelope: Envelope, *, ledger: SentOnceLedger, mailer: Mailer) -> Delivery:
@@ -174,10 +177,10 @@ def test_event_without_an_email_is_refused_before_any_claim(
     ledger: SentOnceLedger, store: InMemoryStore
 ) -> None:
     # given an event type the notifier has no e-mail for
-    envelope = wrap(_FileProcessed(), tenant_id="tenant-1", correlation_id="corr-1")
+    envelope = wrap(_SomethingElse(), tenant_id="tenant-1", correlation_id="corr-1")
 
     # when / then handling it fails loudly and leaves no claim
-    with pytest.raises(NoEmailForEvent, match="FileProcessed"):
+    with pytest.raises(NoEmailForEvent, match="SomethingElse"):
         deliver(envelope, ledger=ledger, mailer=RecordingMailer())
     assert store.items == {}
 

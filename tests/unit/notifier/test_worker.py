@@ -7,7 +7,7 @@ from conveyor_aws.resources import SERVICE_EVENTS
 from conveyor_notifier.ledger import SentOnceLedger
 from conveyor_notifier.mailers import LoggingMailer
 from conveyor_notifier.settings import NotifierSettings
-from conveyor_notifier.worker import EVENT_TYPES_WITHOUT_EMAIL, build_broker
+from conveyor_notifier.worker import build_broker
 
 
 @pytest.fixture
@@ -25,12 +25,18 @@ def test_every_email_event_has_an_actor_on_the_notifier_queue(settings: Notifier
         settings, ledger=SentOnceLedger(store=InMemoryStore()), mailer=LoggingMailer()
     )
 
-    # then the order and export events each have an actor named after them, on its queue
-    assert set(broker.actors) == {"OrderPersisted", "ExportCompleted", "ExportFailed"}
+    # then the order, export and import events each have an actor named after them, on its queue
+    assert set(broker.actors) == {
+        "OrderPersisted",
+        "ExportCompleted",
+        "ExportFailed",
+        "FileProcessed",
+        "FileFailed",
+    }
     assert {actor.queue_name for actor in broker.actors.values()} == {"notifier-queue"}
 
 
-def test_every_subscribed_event_is_either_mailed_or_knowingly_left_to_the_dlq(
+def test_every_subscribed_event_has_an_actor_and_every_actor_is_subscribed(
     settings: NotifierSettings,
 ) -> None:
     # given the event types the notifier's queue subscribes to
@@ -41,9 +47,8 @@ def test_every_subscribed_event_is_either_mailed_or_knowingly_left_to_the_dlq(
         settings, ledger=SentOnceLedger(store=InMemoryStore()), mailer=LoggingMailer()
     )
 
-    # then each has an actor or is declared as having no e-mail yet, never both
-    assert set(broker.actors) | EVENT_TYPES_WITHOUT_EMAIL == subscribed
-    assert not set(broker.actors) & EVENT_TYPES_WITHOUT_EMAIL
+    # then each subscribed event has an actor, and no actor waits for an event never routed
+    assert set(broker.actors) == subscribed
 
 
 def test_orders_are_confirmed_once_persisted_not_when_submitted() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 import jinja2
 
@@ -26,6 +27,9 @@ _templates = jinja2.Environment(
     keep_trailing_newline=True,
 )
 _templates.filters["money"] = money
+
+# Links a mail client may follow; anything else in a link is a bug upstream.
+_LINK_SCHEMES = frozenset({"https", "http"})
 
 
 class EmailKind(NamedTuple):
@@ -62,3 +66,15 @@ def render_email(
         html=_templates.get_template(f"{template}.html").render(context),
         text=_templates.get_template(f"{template}.txt").render(context),
     )
+
+
+def recipients(addresses: tuple[str, ...]) -> tuple[str, ...]:
+    """Each address once, in the order given."""
+    return tuple(dict.fromkeys(addresses))
+
+
+def checked_link(url: str) -> str:
+    """The link itself, refused unless a mail client may safely follow it."""
+    if urlsplit(url).scheme not in _LINK_SCHEMES:
+        raise ValueError(f"refusing a link that is not http(s): {url!r}")
+    return url

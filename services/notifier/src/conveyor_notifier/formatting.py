@@ -1,4 +1,4 @@
-"""How figures read in e-mails: money, moments, counts and file sizes."""
+"""How figures and names read in e-mails: money, moments, counts, file sizes, one-line text."""
 
 from __future__ import annotations
 
@@ -37,3 +37,9 @@ def file_size(size_bytes: int) -> str:
             return f"{value:.1f} {unit}"
         value /= BYTES_PER_KILOBYTE
     return f"{value:.1f} {_SIZE_UNITS[-1]}"
+
+
+def one_line(text: str) -> str:
+    """The text with every run of whitespace, line breaks included, as one space: a
+    user-provided name cannot add lines to a subject."""
+    return " ".join(text.split())

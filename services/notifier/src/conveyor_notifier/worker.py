@@ -8,9 +8,9 @@ from conveyor_aws.broker.envelope_broker import EnvelopeBroker
 from conveyor_aws.mail import SesSender
 from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import decode
-from conveyor_common.events import FileFailed, FileProcessed
 from conveyor_notifier.emails import email_kinds
 from conveyor_notifier.exports import emails as export_emails
+from conveyor_notifier.imports import emails as import_emails
 from conveyor_notifier.ledger import SentOnceLedger
 from conveyor_notifier.mailers import LoggingMailer
 from conveyor_notifier.orders import emails as order_emails
@@ -18,12 +18,9 @@ from conveyor_notifier.send_once import Mailer, send_once
 from conveyor_notifier.settings import NotifierSettings
 
 # Every feature's e-mails, by event type: a feature with e-mails adds its table here.
-EMAIL_KINDS = email_kinds(order_emails.EMAIL_KINDS, export_emails.EMAIL_KINDS)
-
-# Subscribed to the notifier's queue but with no e-mail yet. They get no actor on
-# purpose: the broker parks them in the DLQ with the reason, from where
-# `conveyor dlq redrive` sends them back once their e-mails exist.
-EVENT_TYPES_WITHOUT_EMAIL = frozenset({FileProcessed.event_type, FileFailed.event_type})
+EMAIL_KINDS = email_kinds(
+    order_emails.EMAIL_KINDS, export_emails.EMAIL_KINDS, import_emails.EMAIL_KINDS
+)
 
 
 def build_mailer(settings: NotifierSettings) -> Mailer:

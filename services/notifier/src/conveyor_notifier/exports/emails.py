@@ -3,30 +3,31 @@
 from __future__ import annotations
 
 from types import MappingProxyType
-from urllib.parse import urlsplit
 
 from conveyor_aws.mail import Email
 from conveyor_common.envelope import Envelope
 from conveyor_common.events import ExportCompleted, ExportFailed
-from conveyor_notifier.emails import EmailKind, EmailKinds, render_email
-from conveyor_notifier.formatting import count, file_size, timestamp
+from conveyor_notifier.emails import (
+    EmailKind,
+    EmailKinds,
+    checked_link,
+    recipients,
+    render_email,
+)
+from conveyor_notifier.formatting import count, file_size, one_line, timestamp
 
 EXPORT_COMPLETED = "export_completed"
 EXPORT_FAILED = "export_failed"
-
-# Links a mail client may follow; anything else in a link is a bug upstream.
-_LINK_SCHEMES = frozenset({"https", "http"})
 
 
 def render_export_completed(envelope: Envelope) -> Email:
     """The download e-mail for an ExportCompleted envelope."""
     event = envelope.of(ExportCompleted).payload
-    if urlsplit(event.download_url).scheme not in _LINK_SCHEMES:
-        raise ValueError(f"refusing a download link that is not http(s): {event.download_url!r}")
+    checked_link(event.download_url)
     title = _export_title(event)
     return render_email(
         "exports/completed",
-        to=_recipients(event.notify),
+        to=recipients(event.notify),
         subject=f'Your export "{title}" is ready',
         context={
             "export": event,
@@ -46,7 +47,7 @@ def render_export_failed(envelope: Envelope) -> Email:
     title = _export_title(event)
     return render_email(
         "exports/failed",
-        to=_recipients(event.notify),
+        to=recipients(event.notify),
         subject=f'Your export "{title}" failed',
         context={"export": event, "title": title, "format_label": event.format.upper()},
     )
@@ -62,9 +63,5 @@ EMAIL_KINDS: EmailKinds = MappingProxyType(
 
 def _export_title(event: ExportCompleted | ExportFailed) -> str:
     # One line, so a title cannot add lines to the subject.
-    title = " ".join((event.title or "").split())
+    title = one_line(event.title or "")
     return title or event.resource
-
-
-def _recipients(addresses: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(addresses))

@@ -1,0 +1,1 @@
+"""The notifier's import e-mails."""
