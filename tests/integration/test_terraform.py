@@ -134,6 +134,7 @@ def test_outputs_env_map(applied: dict[str, Any], moto_endpoint: str) -> None:
     assert env["NOTIFIER_QUEUE"] == "conveyor-notifier"
     assert env["STATE_TABLE"] == applied["state_table"] == "conveyor-state"
     assert env["EXPORTS_BUCKET"] == applied["exports_bucket"] == "conveyor-exports"
+    assert env["UPLOADS_BUCKET"] == applied["uploads_bucket"] == "conveyor-uploads"
     assert env["SES_SENDER"] == "no-reply@conveyor.example.com"
     assert "DATABASE_URL" not in env
     assert "JWT_SECRET" not in env
