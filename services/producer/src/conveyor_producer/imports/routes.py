@@ -245,8 +245,9 @@ class FilesController(Controller):
         description="An array of one order that imports: POST /api/v1/orders's body + orderId.",
         responses=documented_problems(401),
     )
-    async def json_template(self) -> Response[bytes]:
-        return _attachment(json_template(), "orders-template.json", FileType.JSON)
+    async def json_template(self) -> Response[list[dict[str, Any]]]:
+        # Returned as data, so that the OpenAPI document describes it as an array.
+        return Response(json_template(), headers=_disposition("orders-template.json"))
 
 
 def _boundary(request: Request[Any, Any, Any]) -> str:
@@ -261,8 +262,8 @@ def _boundary(request: Request[Any, Any, Any]) -> str:
 
 
 def _attachment(content: bytes, file_name: str, file_type: FileType) -> Response[bytes]:
-    return Response(
-        content,
-        media_type=file_type.content_type,
-        headers={"Content-Disposition": f'attachment; filename="{file_name}"'},
-    )
+    return Response(content, media_type=file_type.content_type, headers=_disposition(file_name))
+
+
+def _disposition(file_name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{file_name}"'}

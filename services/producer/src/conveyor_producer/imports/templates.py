@@ -10,8 +10,6 @@ import csv
 import io
 from typing import Any
 
-import msgspec
-
 from conveyor_common.imports.model import CSV_COLUMNS
 
 EXAMPLE_ORDER: dict[str, Any] = {
@@ -43,6 +41,6 @@ def csv_template() -> bytes:
     return buffer.getvalue().encode()
 
 
-def json_template() -> bytes:
+def json_template() -> list[dict[str, Any]]:
     """A JSON array of one order: POST /api/v1/orders's body plus orderId."""
-    return msgspec.json.format(msgspec.json.encode([EXAMPLE_ORDER]), indent=2) + b"\n"
+    return [EXAMPLE_ORDER]
