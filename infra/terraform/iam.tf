@@ -74,6 +74,14 @@ data "aws_iam_policy_document" "producer" {
     actions   = ["s3:GetObject"]
     resources = ["${aws_s3_bucket.exports.arn}/exports/*"]
   }
+
+  # Streams uploads in (PutObject and its multipart calls), signs presigned POSTs and
+  # error-report links (which act with these rights), and checks presigned uploads (HEAD).
+  statement {
+    sid       = "Uploads"
+    actions   = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"]
+    resources = ["${aws_s3_bucket.uploads.arn}/uploads/*"]
+  }
 }
 
 # ---- processor: consumes its queue, writes exports, publishes results ----
@@ -109,6 +117,19 @@ data "aws_iam_policy_document" "processor" {
     sid       = "ListExports"
     actions   = ["s3:ListBucket", "s3:ListBucketMultipartUploads"]
     resources = [aws_s3_bucket.exports.arn]
+  }
+
+  # Reads uploaded files, writes their error reports.
+  statement {
+    sid       = "ImportUploads"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = ["${aws_s3_bucket.uploads.arn}/uploads/*"]
+  }
+
+  statement {
+    sid       = "ListUploads"
+    actions   = ["s3:ListBucket", "s3:ListBucketMultipartUploads"]
+    resources = [aws_s3_bucket.uploads.arn]
   }
 }
 

@@ -23,6 +23,11 @@ output "state_table" {
   value       = aws_dynamodb_table.state.name
 }
 
+output "uploads_bucket" {
+  description = "Private S3 bucket for uploaded files of orders and their error reports."
+  value       = aws_s3_bucket.uploads.bucket
+}
+
 output "exports_bucket" {
   description = "S3 bucket for generated exports."
   value       = aws_s3_bucket.exports.bucket
@@ -43,6 +48,7 @@ output "env" {
       NOTIFIER_QUEUE   = aws_sqs_queue.main["notifier"].name
       STATE_TABLE      = aws_dynamodb_table.state.name
       EXPORTS_BUCKET   = aws_s3_bucket.exports.bucket
+      UPLOADS_BUCKET   = aws_s3_bucket.uploads.bucket
       SES_SENDER       = var.ses_sender
       LOG_LEVEL        = var.log_level
       SKIP_SES         = tostring(var.skip_ses)

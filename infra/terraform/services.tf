@@ -13,6 +13,7 @@ locals {
       NOTIFIER_QUEUE   = aws_sqs_queue.main["notifier"].name
       STATE_TABLE      = aws_dynamodb_table.state.name
       EXPORTS_BUCKET   = aws_s3_bucket.exports.bucket
+      UPLOADS_BUCKET   = aws_s3_bucket.uploads.bucket
       SES_SENDER       = var.ses_sender
       LOG_LEVEL        = var.log_level
       SKIP_SES         = tostring(var.skip_ses)

@@ -16,6 +16,12 @@ variable "exports_bucket_name" {
   default     = "conveyor-exports"
 }
 
+variable "uploads_bucket_name" {
+  description = "Name of the private S3 bucket for uploaded files (globally unique on real AWS)."
+  type        = string
+  default     = "conveyor-uploads"
+}
+
 variable "ses_sender" {
   description = "Email address the notifier sends from; created as an SES email identity."
   type        = string

@@ -134,6 +134,7 @@ def test_outputs_env_map(applied: dict[str, Any], moto_endpoint: str) -> None:
     assert env["NOTIFIER_QUEUE"] == "conveyor-notifier"
     assert env["STATE_TABLE"] == applied["state_table"] == "conveyor-state"
     assert env["EXPORTS_BUCKET"] == applied["exports_bucket"] == "conveyor-exports"
+    assert env["UPLOADS_BUCKET"] == applied["uploads_bucket"] == "conveyor-uploads"
     assert env["SES_SENDER"] == "no-reply@conveyor.example.com"
     assert "DATABASE_URL" not in env
     assert "JWT_SECRET" not in env
@@ -242,6 +243,22 @@ def test_ses_identity(applied: dict[str, Any], client: Callable[[str], Any]) -> 
     assert applied["env"]["SES_SENDER"] in identities
 
 
+def s3_actions_by_bucket(iam: Any, service: str) -> dict[str, set[str]]:
+    """A service's S3 actions, by the bucket (conveyor-<name>) each statement names."""
+    doc = iam.get_role_policy(RoleName=f"conveyor-{service}", PolicyName=f"conveyor-{service}")
+    policy = doc["PolicyDocument"]
+    policy = json.loads(policy) if isinstance(policy, str) else policy
+    found: dict[str, set[str]] = {}
+    for stmt in policy["Statement"]:
+        acts = stmt["Action"]
+        resources = stmt["Resource"]
+        for resource in [resources] if isinstance(resources, str) else resources:
+            if resource.startswith("arn:aws:s3:::conveyor-"):
+                bucket = resource.removeprefix("arn:aws:s3:::conveyor-").split("/", 1)[0]
+                found.setdefault(bucket, set()).update([acts] if isinstance(acts, str) else acts)
+    return found
+
+
 def test_service_roles_are_scoped(applied: dict[str, Any], client: Callable[[str], Any]) -> None:
     iam = client("iam")
 
@@ -257,6 +274,7 @@ def test_service_roles_are_scoped(applied: dict[str, Any], client: Callable[[str
         return found
 
     producer, processor, notifier = actions("producer"), actions("processor"), actions("notifier")
+    producer_s3 = s3_actions_by_bucket(iam, "producer")
     assert "sns:Publish" in producer
     assert "sqs:ReceiveMessage" not in producer
     assert {"sqs:ReceiveMessage", "sns:Publish", "s3:PutObject"} <= processor
@@ -266,7 +284,12 @@ def test_service_roles_are_scoped(applied: dict[str, Any], client: Callable[[str
     assert "sns:Publish" not in notifier
     # e-mailed links are presigned by the processor; the producer only presigns reads
     assert not any(a.startswith("s3:") for a in notifier)
-    assert {a for a in producer if a.startswith("s3:")} == {"s3:GetObject"}
+    # the producer presigns reads of exports, and streams or presigns uploads into the
+    # uploads bucket (and reads them back: HEAD, error-report links)
+    assert producer_s3 == {
+        "exports": {"s3:GetObject"},
+        "uploads": {"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"},
+    }
     assert not any(a.startswith("ses:") for a in producer | processor)
 
 

@@ -16,6 +16,7 @@ from conveyor_aws.resources import (
     ResourceNames,
 )
 from conveyor_common.exports.model import RETENTION_DAYS
+from conveyor_common.imports.model import RETENTION_DAYS as UPLOAD_RETENTION_DAYS
 
 pytestmark = pytest.mark.integration
 
@@ -53,3 +54,14 @@ def test_exported_files_expire_when_their_exports_do(aws: dict[str, str]) -> Non
     rules = clients.s3().get_bucket_lifecycle_configuration(Bucket=aws["EXPORTS_BUCKET"])["Rules"]
     [expiry] = [rule for rule in rules if rule.get("ID") == "expire-exports"]
     assert expiry["Expiration"]["Days"] == RETENTION_DAYS
+
+
+def test_uploads_are_private_and_expire_with_their_imports(aws: dict[str, str]) -> None:
+    s3 = clients.s3()
+    bucket = aws["UPLOADS_BUCKET"]
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    [expiry] = [rule for rule in rules if rule.get("ID") == "expire-uploads"]
+    assert expiry["Expiration"]["Days"] == UPLOAD_RETENTION_DAYS
+    assert expiry["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import IO, Any
 
 import msgspec
 import pytest
@@ -21,12 +21,20 @@ from conveyor_common.clock import Clock, utc_now
 from conveyor_common.envelope import Envelope
 from conveyor_common.exports.job import ExportJob
 from conveyor_common.exports.query import Query
+from conveyor_common.imports.job import ImportJob
 from conveyor_common.jobs import JobStatus
 from conveyor_producer.app import create_app
 from conveyor_producer.composition import Adapters
 from conveyor_producer.exports.ports import ExportListing, ListedPage
 from conveyor_producer.http.auth import TokenVerifier
 from conveyor_producer.http.readiness import ReadinessCheck
+from conveyor_producer.imports.ports import (
+    FileListing,
+    ListedFiles,
+    PresignedPost,
+    StoredObject,
+    UploadLimits,
+)
 from conveyor_producer.settings import ProducerSettings
 from conveyor_producer.token import issue_token
 
@@ -161,6 +169,89 @@ class FakeSigner:
         return f"https://exports.example/{object_key}?expires={expires_in_seconds}"
 
 
+class FakeImportStates:
+    """LeasedJobStore's rules over a dict, for import jobs."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[uuid.UUID, ImportJob] = {}
+
+    def add(self, **overrides: Any) -> ImportJob:
+        """Stores an import_job(**overrides), as if the producer had accepted it."""
+        job = import_job(**overrides)
+        self.jobs[job.file_id] = job
+        return job
+
+    def create(self, job: ImportJob) -> bool:
+        if job.file_id in self.jobs:
+            return False
+        self.jobs[job.file_id] = job
+        return True
+
+    def get(self, file_id: uuid.UUID) -> ImportJob | None:
+        return self.jobs.get(file_id)
+
+    def request_cancel(self, file_id: uuid.UUID, *, now: datetime) -> ImportJob | None:
+        job = self.jobs.get(file_id)
+        if job is None:
+            return None
+        if job.status is JobStatus.QUEUED:
+            job = msgspec.structs.replace(job, status=JobStatus.CANCELLED, completed_at=now)
+        elif job.status is JobStatus.PROCESSING:
+            job = msgspec.structs.replace(job, cancel_requested=True)
+        self.jobs[file_id] = job
+        return job
+
+
+class FakeImportHistory:
+    """The processor's import_jobs table: answers every listing with `jobs`, recording it."""
+
+    def __init__(self) -> None:
+        self.jobs: list[ImportJob] = []
+        self.total = 0
+        self.listings: list[FileListing] = []
+
+    def list_imports(self, listing: FileListing) -> ListedFiles:
+        self.listings.append(listing)
+        return ListedFiles(jobs=list(self.jobs), total=self.total)
+
+
+class FakeUploads:
+    """The uploads bucket over a dict of key -> (bytes, content type); reads in chunks."""
+
+    bucket = "conveyor-uploads"
+
+    def __init__(self) -> None:
+        self.objects: dict[str, tuple[bytes, str]] = {}
+        self.reads: list[int] = []
+
+    def store(self, source: IO[bytes], *, key: str, content_type: str) -> int:
+        data = bytearray()
+        while chunk := source.read(64 * 1024):
+            self.reads.append(len(chunk))
+            data += chunk
+        self.objects[key] = (bytes(data), content_type)
+        return len(data)
+
+    def presigned_post(
+        self, key: str, *, content_type: str, max_size_bytes: int, expires_in_seconds: int
+    ) -> PresignedPost:
+        fields = {"key": key, "Content-Type": content_type, "max": str(max_size_bytes)}
+        return PresignedPost(url=f"https://uploads.example/{self.bucket}", fields=fields)
+
+    def stat(self, key: str) -> StoredObject | None:
+        if key not in self.objects:
+            return None
+        data, content_type = self.objects[key]
+        return StoredObject(size_bytes=len(data), content_type=content_type)
+
+    def download_url(self, key: str, *, expires_in_seconds: int) -> str:
+        return f"https://uploads.example/{key}?expires={expires_in_seconds}"
+
+
+# Small limits, so that the tests cross them with small bodies.
+UPLOAD_LIMITS = UploadLimits(max_upload_bytes=256 * 1024, max_presigned_bytes=50 * 1024 * 1024)
+
+
 class FakeCheck:
     def __init__(self, name: str, *, error: Exception | None = None) -> None:
         self.name = name
@@ -187,6 +278,9 @@ def fake_adapters(
     clock: Clock = utc_now,
     export_states: FakeExportStates | None = None,
     database: FakeDatabase | None = None,
+    import_states: FakeImportStates | None = None,
+    import_history: FakeImportHistory | None = None,
+    uploads: FakeUploads | None = None,
 ) -> Adapters:
     """The composition root's bundle, over fakes instead of AWS and PostgreSQL."""
     database = database if database is not None else FakeDatabase()
@@ -198,6 +292,10 @@ def fake_adapters(
         row_counter=database,
         export_history=database,
         signer=FakeSigner(),
+        import_states=import_states if import_states is not None else FakeImportStates(),
+        import_history=import_history if import_history is not None else FakeImportHistory(),
+        uploads=uploads if uploads is not None else FakeUploads(),
+        upload_limits=UPLOAD_LIMITS,
         verifier=TokenVerifier(secret=SECRET),
         readiness_checks=checks,
         clock=clock,
@@ -213,6 +311,7 @@ def settings() -> ProducerSettings:
         jwt_secret=SECRET,
         max_request_body_bytes=64 * 1024,
         exports_bucket="conveyor-exports",
+        uploads_bucket="conveyor-uploads",
     )
 
 
@@ -247,6 +346,21 @@ def database() -> FakeDatabase:
 
 
 @pytest.fixture
+def import_states() -> FakeImportStates:
+    return FakeImportStates()
+
+
+@pytest.fixture
+def import_history() -> FakeImportHistory:
+    return FakeImportHistory()
+
+
+@pytest.fixture
+def uploads() -> FakeUploads:
+    return FakeUploads()
+
+
+@pytest.fixture
 def adapters(
     publisher: FakePublisher,
     store: FakeStore,
@@ -254,6 +368,9 @@ def adapters(
     clock: FakeClock,
     export_states: FakeExportStates,
     database: FakeDatabase,
+    import_states: FakeImportStates,
+    import_history: FakeImportHistory,
+    uploads: FakeUploads,
 ) -> Adapters:
     return fake_adapters(
         store=store,
@@ -262,6 +379,9 @@ def adapters(
         clock=clock,
         export_states=export_states,
         database=database,
+        import_states=import_states,
+        import_history=import_history,
+        uploads=uploads,
     )
 
 
@@ -323,3 +443,27 @@ def export_job(**overrides: Any) -> ExportJob:
     }
     fields.update(overrides)
     return msgspec.convert(fields, ExportJob)
+
+
+FILES = "/api/v1/files"
+
+
+def import_job(**overrides: Any) -> ImportJob:
+    """A QUEUED CSV upload of alice's at tenant acme, created at START."""
+    file_id = overrides.pop("file_id", uuid.uuid4())
+    fields: dict[str, Any] = {
+        "file_id": file_id,
+        "tenant_id": TENANT,
+        "requested_by": "alice",
+        "original_name": "orders.csv",
+        "bucket": "conveyor-uploads",
+        "object_key": f"uploads/{TENANT}/{file_id}/orders.csv",
+        "file_type": "csv",
+        "file_size_bytes": 120,
+        "notify": ("alice@example.com",),
+        "status": JobStatus.QUEUED,
+        "created_at": START,
+        "expires_at": START + timedelta(days=30),
+    }
+    fields.update(overrides)
+    return msgspec.convert(fields, ImportJob)

@@ -22,6 +22,7 @@ from conveyor_aws.resources import (
     ResourceNames,
 )
 from conveyor_common.exports.model import RETENTION_DAYS
+from conveyor_common.imports.model import RETENTION_DAYS as UPLOAD_RETENTION_DAYS
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.literals import QueueAttributeNameType
@@ -35,9 +36,11 @@ def bootstrap(names: ResourceNames) -> dict[str, str]:
         _subscribe(topic_arn, queue_url, event_types)
         env[f"{service.upper()}_QUEUE"] = names.queue(service)
     _create_bucket(names.bucket)
+    _create_uploads_bucket(names.uploads_bucket)
     _create_table(names.table)
     clients.ses().verify_email_identity(EmailAddress=names.sender)
     env |= {"EXPORTS_BUCKET": names.bucket, "STATE_TABLE": names.table, "SES_SENDER": names.sender}
+    env["UPLOADS_BUCKET"] = names.uploads_bucket
     return env
 
 
@@ -110,6 +113,37 @@ def _create_bucket(bucket: str) -> None:
                     "Status": "Enabled",
                     "Filter": {"Prefix": "exports/"},
                     "Expiration": {"Days": RETENTION_DAYS},
+                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                }
+            ]
+        },
+    )
+
+
+def _create_uploads_bucket(bucket: str) -> None:
+    """Uploaded files and their error reports: never public, gone after their retention,
+    and no multipart upload left open by an upload that was cut short."""
+    s3 = clients.s3()
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(Bucket=bucket)
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "expire-uploads",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": "uploads/"},
+                    "Expiration": {"Days": UPLOAD_RETENTION_DAYS},
                     "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
                 }
             ]

@@ -49,6 +49,8 @@ MAX_RECEIVE_COUNT = 3
 class ResourceNames(msgspec.Struct, frozen=True, kw_only=True):
     prefix: str = "conveyor"
     bucket: str = "conveyor-exports"
+    # Private: uploaded files of orders and their error reports (the files feature).
+    uploads_bucket: str = "conveyor-uploads"
     sender: str = "no-reply@conveyor.example.com"
 
     @property

@@ -154,6 +154,8 @@ class FileUploaded(_FileEvent, frozen=True, kw_only=True):
     file_size_bytes: int
     uploaded_at: datetime
     expires_at: datetime
+    # The bytes' SHA-256 (hex) when the API streamed them; None for a presigned upload.
+    sha256: str | None = None
 
 
 @register

@@ -17,11 +17,12 @@ from conveyor_producer.http.operations import READINESS, health, ready
 from conveyor_producer.http.paths import API_PREFIX
 from conveyor_producer.http.problems import exception_handlers
 from conveyor_producer.http.readiness import ReadinessService
+from conveyor_producer.imports.feature import FILES
 from conveyor_producer.orders.feature import ORDERS
 from conveyor_producer.settings import ProducerSettings
 
 # Every feature the API serves: a new one is its package and one entry here.
-FEATURES: tuple[Feature[Adapters], ...] = (ORDERS, EXPORTS)
+FEATURES: tuple[Feature[Adapters], ...] = (ORDERS, EXPORTS, FILES)
 
 
 def create_app(settings: ProducerSettings, adapters: Adapters) -> Litestar:

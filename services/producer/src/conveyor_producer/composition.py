@@ -16,6 +16,7 @@ from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.state_store import ItemStore, StateStore
 from conveyor_common.clock import Clock, utc_now
 from conveyor_common.exports.job import EXPORT_JOBS
+from conveyor_common.imports.job import IMPORT_JOBS
 from conveyor_producer.acceptance.ports import Publisher
 from conveyor_producer.database import Database
 from conveyor_producer.exports.download_links import S3LinkSigner
@@ -24,6 +25,9 @@ from conveyor_producer.exports.ports import ExportHistory, ExportStates, LinkSig
 from conveyor_producer.http.auth import TokenVerifier, verifier_from_settings
 from conveyor_producer.http.lifespan import Resource
 from conveyor_producer.http.readiness import AwsCheck, DatabaseCheck, ReadinessCheck
+from conveyor_producer.imports.listing import SqlImportHistory
+from conveyor_producer.imports.ports import ImportHistory, ImportStates, UploadLimits, UploadStorage
+from conveyor_producer.imports.storage import S3Uploads
 from conveyor_producer.orders.ports import OrderRecords
 from conveyor_producer.settings import ProducerSettings
 
@@ -40,6 +44,11 @@ class Adapters:
     row_counter: RowCounter
     export_history: ExportHistory
     signer: LinkSigner
+    import_states: ImportStates
+    import_history: ImportHistory
+    # The private uploads bucket.
+    uploads: UploadStorage
+    upload_limits: UploadLimits
     verifier: TokenVerifier
     readiness_checks: Sequence[ReadinessCheck]
     clock: Clock = utc_now
@@ -59,6 +68,13 @@ def real_adapters(settings: ProducerSettings) -> Adapters:
         row_counter=database,
         export_history=SqlExportHistory(database),
         signer=S3LinkSigner(bucket=settings.exports_bucket),
+        import_states=LeasedJobStore(state_table, IMPORT_JOBS),
+        import_history=SqlImportHistory(database),
+        uploads=S3Uploads(bucket=settings.uploads_bucket),
+        upload_limits=UploadLimits(
+            max_upload_bytes=settings.max_upload_bytes,
+            max_presigned_bytes=settings.max_presigned_bytes,
+        ),
         verifier=verifier_from_settings(settings),
         readiness_checks=(DatabaseCheck(database), AwsCheck(settings)),
         resources=(database,),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import AnyHttpUrl, Field, SecretStr
 
+from conveyor_common.imports.model import DEFAULT_MAX_PRESIGNED_BYTES, DEFAULT_MAX_UPLOAD_BYTES
 from conveyor_common.settings import AwsConfig, DatabaseConfig, PublisherConfig
 from conveyor_producer.http.aws_budget import REQUEST_AWS_BUDGET_SECONDS
 
@@ -20,5 +21,11 @@ class ProducerSettings(AwsConfig, DatabaseConfig, PublisherConfig):
     max_request_body_bytes: int = ONE_MEBIBYTE
     # Where the processor stores export files; the API presigns download links into it.
     exports_bucket: str
+    # The private bucket uploaded files go to (conveyor_aws.resources.UPLOADS_BUCKET).
+    uploads_bucket: str
+    # POST /api/v1/files/upload streams files up to this; larger ones take the presigned path.
+    max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, gt=0)
+    # The presigned path's ceiling.
+    max_presigned_bytes: int = Field(default=DEFAULT_MAX_PRESIGNED_BYTES, gt=0)
     # All the AWS calls of one request together wait at most this long.
     aws_request_budget_seconds: float = Field(default=REQUEST_AWS_BUDGET_SECONDS, gt=0)

@@ -1,0 +1,41 @@
+"""The files feature's failures, free of HTTP: problems.py maps each to a status."""
+
+from __future__ import annotations
+
+from conveyor_common.errors import ValidationFailed
+
+
+class InvalidFileRequest(ValidationFailed):
+    """A presigned-upload request (or an upload's form field) of the wrong shape."""
+
+
+class MissingFile(ValueError):
+    """The multipart form has no `file` part, or the body is no multipart form."""
+
+
+class EmptyFile(ValueError):
+    """The uploaded file holds no byte."""
+
+
+class FileTooLarge(ValueError):
+    """The upload exceeds the limit of the streamed path."""
+
+
+class UnsupportedFileType(ValueError):
+    """Neither CSV, JSON nor JSON Lines, by the declared type or the file's extension."""
+
+
+class FileNotFound(LookupError):
+    """No such file visible to the caller (another user's or tenant's is not found either)."""
+
+
+class FileFinished(ValueError):
+    """The import completed or failed already, so it can no longer be cancelled."""
+
+
+class UploadMissing(ValueError):
+    """`complete` was called before the presigned upload stored the object."""
+
+
+class UploadMismatch(ValidationFailed):
+    """The stored object is not what the presigned request declared (size or type)."""

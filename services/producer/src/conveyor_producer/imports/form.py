@@ -1,0 +1,148 @@
+"""Reading an upload's multipart form as it streams in, bounded in size and memory.
+
+The route takes the body itself rather than Litestar's form parsing, so that the
+limit is the files feature's own (PRODUCER upload limit, not the API-wide body
+limit) and a file beyond it is a 413 problem. The file part goes to a spooled
+temporary file (on disk beyond SPOOL_BYTES) while its SHA-256 and size are
+computed, so it is never held whole in memory and is read once more to go to S3.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from tempfile import SpooledTemporaryFile
+from typing import IO, Any
+
+# multipart (Litestar's own form parser) ships no type information.
+from multipart import (  # type: ignore[import-untyped]
+    MultipartError,
+    MultipartSegment,
+    PushMultipartParser,
+)
+from multipart import ParserLimitReached as PartLimitReached
+
+from conveyor_producer.imports.errors import FileTooLarge, MissingFile
+
+FILE_FIELD = "file"
+TEXT_FIELDS = frozenset({"mode", "notify"})
+# The form's own bytes beside the file: boundaries, part headers, `mode` and `notify`.
+FORM_OVERHEAD_BYTES = 64 * 1024
+MAX_TEXT_FIELD_BYTES = 4 * 1024
+SPOOL_BYTES = 1024 * 1024
+MAX_PARTS = 8
+
+
+@dataclass
+class UploadedForm:
+    """The form's `file` (rewound; its name, declared type, size, SHA-256) and text fields."""
+
+    file: IO[bytes]
+    file_name: str
+    content_type: str | None
+    size_bytes: int
+    sha256: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+@dataclass
+class _Part:
+    segment: MultipartSegment
+    sink: Any = None
+    text: bytearray = field(default_factory=bytearray)
+    size: int = 0
+
+
+class _FormReader:
+    def __init__(self, *, max_file_bytes: int) -> None:
+        self._max_file_bytes = max_file_bytes
+        self._file: IO[bytes] = SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+        self._digest = hashlib.sha256()
+        self._meta: tuple[str, str | None] | None = None
+        self._size = 0
+        self.fields: dict[str, str] = {}
+
+    def start(self, segment: MultipartSegment) -> _Part:
+        if segment.name == FILE_FIELD and segment.filename is not None and self._meta is None:
+            self._meta = (segment.filename, segment.content_type)
+            return _Part(segment, sink=self._file)
+        return _Part(segment)
+
+    def feed(self, part: _Part, data: bytes | bytearray | memoryview) -> None:
+        if part.sink is not None:
+            self._size += len(data)
+            if self._size > self._max_file_bytes:
+                raise FileTooLarge(f"the file exceeds {self._max_file_bytes:,} bytes")
+            self._digest.update(data)
+            part.sink.write(data)
+        elif part.segment.name in TEXT_FIELDS:
+            part.text += data
+            if len(part.text) > MAX_TEXT_FIELD_BYTES:
+                raise FileTooLarge(f"the field {part.segment.name!r} is too long")
+
+    def end(self, part: _Part) -> None:
+        if part.sink is None and part.segment.name in TEXT_FIELDS:
+            self.fields[part.segment.name] = part.text.decode("utf-8", errors="replace")
+
+    def result(self) -> UploadedForm:
+        if self._meta is None:
+            raise MissingFile("the form has no `file` part with a file name")
+        self._file.seek(0)
+        name, content_type = self._meta
+        return UploadedForm(
+            file=self._file,
+            file_name=name,
+            content_type=content_type,
+            size_bytes=self._size,
+            sha256=self._digest.hexdigest(),
+            fields=self.fields,
+        )
+
+    def discard(self) -> None:
+        self._file.close()
+
+
+async def read_form(
+    chunks: AsyncIterator[bytes], *, boundary: str, max_file_bytes: int
+) -> UploadedForm:
+    """The form, parsed as it arrives; 413 (FileTooLarge) as soon as it is too large,
+    400 (MissingFile) for no file part or a broken form."""
+    reader = _FormReader(max_file_bytes=max_file_bytes)
+    try:
+        await _parse(chunks, boundary, reader)
+        return reader.result()
+    except BaseException:
+        reader.discard()
+        raise
+
+
+async def _parse(chunks: AsyncIterator[bytes], boundary: str, reader: _FormReader) -> None:
+    try:
+        with PushMultipartParser(boundary, max_segment_count=MAX_PARTS) as parser:
+            part: _Part | None = None
+            async for chunk in chunks:
+                # An empty chunk would tell the parser the body ended.
+                if chunk:
+                    part = _dispatch(parser.parse(chunk), reader, part)
+            _dispatch(parser.parse(b""), reader, part)
+    except PartLimitReached:
+        raise MissingFile("the form has too many parts") from None
+    except MultipartError as exc:
+        raise MissingFile(f"the body is no valid multipart form: {exc}") from None
+
+
+def _dispatch(events: Iterator[Any], reader: _FormReader, part: _Part | None) -> _Part | None:
+    """Hands the parser's events to the reader; returns the part still open."""
+    for event in events:
+        if isinstance(event, MultipartSegment):
+            part = reader.start(event)
+        elif event and part is not None:
+            reader.feed(part, event)
+        elif event is None and part is not None:
+            reader.end(part)
+            part = None
+    return part

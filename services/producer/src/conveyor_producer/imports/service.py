@@ -1,0 +1,349 @@
+"""The files use cases: uploading (streamed or presigned), completing a presigned
+upload, reading, listing and cancelling imports.
+
+Blocking (boto3, psycopg) and free of HTTP; the routes call it from worker threads.
+The live state (DynamoDB) answers point reads; the processor's PostgreSQL
+import_jobs table answers listings, and may lag the live state by a moment.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from functools import partial
+
+import msgspec
+
+from conveyor_aws import clients
+from conveyor_aws.state_store import ItemStore
+from conveyor_common.clock import Clock
+from conveyor_common.envelope import Envelope
+from conveyor_common.errors import FieldError
+from conveyor_common.imports.job import ImportJob
+from conveyor_common.imports.model import (
+    API_LINK_TTL_SECONDS,
+    PRESIGNED_POST_TTL_SECONDS,
+    FileType,
+    ImportMode,
+)
+from conveyor_common.jobs import JobStatus
+from conveyor_common.log import get_logger
+from conveyor_producer.acceptance.idempotency import fingerprint
+from conveyor_producer.acceptance.idempotency_store import IdempotencyStore, Scope
+from conveyor_producer.acceptance.ports import Publisher
+from conveyor_producer.acceptance.submitter import Acceptance, Attempt, Submission, Submitter
+from conveyor_producer.imports.errors import (
+    EmptyFile,
+    FileFinished,
+    FileNotFound,
+    InvalidFileRequest,
+    UploadMismatch,
+    UploadMissing,
+)
+from conveyor_producer.imports.form import UploadedForm
+from conveyor_producer.imports.jobs import job_for, queued_job, uploaded_event
+from conveyor_producer.imports.ports import (
+    FileListing,
+    ImportHistory,
+    ImportStates,
+    UploadLimits,
+    UploadStorage,
+)
+from conveyor_producer.imports.requests import decode_presigned_request
+from conveyor_producer.imports.rules import (
+    file_type_of,
+    import_mode,
+    is_visible,
+    listed_requester,
+    notify_field,
+    recipients,
+)
+from conveyor_producer.imports.views import (
+    AcceptedFile,
+    FilePage,
+    FileStatus,
+    FileView,
+    PresignedUpload,
+    accepted_file,
+    file_links,
+    file_view,
+    listed_progress,
+)
+from conveyor_producer.outages import DATABASE, STATE_STORE, outages_of
+from conveyor_producer.principal import Principal
+
+# Uploads' Idempotency-Key records, and the records that make `complete` publish once.
+UPLOAD_KEYS = Scope(sort_key="FILES", id_attribute="file_id")
+COMPLETE_KEYS = Scope(sort_key="FILE_COMPLETES", id_attribute="file_id")
+FILE_STORE = "file store"
+# An upload's AWS calls (storing up to the upload limit, then record and publish) wait
+# at most this long together: the API-wide budget is sized for small JSON bodies.
+UPLOAD_AWS_BUDGET_SECONDS = 30.0
+
+logger = get_logger(__name__)
+
+
+class UploadFingerprint(msgspec.Struct, frozen=True, kw_only=True):
+    """What makes two uploads the same request: the same bytes, mode and recipients."""
+
+    sha256: str
+    mode: ImportMode
+    notify: tuple[str, ...]
+
+
+class UploadDetails(msgspec.Struct, frozen=True, kw_only=True):
+    file_type: FileType
+    mode: ImportMode
+    notify: tuple[str, ...]
+
+
+class CancelOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    file: FileView
+    # False when the import had been cancelled already.
+    changed: bool
+
+
+class FileService:
+    def __init__(
+        self,
+        *,
+        publisher: Publisher,
+        state_table: ItemStore,
+        states: ImportStates,
+        history: ImportHistory,
+        storage: UploadStorage,
+        limits: UploadLimits,
+        clock: Clock,
+    ) -> None:
+        self._states = states
+        self._history = history
+        self._storage = storage
+        self.limits = limits
+        self._clock = clock
+        self._uploads = Submitter(
+            keys=IdempotencyStore(state_table, scope=UPLOAD_KEYS), publisher=publisher
+        )
+        self._completes = Submitter(
+            keys=IdempotencyStore(state_table, scope=COMPLETE_KEYS), publisher=publisher
+        )
+        self._acceptance = Acceptance(
+            record=self._record_queued,
+            withdraw=self._withdraw_queued,
+            bulky_field="notify",
+            invalid=InvalidFileRequest,
+        )
+
+    def upload(
+        self,
+        form: UploadedForm,
+        *,
+        principal: Principal,
+        correlation_id: str,
+        idempotency_key: str | None = None,
+    ) -> AcceptedFile:
+        attempt = Attempt.by(
+            principal,
+            correlation_id=correlation_id,
+            idempotency_key=idempotency_key,
+            now=self._clock(),
+        )
+        details = self._details(form, principal)
+        same = UploadFingerprint(sha256=form.sha256, mode=details.mode, notify=details.notify)
+        with clients.deadline(UPLOAD_AWS_BUDGET_SECONDS):
+            return self._uploads.submit(
+                partial(self._new_upload, form, details, attempt),
+                self._acceptance,
+                attempt,
+                request_fingerprint=fingerprint(same),
+                answer_type=AcceptedFile,
+            )
+
+    def presign(self, body: bytes, *, principal: Principal) -> PresignedUpload:
+        request = decode_presigned_request(body)
+        if request.size_bytes > self.limits.max_presigned_bytes:
+            limit = self.limits.max_presigned_bytes
+            raise InvalidFileRequest([FieldError("sizeBytes", f"must be at most {limit}")])
+        now = self._clock()
+        job = queued_job(
+            file_id=uuid.uuid4(),
+            tenant_id=principal.tenant,
+            requested_by=principal.sub,
+            original_name=request.file_name,
+            bucket=self._storage.bucket,
+            file_type=file_type_of(request.content_type, request.file_name),
+            size_bytes=request.size_bytes,
+            mode=request.mode,
+            notify=recipients(request.notify, principal),
+            now=now,
+        )
+        with outages_of(STATE_STORE):
+            self._states.create(job)
+        return self._presigned(job, now=now)
+
+    def complete(
+        self, file_id: uuid.UUID, *, principal: Principal, correlation_id: str
+    ) -> AcceptedFile:
+        """Starts the import of a presigned upload once its object is there, as declared."""
+        job = self._visible(file_id, principal=principal)
+        if job.status is not JobStatus.QUEUED:
+            # Started (or cancelled) already: its FileUploaded went out before.
+            return accepted_file(file_id)
+        self._check_stored(job)
+        # Keyed by the file itself, whoever completes it: FileUploaded goes out once.
+        attempt = Attempt(
+            tenant_id=job.tenant_id,
+            caller=job.requested_by,
+            correlation_id=correlation_id,
+            key=f"complete:{file_id}",
+            now=self._clock(),
+        )
+        submission = Submission(
+            uploaded_event(job, uploaded_at=attempt.now), str(file_id), accepted_file(file_id)
+        )
+        return self._completes.submit(
+            lambda: submission,
+            self._acceptance,
+            attempt,
+            request_fingerprint=str(file_id),
+            answer_type=AcceptedFile,
+        )
+
+    def get(self, file_id: uuid.UUID, *, principal: Principal) -> FileView:
+        job = self._visible(file_id, principal=principal)
+        report_url = None
+        if job.rows_rejected and job.error_report_key:
+            report_url = self._storage.download_url(
+                job.error_report_key, expires_in_seconds=API_LINK_TTL_SECONDS
+            )
+        return file_view(
+            job, progress_percentage=job.progress_percentage, error_report_url=report_url
+        )
+
+    def cancel(self, file_id: uuid.UUID, *, principal: Principal) -> CancelOutcome:
+        job = self._visible(file_id, principal=principal)
+        if job.status is JobStatus.CANCELLED:
+            return CancelOutcome(file=self._view(job), changed=False)
+        if job.status.is_terminal:
+            raise FileFinished(f"file {file_id} is {job.status.value} and cannot be cancelled")
+        with outages_of(STATE_STORE):
+            current = self._states.request_cancel(file_id, now=self._clock())
+        if current is None:
+            raise FileNotFound(f"file {file_id} not found")
+        if current.status in (JobStatus.COMPLETED, JobStatus.FAILED):
+            # It finished between the read and the cancel request.
+            raise FileFinished(f"file {file_id} is {current.status.value} and cannot be cancelled")
+        logger.info("import cancel requested", file_id=str(file_id), status=current.status)
+        return CancelOutcome(file=self._view(current), changed=True)
+
+    def list(
+        self, *, principal: Principal, status: JobStatus | None = None, page: int = 1, limit: int
+    ) -> FilePage:
+        listing = FileListing(
+            tenant_id=principal.tenant,
+            requested_by=listed_requester(principal),
+            status=status,
+            page=page,
+            limit=limit,
+        )
+        with outages_of(DATABASE):
+            found = self._history.list_imports(listing)
+        items = [
+            file_view(job, progress_percentage=listed_progress(job.status)) for job in found.jobs
+        ]
+        return FilePage(items=items, page=page, limit=limit, total=found.total)
+
+    def _details(self, form: UploadedForm, principal: Principal) -> UploadDetails:
+        """What the form asks for; 400 for an empty file, 415 for another type, 422 else."""
+        if form.size_bytes == 0:
+            raise EmptyFile(f"{form.file_name!r} holds no byte")
+        return UploadDetails(
+            file_type=file_type_of(form.content_type, form.file_name),
+            mode=import_mode(form.fields.get("mode")),
+            notify=recipients(notify_field(form.fields.get("notify")), principal),
+        )
+
+    def _new_upload(
+        self, form: UploadedForm, details: UploadDetails, attempt: Attempt
+    ) -> Submission[AcceptedFile]:
+        # Stored only for a new request: a retry answers with the first upload.
+        job = queued_job(
+            file_id=uuid.uuid4(),
+            tenant_id=attempt.tenant_id,
+            requested_by=attempt.caller,
+            original_name=form.file_name,
+            bucket=self._storage.bucket,
+            file_type=details.file_type,
+            size_bytes=form.size_bytes,
+            mode=details.mode,
+            notify=details.notify,
+            now=attempt.now,
+            sha256=form.sha256,
+        )
+        with outages_of(FILE_STORE):
+            self._storage.store(
+                form.file, key=job.object_key, content_type=job.file_type.content_type
+            )
+        event = uploaded_event(job, uploaded_at=attempt.now)
+        return Submission(event, str(job.file_id), accepted_file(job.file_id))
+
+    def _presigned(self, job: ImportJob, *, now: datetime) -> PresignedUpload:
+        # Bound to the type's own name, which `complete` checks the stored object against.
+        post = self._storage.presigned_post(
+            job.object_key,
+            content_type=job.file_type.content_type,
+            max_size_bytes=self.limits.max_presigned_bytes,
+            expires_in_seconds=PRESIGNED_POST_TTL_SECONDS,
+        )
+        links = file_links(job.file_id)
+        return PresignedUpload(
+            file_id=str(job.file_id),
+            status=FileStatus.PENDING,
+            url=post.url,
+            fields=post.fields,
+            expires_at=now + timedelta(seconds=PRESIGNED_POST_TTL_SECONDS),
+            max_size_bytes=self.limits.max_presigned_bytes,
+            links={**links, "complete": f"{links['self']}/complete"},
+        )
+
+    def _check_stored(self, job: ImportJob) -> None:
+        with outages_of(FILE_STORE):
+            stored = self._storage.stat(job.object_key)
+        if stored is None:
+            raise UploadMissing(f"nothing is stored for file {job.file_id} yet")
+        errors = []
+        if stored.size_bytes != job.file_size_bytes:
+            errors.append(
+                FieldError(
+                    "sizeBytes", f"{job.file_size_bytes} declared, {stored.size_bytes} stored"
+                )
+            )
+        if FileType.from_content_type(stored.content_type or "") is not job.file_type:
+            errors.append(
+                FieldError(
+                    "contentType",
+                    f"{job.file_type.content_type} declared, {stored.content_type} stored",
+                )
+            )
+        if errors:
+            raise UploadMismatch(errors)
+
+    def _visible(self, file_id: uuid.UUID, *, principal: Principal) -> ImportJob:
+        with outages_of(STATE_STORE):
+            job = self._states.get(file_id)
+        if job is None or not is_visible(
+            principal, tenant_id=job.tenant_id, requested_by=job.requested_by
+        ):
+            raise FileNotFound(f"file {file_id} not found")
+        return job
+
+    @staticmethod
+    def _view(job: ImportJob) -> FileView:
+        return file_view(job, progress_percentage=job.progress_percentage)
+
+    def _record_queued(self, envelope: Envelope) -> None:
+        # A retry, or a presigned upload's complete, finds the job recorded: a no-op.
+        self._states.create(job_for(envelope))
+
+    def _withdraw_queued(self, envelope: Envelope) -> None:
+        # The job cannot be deleted, only made terminal so that nobody ever runs it.
+        self._states.request_cancel(job_for(envelope).file_id, now=envelope.occurred_at)
