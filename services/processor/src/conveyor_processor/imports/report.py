@@ -14,7 +14,7 @@ from conveyor_processor.imports.ports import Sink
 from conveyor_processor.imports.rejections import Rejection
 
 if TYPE_CHECKING:
-    from _csv import Writer as _writer
+    from _csv import Writer
 
 REPORT_COLUMNS = ("line", "orderId", "field", "code", "message")
 
@@ -38,7 +38,7 @@ class ErrorReport:
         self._open_sink = open_sink
         self._value_columns = value_columns
         self._stack = ExitStack()
-        self._writer: _writer | None = None
+        self._writer: Writer | None = None
         self.written = False
 
     def __enter__(self) -> ErrorReport:
@@ -67,7 +67,7 @@ class ErrorReport:
                 ]
             )
 
-    def _open(self) -> _writer:
+    def _open(self) -> Writer:
         sink = self._stack.enter_context(self._open_sink())
         self._writer = csv.writer(_Text(sink), lineterminator="\r\n")
         self._writer.writerow([*REPORT_COLUMNS, *self._value_columns])

@@ -18,6 +18,7 @@ ORDER_EXAMPLE = {
     "totalAmount": "44.98",
 }
 
+
 def decode_order_request(body: bytes) -> OrderRequest:
     """400 for broken JSON, 422 (InvalidOrder) for JSON that is no order request."""
     return decode_request(body, ORDER_REQUEST_DECODER, invalid=InvalidOrder)
