@@ -17,7 +17,7 @@ from conveyor_common.imports.model import FileType, ImportMode, error_report_key
 from conveyor_common.log import get_logger
 from conveyor_processor.imports.csv_orders import csv_orders
 from conveyor_processor.imports.file_order import FileOrder
-from conveyor_processor.imports.importer import Counts, FileImport, ImportTarget
+from conveyor_processor.imports.importer import BATCH_ORDERS, Counts, FileImport, ImportTarget
 from conveyor_processor.imports.json_orders import json_array_orders, ndjson_orders
 from conveyor_processor.imports.outcome_events import outcome_event
 from conveyor_processor.imports.ports import ImportFiles, ImportHistory, OrderUpserts
@@ -41,6 +41,7 @@ class ImportJobs:
     history: ImportHistory
     files: ImportFiles
     upserts: OrderUpserts
+    batch_orders: int = BATCH_ORDERS
 
     @property
     def noun(self) -> str:
@@ -87,6 +88,7 @@ class ImportJobs:
                     session=session,
                     report=report,
                     progress=lambda: progress(reader.bytes_read),
+                    batch_orders=self.batch_orders,
                 )
                 try:
                     counts = run.run(orders)

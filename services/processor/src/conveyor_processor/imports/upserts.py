@@ -78,6 +78,8 @@ class SqlOrderUpserts:
             for order in orders
             if order.order_id in stored and stored[order.order_id] != _content(order)
         ]
+        if not write:
+            return {order.order_id for order in [*new, *changed]}
         if new:
             connection.execute(insert(_ORDERS), [self._row(order, source=source) for order in new])
         if changed:
