@@ -75,7 +75,8 @@ def _header(reader: Any) -> list[str]:
 
 
 def _ref(cells: Sequence[str], columns: Sequence[str]) -> str:
-    return _cells(cells, columns).get(ORDER_REF_FIELD, "")
+    # Trimmed, as the order's reference is.
+    return _cells(cells, columns).get(ORDER_REF_FIELD, "").strip()
 
 
 def _cells(cells: Sequence[str], columns: Sequence[str]) -> dict[str, str]:
