@@ -8,13 +8,14 @@ trimming, blank and control-character checks, e-mail, currency and money.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import msgspec
 
-from conveyor_common.errors import FieldError, ValidationFailed
+from conveyor_common.errors import FieldError, ValidationFailed, field_error
 from conveyor_common.money import CURRENCY_INPUT_LENGTH, to_currency, to_money
 from conveyor_common.text import (
     EMAIL_LENGTH,
@@ -94,6 +95,25 @@ class OrderRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True, f
     items: Annotated[list[OrderItemRequest], msgspec.Meta(min_length=1, max_length=MAX_ITEMS)]
     total_amount: Money | None = None
     customer_name: Name | None = None
+
+
+# The one decoder of an order request, whoever sends it: the API's body or a file's order.
+ORDER_REQUEST_DECODER = msgspec.json.Decoder(OrderRequest)
+
+
+def decode_order_request(data: bytes | Mapping[str, Any]) -> OrderRequest:
+    """One order request: JSON bytes (the body of POST /api/v1/orders, a file's order),
+    or a mapping of text cells (a CSV row), whose numbers are read from their text.
+
+    A request that does not fit raises ValidationFailed naming the field; bytes that
+    are not JSON at all raise msgspec.DecodeError.
+    """
+    try:
+        if isinstance(data, bytes):
+            return ORDER_REQUEST_DECODER.decode(data)
+        return msgspec.convert(data, OrderRequest, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ValidationFailed([field_error(str(exc))]) from exc
 
 
 class OrderItem(msgspec.Struct, frozen=True, kw_only=True):

@@ -15,10 +15,15 @@ from conveyor_aws.state_store import StateStore
 from conveyor_common.clock import Clock, utc_now
 from conveyor_common.envelope import Envelope
 from conveyor_common.exports.job import EXPORT_JOBS
+from conveyor_common.imports.job import IMPORT_JOBS
 from conveyor_processor.exports.files import S3ExportFiles
 from conveyor_processor.exports.history import SqlExportHistory
 from conveyor_processor.exports.kind import ExportJobs, ExportRunner
 from conveyor_processor.exports.render import PostgresRenderer
+from conveyor_processor.imports.files import S3ImportFiles
+from conveyor_processor.imports.history import SqlImportHistory
+from conveyor_processor.imports.kind import ImportJobs, ImportRunner
+from conveyor_processor.imports.upserts import SqlOrderUpserts
 from conveyor_processor.jobs.announcer import SnsAnnouncer
 from conveyor_processor.orders import ports
 from conveyor_processor.orders.persist import handle_order_submitted
@@ -32,8 +37,9 @@ Handler = Callable[[Envelope], object]
 @dataclass(frozen=True)
 class UseCases:
     orders: Handler
-    # Without it the processor handles orders only.
+    # Without them the processor handles orders only.
     exports: Handler | None = None
+    imports: Handler | None = None
 
 
 def order_use_case(
@@ -66,11 +72,28 @@ def export_runner(
     )
 
 
+def import_runner(
+    settings: ProcessorSettings, *, engine: Engine, store: StateStore, publisher: EventPublisher
+) -> ImportRunner:
+    """The import jobs' runner; each delivery's lease owner is the thread running it."""
+    return ImportRunner(
+        hooks=ImportJobs(
+            history=SqlImportHistory(engine),
+            files=S3ImportFiles(part_size_bytes=settings.export_part_size_bytes),
+            upserts=SqlOrderUpserts(engine, read_model=store),
+        ),
+        states=LeasedJobStore(store, IMPORT_JOBS),
+        announcer=SnsAnnouncer(publisher=publisher, store=store, kind=IMPORT_JOBS),
+        lease_seconds=settings.import_lease_seconds,
+    )
+
+
 def use_cases(settings: ProcessorSettings, *, engine: Engine) -> UseCases:
     store = StateStore(table=settings.state_table)
     publisher = EventPublisher(topic_arn=settings.events_topic_arn)
     orders = order_use_case(
         orders=SqlOrderRepository(engine), read_model=OrderItems(store), events=publisher
     )
-    runner = export_runner(settings, engine=engine, store=store, publisher=publisher)
-    return UseCases(orders=orders, exports=runner.run)
+    exports = export_runner(settings, engine=engine, store=store, publisher=publisher)
+    imports = import_runner(settings, engine=engine, store=store, publisher=publisher)
+    return UseCases(orders=orders, exports=exports.run, imports=imports.run)

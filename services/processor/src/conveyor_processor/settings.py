@@ -16,6 +16,7 @@ class ProcessorSettings(AwsConfig, DatabaseConfig, PublisherConfig, WorkerConfig
     exports_bucket: str
     # A worker that stops renewing its claim this long is presumed dead.
     export_lease_seconds: int = Field(default=60, ge=10)
+    import_lease_seconds: int = Field(default=60, ge=10)
     export_part_size_bytes: int = Field(default=DEFAULT_PART_SIZE_BYTES, ge=MIN_PART_SIZE_BYTES)
     # Where each processor process owns a directory for the XLSX and PDF writers'
     # temporary files, and removes those of dead processes at start (exports/temp_dir.py).

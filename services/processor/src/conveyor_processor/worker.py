@@ -13,7 +13,7 @@ from conveyor_aws.broker.envelope_broker import EnvelopeBroker
 from conveyor_aws.broker.worker import run_worker
 from conveyor_aws.delivery import DEFAULT_POLICY, RetryPolicy
 from conveyor_common.envelope import decode
-from conveyor_common.events import ExportRequested, OrderSubmitted
+from conveyor_common.events import ExportRequested, FileUploaded, OrderSubmitted
 from conveyor_common.log import configure_logging, get_logger
 from conveyor_common.settings import load
 from conveyor_processor.composition import Handler, UseCases, use_cases
@@ -24,6 +24,8 @@ from conveyor_processor.settings import ProcessorSettings
 SERVICE = "processor"
 # An export of the largest allowed size finishes well within this.
 EXPORT_TIME_LIMIT_MS = 2 * 3600 * 1000
+# So does an import of the largest presigned upload (1 GB).
+IMPORT_TIME_LIMIT_MS = 2 * 3600 * 1000
 
 logger = get_logger(__name__)
 
@@ -38,12 +40,14 @@ class Actor:
 def actor_table(cases: UseCases) -> dict[str, Actor]:
     """Which use case handles each event type the processor consumes.
 
-    A busy export raises JobBusy, a Postpone: the broker sends the same envelope back
+    A busy export or import raises JobBusy, a Postpone: the broker sends the same envelope back
     once the holder's lease could have expired.
     """
     table = {OrderSubmitted.event_type: Actor(cases.orders)}
     if cases.exports is not None:
         table[ExportRequested.event_type] = Actor(cases.exports, time_limit_ms=EXPORT_TIME_LIMIT_MS)
+    if cases.imports is not None:
+        table[FileUploaded.event_type] = Actor(cases.imports, time_limit_ms=IMPORT_TIME_LIMIT_MS)
     return table
 
 

@@ -6,6 +6,9 @@ import unicodedata
 import uuid
 from enum import StrEnum
 
+from conveyor_common.errors import FieldError
+from conveyor_common.text import refuse_control_characters
+
 # Uploads through the API stream up to this; larger files take the presigned path.
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # The presigned path's ceiling.
@@ -20,6 +23,11 @@ MAX_FILE_NAME_LENGTH = 200
 # The caller's order reference in a file: what makes a re-import the same order.
 MAX_ORDER_REF_LENGTH = 64
 ERROR_REPORT_NAME = "errors.csv"
+# The file's name of the order reference (a CSV column, a JSON order's member).
+ORDER_REF_FIELD = "orderId"
+# Fixes the stored id of an imported order: the same reference of the same tenant is the
+# same order whichever file brings it (never change it: re-imports would duplicate).
+IMPORTED_ORDER_NAMESPACE = uuid.UUID("5b0c1d2e-8f3a-4c6b-9d7e-2a1f0e9c8b7a")
 
 
 class ImportMode(StrEnum):
@@ -62,6 +70,8 @@ class RejectionCode(StrEnum):
     DUPLICATE_ORDER = "duplicate-order"
     UNKNOWN_COLUMN = "unknown-column"
     BLANK_ROW = "blank-row"
+    # A JSON order's member that the order has no field for.
+    UNKNOWN_FIELD = "unknown-field"
 
 
 # The CSV layout: one line per order item; consecutive lines sharing orderId are one order.
@@ -102,3 +112,21 @@ def upload_key(tenant_id: str, file_id: uuid.UUID, file_name: str) -> str:
 
 def error_report_key(tenant_id: str, file_id: uuid.UUID) -> str:
     return f"{upload_prefix(tenant_id, file_id)}{ERROR_REPORT_NAME}"
+
+
+def imported_order_id(tenant_id: str, order_ref: str) -> uuid.UUID:
+    """The stored order_id of a file's order: one per tenant and reference, so that a
+    re-import touches the same order and two tenants never share one."""
+    return uuid.uuid5(IMPORTED_ORDER_NAMESPACE, f"{tenant_id}\x1f{order_ref}")
+
+
+def order_ref_errors(value: str) -> list[FieldError]:
+    """What is wrong with a (trimmed) order reference: the text rules and its length."""
+    problem = refuse_control_characters(ORDER_REF_FIELD, value)
+    if problem is not None:
+        return [problem]
+    if not value:
+        return [FieldError(ORDER_REF_FIELD, "must not be blank")]
+    if len(value) > MAX_ORDER_REF_LENGTH:
+        return [FieldError(ORDER_REF_FIELD, f"must be at most {MAX_ORDER_REF_LENGTH} characters")]
+    return []

@@ -5,13 +5,22 @@ Whether trying again could help is decided by conveyor_aws.failures, as for ever
 
 from __future__ import annotations
 
+import msgspec
 import psycopg
 
 MAX_REASON_LENGTH = 500
 
 
 class Cancelled(Exception):
-    """The job's owner cancelled it: the work must stop; not a failure."""
+    """The job's owner cancelled it: the work must stop; not a failure.
+
+    A kind whose work commits as it goes re-raises it with `partial_result`, the
+    result of what it committed, so that the cancelled job says how much that was.
+    """
+
+    def __init__(self, *args: object, partial_result: msgspec.Struct | None = None) -> None:
+        super().__init__(*args)
+        self.partial_result = partial_result
 
 
 class LeaseLost(Exception):

@@ -97,7 +97,8 @@ class JobHooks(Protocol[J_contra, R_co, Q]):
         ...
 
     def run(self, job: J_contra, request: Q, *, progress: Progress) -> R_co:
-        """Do the work; raises Cancelled or LeaseLost (from `progress`) to stop."""
+        """Do the work; raises Cancelled or LeaseLost (from `progress`) to stop. Work that
+        commits as it goes re-raises Cancelled with the result of what it committed."""
         ...
 
     def readable_reason(self, exc: BaseException) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 import msgspec
 
@@ -175,8 +175,9 @@ class _Delivery(Generic[J, R, Q]):
             self._clean_up(job)
             with keeper:
                 result = self._hooks.run(job, self._request, progress=progress)
-        except Cancelled:
-            return self._cancel()
+        except Cancelled as cancelled:
+            # The kind's result type (jobs.ports.JobHooks.run's), for what was committed.
+            return self._cancel(cast("R | None", cancelled.partial_result))
         except LeaseLost:
             logger.warning(f"{self._noun} lease lost; its new owner finishes it")
             return Outcome.LEASE_LOST
@@ -226,8 +227,8 @@ class _Delivery(Generic[J, R, Q]):
         logger.info(f"{self._noun} failed for good", reason=reason)
         return Outcome.FAILED
 
-    def _cancel(self) -> Outcome:
-        finished = self._finish(JobStatus.CANCELLED)
+    def _cancel(self, result: R | None = None) -> Outcome:
+        finished = self._finish(JobStatus.CANCELLED, result=result)
         if finished is None:
             return Outcome.LEASE_LOST
         self._hooks.record(finished)

@@ -8,20 +8,15 @@ for any type, is a 422 naming the field.
 
 from __future__ import annotations
 
-import re
 from typing import TypeVar
 
 import msgspec
 
-from conveyor_common.errors import FieldError, ValidationFailed
+from conveyor_common.errors import ValidationFailed, field_error
 
 T = TypeVar("T")
 
 _syntax_checker = msgspec.json.Decoder()
-# msgspec ends a validation message with " - at `$.items[0].sku`" when not at the root.
-# A mapping's key is reported as " - at `key` in `$.filters`": the mapping is the field.
-_LOCATION = re.compile(r"^(?P<message>.*?)(?: - at (?:`key` in )?`\$(?P<path>[^`]*)`)?$", re.DOTALL)
-_NAMED_FIELD = re.compile(r"(?:unknown|required) field `(?P<name>[^`]+)`")
 TOO_DEEP = "the request body is nested too deeply"
 
 
@@ -68,14 +63,3 @@ def check_syntax(body: bytes) -> None:
         raise MalformedBody(f"the request body is not valid JSON: {exc}") from exc
     except RecursionError as exc:
         raise MalformedBody(TOO_DEEP) from exc
-
-
-def field_error(message: str) -> FieldError:
-    """A msgspec validation message as a field path (as the caller spelled it) and a reason."""
-    match = _LOCATION.match(message)
-    assert match is not None  # the pattern matches any text
-    reason, path = match["message"], (match["path"] or "").lstrip(".")
-    named = _NAMED_FIELD.search(reason)
-    if named:
-        path = f"{path}.{named['name']}" if path else named["name"]
-    return FieldError(path, reason)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import msgspec
-
-from conveyor_common.orders import OrderRequest
+from conveyor_common.orders import ORDER_REQUEST_DECODER, OrderRequest
 from conveyor_producer.http.request_body import decode_request
 from conveyor_producer.orders.errors import InvalidOrder
 
@@ -20,9 +18,7 @@ ORDER_EXAMPLE = {
     "totalAmount": "44.98",
 }
 
-_decoder = msgspec.json.Decoder(OrderRequest)
-
 
 def decode_order_request(body: bytes) -> OrderRequest:
     """400 for broken JSON, 422 (InvalidOrder) for JSON that is no order request."""
-    return decode_request(body, _decoder, invalid=InvalidOrder)
+    return decode_request(body, ORDER_REQUEST_DECODER, invalid=InvalidOrder)

@@ -1,0 +1,152 @@
+"""Orders from a CSV file with a header row: one line per item, consecutive lines sharing
+orderId forming one order (conveyor_common.imports.model.CSV_COLUMNS)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from conveyor_common.imports.model import (
+    CSV_COLUMNS,
+    CSV_OPTIONAL_COLUMNS,
+    ORDER_REF_FIELD,
+    RejectionCode,
+)
+from conveyor_processor.imports.file_order import FileOrder, FileUnreadable
+from conveyor_processor.imports.rejections import Rejection
+
+# The order's own cells: read from an order's first line, repeated (or blank) on the others.
+HEADING_COLUMNS = ("customerId", "customerEmail", "customerName", "currency", "totalAmount")
+# An item's cells, under the names of the order request's item fields.
+ITEM_FIELDS = {"sku": "sku", "itemName": "name", "quantity": "quantity", "unitPrice": "unitPrice"}
+# Where the order request's item fields are in the file, for locating their problems.
+COLUMN_OF_FIELD = {"name": "itemName"}
+
+_Line = tuple[int, list[str]]
+
+
+def csv_orders(lines: Iterator[str], *, header: list[str] | None = None) -> Iterator[FileOrder]:
+    """Each order (or rejected line) in the file's order; FileUnreadable when the file
+    has no usable header. `header` receives the file's column names."""
+    reader = csv.reader(lines, strict=True)
+    columns = _header(reader)
+    if header is not None:
+        header[:] = columns
+    group: list[_Line] = []
+    for line, cells in _records(reader):
+        if not any(cell.strip() for cell in cells):
+            yield from _flush(group, columns)
+            yield _blank_row(line, cells)
+        elif group and _ref(group[0][1], columns) != _ref(cells, columns):
+            yield from _flush(group, columns)
+            group.append((line, cells))
+        else:
+            group.append((line, cells))
+    yield from _flush(group, columns)
+
+
+def _records(reader: Any) -> Iterator[_Line]:
+    end = reader.line_num
+    try:
+        for cells in reader:
+            yield end + 1, cells
+            end = reader.line_num
+    except csv.Error as exc:
+        raise FileUnreadable(f"the CSV file is malformed at line {reader.line_num}: {exc}") from exc
+
+
+def _header(reader: Any) -> list[str]:
+    try:
+        names = [name.strip() for name in next(reader)]
+    except StopIteration:
+        raise FileUnreadable("the file is empty: it has no header row") from None
+    except csv.Error as exc:
+        raise FileUnreadable(f"the CSV header is malformed: {exc}") from exc
+    for name in names:
+        if name not in CSV_COLUMNS:
+            raise FileUnreadable(f"the header has an unknown column {name!r}")
+        if names.count(name) > 1:
+            raise FileUnreadable(f"the header has the column {name!r} twice")
+    for name in CSV_COLUMNS:
+        if name not in names and name not in CSV_OPTIONAL_COLUMNS:
+            raise FileUnreadable(f"the header lacks the column {name!r}")
+    return names
+
+
+def _ref(cells: Sequence[str], columns: Sequence[str]) -> str:
+    # Trimmed, as the order's reference is.
+    return _cells(cells, columns).get(ORDER_REF_FIELD, "").strip()
+
+
+def _cells(cells: Sequence[str], columns: Sequence[str]) -> dict[str, str]:
+    """The line's non-blank cells by column (blank is no value, as in the API)."""
+    return {name: cell for name, cell in zip(columns, cells, strict=False) if cell.strip()}
+
+
+def _blank_row(line: int, cells: list[str]) -> FileOrder:
+    blank = Rejection(
+        line=line, order_ref="", field="", code=RejectionCode.BLANK_ROW, message="the line is blank"
+    )
+    return FileOrder(
+        line=line, order_ref="", request=None, problems=(blank,), values={line: tuple(cells)}
+    )
+
+
+def _flush(group: list[_Line], columns: Sequence[str]) -> Iterator[FileOrder]:
+    if group:
+        yield _order(group, columns)
+        group.clear()
+
+
+def _order(group: list[_Line], columns: Sequence[str]) -> FileOrder:
+    first_line, first = group[0][0], _cells(group[0][1], columns)
+    ref = first.get(ORDER_REF_FIELD, "")
+    problems = [problem for line, cells in group for problem in _width(line, ref, cells, columns)]
+    problems += _conflicts(group, columns, ref=ref, first=first)
+    request: dict[str, Any] = {name: first[name] for name in HEADING_COLUMNS if name in first}
+    request["items"] = [_item(_cells(cells, columns)) for _, cells in group]
+    return FileOrder(
+        line=first_line,
+        order_ref=ref,
+        request=request,
+        rows=len(group),
+        item_lines=tuple(line for line, _ in group),
+        problems=tuple(problems),
+        values={line: tuple(cells) for line, cells in group},
+        columns=COLUMN_OF_FIELD,
+    )
+
+
+def _item(cells: dict[str, str]) -> dict[str, str]:
+    return {field: cells[column] for column, field in ITEM_FIELDS.items() if column in cells}
+
+
+def _width(line: int, ref: str, cells: list[str], columns: Sequence[str]) -> list[Rejection]:
+    if len(cells) <= len(columns):
+        return []
+    message = f"the line has {len(cells)} values but the header {len(columns)} columns"
+    return [
+        Rejection(
+            line=line, order_ref=ref, field="", code=RejectionCode.UNKNOWN_COLUMN, message=message
+        )
+    ]
+
+
+def _conflicts(
+    group: list[_Line], columns: Sequence[str], *, ref: str, first: dict[str, str]
+) -> list[Rejection]:
+    """An order's cells on its later lines: blank, or the same as on its first line."""
+    first_line = group[0][0]
+    return [
+        Rejection(
+            line=line,
+            order_ref=ref,
+            field=name,
+            code=RejectionCode.CONSTRAINT_ERROR,
+            message=f"differs from the order's first line ({first_line})",
+        )
+        for line, cells in group[1:]
+        for name, value in _cells(cells, columns).items()
+        if name in HEADING_COLUMNS and value != first.get(name)
+    ]

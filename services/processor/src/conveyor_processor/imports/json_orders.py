@@ -1,0 +1,145 @@
+"""Orders from JSON: a JSON Lines file (one order per line) or a JSON array read by a
+streaming parser. Each order has the shape of POST /api/v1/orders's body plus orderId."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import ijson
+import msgspec
+
+from conveyor_common.imports.model import ORDER_REF_FIELD, RejectionCode
+from conveyor_processor.imports.file_order import FileOrder, FileUnreadable
+from conveyor_processor.imports.json_position import locate_json_error
+from conveyor_processor.imports.rejections import Rejection
+from conveyor_processor.imports.source import UTF8_BOM, CountingReader, Readable
+
+# Decimals as JSON numbers: a file's 19.99 reaches the order decoder as the API gets it.
+_ENCODER = msgspec.json.Encoder(decimal_format="number")
+_MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_AT_BYTE = re.compile(r"\(byte (?P<at>\d+)\)")
+_NOT_AN_ORDER = "must be an object (an order)"
+_PEEK_BYTES = 64
+
+
+def ndjson_orders(lines: Iterator[str]) -> Iterator[FileOrder]:
+    """One order per non-blank line; FileUnreadable at the first line that is not JSON."""
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            yield _blank(number, text)
+            continue
+        data = text.encode()
+        try:
+            members = _MEMBERS.decode(data)
+        except msgspec.ValidationError:
+            yield _rejected(number, _NOT_AN_ORDER, values=text.rstrip("\r\n"))
+            continue
+        except msgspec.DecodeError as exc:
+            raise _malformed(number, data, exc) from exc
+        yield json_order(number, members, values=text.rstrip("\r\n"))
+
+
+def json_array_orders(
+    reader: CountingReader, *, again: Callable[[], Readable]
+) -> Iterator[FileOrder]:
+    """Each element of the file's top-level array, in order, numbered from 1 (the `line`
+    of a JSON array's order is its position). `again` reopens the file: a parse error
+    is located by reading it once more."""
+    stream = _array_stream(reader)
+    try:
+        for number, element in enumerate(ijson.items(stream, "item", use_float=False), start=1):
+            if isinstance(element, Mapping):
+                yield json_order(number, element, values=_ENCODER.encode(element).decode())
+            else:
+                yield _rejected(number, _NOT_AN_ORDER, values=_ENCODER.encode(element).decode())
+    except ijson.JSONError as exc:
+        raise locate_json_error(again(), near=reader.bytes_read) from exc
+
+
+def json_order(number: int, members: Mapping[str, Any], *, values: str) -> FileOrder:
+    """A JSON order: its orderId apart, the rest re-encoded for the order decoder."""
+    rest = {name: value for name, value in members.items() if name != ORDER_REF_FIELD}
+    ref, problems = _order_ref(number, members.get(ORDER_REF_FIELD))
+    return FileOrder(
+        line=number,
+        order_ref=ref,
+        request=_ENCODER.encode(rest),
+        problems=problems,
+        values={number: (values,)},
+    )
+
+
+def _order_ref(number: int, value: Any) -> tuple[str, tuple[Rejection, ...]]:
+    if isinstance(value, msgspec.Raw):
+        value = msgspec.json.decode(value)
+    if value is None or isinstance(value, str):
+        return value or "", ()
+    shown = _ENCODER.encode(value).decode()
+    wrong = Rejection(
+        line=number,
+        order_ref=shown,
+        field=ORDER_REF_FIELD,
+        code=RejectionCode.TYPE_ERROR,
+        message=f"Expected `str`, got `{type(value).__name__}`",
+    )
+    return shown, (wrong,)
+
+
+def _array_stream(reader: CountingReader) -> Readable:
+    """The stream without its BOM; FileUnreadable unless it starts an array."""
+    head = reader.read(len(UTF8_BOM))
+    start = head.removeprefix(UTF8_BOM)
+    while not start.strip() and (more := reader.read(_PEEK_BYTES)):
+        start += more
+    first = start.lstrip()[:1]
+    if not first:
+        raise FileUnreadable("the file is empty: a JSON file holds an array of orders")
+    if first != b"[":
+        raise FileUnreadable("a JSON file must hold an array of orders, starting with '['")
+    return _Prefixed(reader, start)
+
+
+class _Prefixed:
+    """The stream with the first bytes, read to look at them, given back."""
+
+    def __init__(self, reader: CountingReader, head: bytes) -> None:
+        self._reader = reader
+        self._head = head
+
+    def read(self, size: int = -1, /) -> bytes:
+        if not self._head or size == 0:
+            return self._reader.read(size)
+        head, self._head = self._head, b""
+        return head + self._reader.read(max(size - len(head), 0) if size >= 0 else -1)
+
+
+def _blank(number: int, text: str) -> FileOrder:
+    blank = Rejection(
+        line=number,
+        order_ref="",
+        field="",
+        code=RejectionCode.BLANK_ROW,
+        message="the line is blank",
+    )
+    return FileOrder(
+        line=number, order_ref="", request=None, problems=(blank,), values={number: (text,)}
+    )
+
+
+def _rejected(number: int, message: str, *, values: str) -> FileOrder:
+    wrong = Rejection(
+        line=number, order_ref="", field="", code=RejectionCode.TYPE_ERROR, message=message
+    )
+    return FileOrder(
+        line=number, order_ref="", request=None, problems=(wrong,), values={number: (values,)}
+    )
+
+
+def _malformed(number: int, data: bytes, exc: msgspec.DecodeError) -> FileUnreadable:
+    found = _AT_BYTE.search(str(exc))
+    at = int(found["at"]) if found else len(data)
+    column = len(data[:at].decode("utf-8", errors="ignore")) + 1
+    reason = _AT_BYTE.sub("", str(exc)).strip()
+    return FileUnreadable(f"malformed JSON at line {number}, column {column}: {reason}")

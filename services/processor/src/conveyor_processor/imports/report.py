@@ -1,0 +1,75 @@
+"""The error report: one CSV line per problem of a rejected row, streamed to S3, opened
+at the first rejection (a file without one has no report)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, ExitStack
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from conveyor_processor.imports.file_order import FileOrder
+from conveyor_processor.imports.ports import Sink
+from conveyor_processor.imports.rejections import Rejection
+
+if TYPE_CHECKING:
+    from _csv import Writer
+
+REPORT_COLUMNS = ("line", "orderId", "field", "code", "message")
+
+
+class _Text:
+    """The text csv.writer writes, as UTF-8 bytes into the sink."""
+
+    def __init__(self, sink: Sink) -> None:
+        self._sink = sink
+
+    def write(self, text: str) -> int:
+        return self._sink.write(text.encode())
+
+
+class ErrorReport:
+    """Use as a context manager: a clean exit stores the report; an error leaves none."""
+
+    def __init__(
+        self, open_sink: Callable[[], AbstractContextManager[Sink]], *, value_columns: Sequence[str]
+    ) -> None:
+        self._open_sink = open_sink
+        self._value_columns = value_columns
+        self._stack = ExitStack()
+        self._writer: Writer | None = None
+        self.written = False
+
+    def __enter__(self) -> ErrorReport:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stack.__exit__(exc_type, exc, traceback)
+
+    def add(self, read: FileOrder, rejections: Sequence[Rejection]) -> None:
+        writer = self._writer or self._open()
+        for rejection in sorted(rejections, key=lambda rejection: rejection.line):
+            values = read.values.get(rejection.line, ())
+            writer.writerow(
+                [
+                    rejection.line,
+                    rejection.order_ref,
+                    rejection.field,
+                    rejection.code.value,
+                    rejection.message,
+                    *values,
+                ]
+            )
+
+    def _open(self) -> Writer:
+        sink = self._stack.enter_context(self._open_sink())
+        self._writer = csv.writer(_Text(sink), lineterminator="\r\n")
+        self._writer.writerow([*REPORT_COLUMNS, *self._value_columns])
+        self.written = True
+        return self._writer

@@ -1,0 +1,217 @@
+"""A file's orders into PostgreSQL in batches, keyed by order id (one per tenant and
+reference): new ones inserted, changed ones updated, the same ones left alone.
+
+Which orders a file already gave is kept in a temporary table of the import's own
+connection, so that memory does not grow with the file.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import msgspec
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, insert, select, text, update
+
+from conveyor_aws.order_items import OrderItems
+from conveyor_aws.state_store import StateStore
+from conveyor_common.clock import Clock, utc_now
+from conveyor_common.orders import Order
+from conveyor_processor.imports.ports import BatchOutcome
+from conveyor_processor.imports.read_model import BatchedPuts
+from conveyor_processor.orders.rows import (
+    ORDER_COLUMN_OF,
+    ORDER_FIELDS_NOT_IN_ROW,
+    OrderItemRow,
+    OrderRow,
+)
+
+_ORDERS: Table = OrderRow.__table__  # type: ignore[attr-defined]
+_ITEMS: Table = OrderItemRow.__table__  # type: ignore[attr-defined]
+_SEEN = "import_seen_orders"
+# What makes two versions of an order the same: all but when it was submitted and stored.
+_COMPARED = (
+    "tenant_id",
+    "customer_id",
+    "customer_email",
+    "customer_name",
+    "currency",
+    "total_amount",
+)
+_ITEM_COMPARED = ("sku", "name", "quantity", "unit_price", "line_total")
+# The stored event id of an imported order: there is no event, but the column is unique.
+_EVENT_NAMESPACE = uuid.UUID("0c6f5a52-37a4-4d59-a2c4-6a0f4c3e9d11")
+
+
+class SqlOrderUpserts:
+    def __init__(
+        self, engine: Engine, *, read_model: StateStore | None, clock: Clock = utc_now
+    ) -> None:
+        self._engine = engine
+        self._read_model = read_model
+        self._clock = clock
+
+    @contextmanager
+    def session(self, *, source: str) -> Iterator[_Session]:
+        with self._engine.connect() as connection:
+            connection.execute(text(f"DROP TABLE IF EXISTS pg_temp.{_SEEN}"))
+            connection.execute(text(f"CREATE TEMP TABLE {_SEEN} (order_id uuid PRIMARY KEY)"))
+            connection.commit()
+            try:
+                yield _Session(self, connection, source=source)
+            finally:
+                connection.rollback()
+                connection.execute(text(f"DROP TABLE IF EXISTS pg_temp.{_SEEN}"))
+                connection.commit()
+
+    def write(
+        self, connection: Connection, orders: Sequence[Order], *, write: bool, source: str
+    ) -> set[uuid.UUID]:
+        """Insert or update the orders (only find out which, unless `write`); the ids of
+        those new or changed."""
+        stored = _stored(connection, [order.order_id for order in orders], lock=write)
+        new = [order for order in orders if order.order_id not in stored]
+        changed = [
+            order
+            for order in orders
+            if order.order_id in stored and stored[order.order_id] != _content(order)
+        ]
+        if not write:
+            return {order.order_id for order in [*new, *changed]}
+        if new:
+            connection.execute(insert(_ORDERS), [self._row(order, source=source) for order in new])
+        if changed:
+            self._update(connection, changed, source=source)
+        if new or changed:
+            connection.execute(
+                insert(_ITEMS), [row for order in new + changed for row in _items(order)]
+            )
+            self._record_read_model([*new, *changed])
+        return {order.order_id for order in [*new, *changed]}
+
+    def _update(self, connection: Connection, changed: Sequence[Order], *, source: str) -> None:
+        ids = [order.order_id for order in changed]
+        connection.execute(delete(_ITEMS).where(_ITEMS.c.order_id.in_(ids)))
+        columns = [
+            name
+            for name in self._row(changed[0], source=source)
+            if name not in ("order_id", "event_id")
+        ]
+        statement = (
+            update(_ORDERS)
+            .where(_ORDERS.c.order_id == bindparam("key"))
+            .values({name: bindparam(f"new_{name}") for name in columns})
+        )
+        connection.execute(
+            statement,
+            [
+                {"key": order.order_id}
+                | {
+                    f"new_{name}": value
+                    for name, value in self._row(order, source=source).items()
+                    if name in columns
+                }
+                for order in changed
+            ],
+        )
+
+    def _row(self, order: Order, *, source: str) -> dict[str, Any]:
+        values = {
+            ORDER_COLUMN_OF.get(name, name): getattr(order, name)
+            for name in order.__struct_fields__
+            if name not in ORDER_FIELDS_NOT_IN_ROW
+        }
+        return values | {
+            "event_id": uuid.uuid5(_EVENT_NAMESPACE, str(order.order_id)),
+            "correlation_id": source,
+            "persisted_at": self._clock(),
+        }
+
+    def _record_read_model(self, orders: Sequence[Order]) -> None:
+        if self._read_model is None:
+            return
+        puts = BatchedPuts(self._read_model)
+        items, now = OrderItems(puts), self._clock()
+        for order in orders:
+            items.record_persisted(order, at=now)
+        puts.flush()
+
+
+class _Session:
+    def __init__(self, upserts: SqlOrderUpserts, connection: Connection, *, source: str) -> None:
+        self._upserts = upserts
+        self._connection = connection
+        self._source = source
+
+    def apply(self, orders: Sequence[Order], *, write: bool) -> BatchOutcome:
+        with self._connection.begin():
+            first, duplicates = _first_in_file(self._connection, orders)
+            written = (
+                self._upserts.write(self._connection, first, write=write, source=self._source)
+                if first
+                else set()
+            )
+        positions = {
+            position
+            for position, order in enumerate(orders)
+            if order.order_id in written and position not in duplicates
+        }
+        return BatchOutcome(duplicates=duplicates, written=frozenset(positions))
+
+
+def _first_in_file(
+    connection: Connection, orders: Sequence[Order]
+) -> tuple[list[Order], frozenset[int]]:
+    """The orders the file gives for the first time, and the positions of the others."""
+    positions: dict[uuid.UUID, int] = {}
+    for position, order in enumerate(orders):
+        positions.setdefault(order.order_id, position)
+    fresh = (
+        set(
+            connection.execute(
+                text(
+                    f"INSERT INTO {_SEEN} (order_id) SELECT unnest(CAST(:ids AS uuid[]))"
+                    " ON CONFLICT DO NOTHING RETURNING order_id"
+                ),
+                {"ids": list(positions)},
+            ).scalars()
+        )
+        if positions
+        else set()
+    )
+    first = [orders[position] for order_id, position in positions.items() if order_id in fresh]
+    kept = {positions[order.order_id] for order in first}
+    return first, frozenset(set(range(len(orders))) - kept)
+
+
+def _stored(
+    connection: Connection, ids: list[uuid.UUID], *, lock: bool
+) -> dict[uuid.UUID, tuple[Any, ...]]:
+    """The stored versions of these orders, locked until the batch commits if `lock`."""
+    query = select(_ORDERS.c.order_id, *(_ORDERS.c[name] for name in _COMPARED)).where(
+        _ORDERS.c.order_id.in_(ids)
+    )
+    heads = connection.execute(query.with_for_update() if lock else query).all()
+    items: dict[uuid.UUID, list[tuple[Any, ...]]] = {row[0]: [] for row in heads}
+    for row in connection.execute(
+        select(_ITEMS.c.order_id, *(_ITEMS.c[name] for name in _ITEM_COMPARED))
+        .where(_ITEMS.c.order_id.in_(ids))
+        .order_by(_ITEMS.c.order_id, _ITEMS.c.line_no)
+    ):
+        items[row[0]].append(tuple(row[1:]))
+    return {row[0]: (tuple(row[1:]), tuple(items[row[0]])) for row in heads}
+
+
+def _content(order: Order) -> tuple[Any, ...]:
+    head = tuple(getattr(order, name) for name in _COMPARED)
+    lines = tuple(tuple(getattr(item, name) for name in _ITEM_COMPARED) for item in order.items)
+    return head, lines
+
+
+def _items(order: Order) -> list[dict[str, Any]]:
+    return [
+        {"order_id": order.order_id, "line_no": line_no, **msgspec.structs.asdict(item)}
+        for line_no, item in enumerate(order.items, start=1)
+    ]
