@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -484,27 +485,27 @@ def test_validate_mode_counts_and_reports_and_writes_nothing(
     assert OrderItems(store).latest(imported_order_id(tenant, "A-1")) is None
 
 
-class _CancelAfterFirstBatch:
-    """The real upserts; the owner cancels the job once the first batch is committed."""
+class _AfterEachBatch:
+    """The real upserts, with `then` called as each batch has committed."""
 
-    def __init__(self, inner: SqlOrderUpserts, cancel: Callable[[], object]) -> None:
+    def __init__(self, inner: SqlOrderUpserts, then: Callable[[], object]) -> None:
         self._inner = inner
-        self._cancel = cancel
+        self._then = then
 
     @contextmanager
     def session(self, *, source: str) -> Iterator[ImportSession]:
         with self._inner.session(source=source) as session:
-            yield _Tapped(session, self._cancel)
+            yield _Tapped(session, self._then)
 
 
 class _Tapped:
-    def __init__(self, inner: ImportSession, cancel: Callable[[], object]) -> None:
+    def __init__(self, inner: ImportSession, then: Callable[[], object]) -> None:
         self._inner = inner
-        self._cancel = cancel
+        self._then = then
 
     def apply(self, orders: Sequence[Order], *, write: bool) -> BatchOutcome:
         outcome = self._inner.apply(orders, write=write)
-        self._cancel()
+        self._then()
         return outcome
 
 
@@ -516,7 +517,7 @@ def test_a_cancel_mid_import_keeps_the_committed_batches_and_says_how_many(
     file_id = file_id_of(envelope)
     hooks = runner.hooks
     assert isinstance(hooks, ImportJobs)
-    tapped = _CancelAfterFirstBatch(
+    tapped = _AfterEachBatch(
         SqlOrderUpserts(engine, read_model=store),
         lambda: states.request_cancel(file_id, now=datetime.now(UTC)),
     )
@@ -534,3 +535,107 @@ def test_a_cancel_mid_import_keeps_the_committed_batches_and_says_how_many(
     assert counts(row) == (10, 10, 0, 0)
     assert len(stored_orders(db)) == 10
     assert open_uploads() == []
+
+
+class _Killed(BaseException):
+    """The process dying mid-import: no `except Exception` of the job core sees it, so
+    the job is left PROCESSING under a lease that no one renews."""
+
+
+def _kill_after(batches: int) -> Callable[[], None]:
+    committed = itertools.count(1)
+
+    def then() -> None:
+        if next(committed) == batches:
+            raise _Killed
+
+    return then
+
+
+def _numbered_orders(count: int, *, bad: Sequence[int]) -> bytes:
+    """`count` orders of two items each (two lines), and at the lines after those
+    numbered in `bad`, an order whose currency no one has."""
+    lines: list[str] = []
+    for n in range(1, count + 1):
+        lines.append(f"R-{n},cust-{n:03d},c{n}@example.com,,EUR,SKU-1,,1,1.00")
+        lines.append(f"R-{n},cust-{n:03d},c{n}@example.com,,EUR,SKU-2,,2,3.00")
+        if n in bad:
+            lines.append(f"X-{n},cust-x{n},x{n}@example.com,,ZZZ,SKU-1,,1,1.00")
+    return (HEADER + "\n" + "\n".join(lines) + "\n").encode()
+
+
+RESUMED_FILE = _numbered_orders(30, bad=(3, 25))
+# Its rejected rows, in the error report: each once, though the file is read twice.
+RESUMED_REJECTIONS = [
+    ["8", "X-3", "currency", "unknown-currency"],
+    ["53", "X-25", "currency", "unknown-currency"],
+]
+
+
+def _killed(
+    runner: ImportRunner, upserts: SqlOrderUpserts, states: ImportStates, envelope: Envelope
+) -> None:
+    """A first attempt that dies once two batches of ten orders (19 valid) have committed."""
+    hooks = runner.hooks
+    assert isinstance(hooks, ImportJobs)
+    tapped = _AfterEachBatch(upserts, _kill_after(2))
+    dying = replace(runner, hooks=replace(hooks, upserts=tapped, batch_orders=10))
+    with pytest.raises(_Killed):
+        dying.run(envelope)
+    job = states.get(file_id_of(envelope))
+    assert job is not None
+    assert job.status is JobStatus.PROCESSING
+
+
+def _resumed(runner: ImportRunner, envelope: Envelope) -> None:
+    """Another worker's attempt, once the dead one's lease has run out, to its end."""
+    later = datetime.now(UTC) + timedelta(seconds=runner.lease_seconds + 1)
+    resumed = replace(runner, owner=lambda: "test-worker/2", clock=lambda: later)
+    assert resumed.run(envelope) is Outcome.COMPLETED
+
+
+def test_an_import_killed_mid_file_and_resumed_imports_each_order_once(
+    db: str, engine: Engine, store: StateStore, states: ImportStates, runner: ImportRunner
+) -> None:
+    # given a file of 30 orders (60 rows) and 2 rejected rows, imported by a worker that
+    # dies once 19 orders have committed, then by another
+    tenant = f"resumed-{uuid.uuid4()}"
+    envelope = upload(states, RESUMED_FILE, tenant=tenant)
+    file_id = file_id_of(envelope)
+    _killed(runner, SqlOrderUpserts(engine, read_model=store), states, envelope)
+    assert len(stored_orders(db)) == 19
+    _resumed(runner, envelope)
+
+    # then every order counts once, as imported (none as unchanged), and is stored once
+    assert counts(history_row(db, file_id)) == (62, 60, 0, 2)
+    assert [line[:4] for line in report_rows(tenant, file_id)[1:]] == RESUMED_REJECTIONS
+    stored = stored_orders(db)
+    assert [(row[2], row[4], row[6]) for row in stored] == [
+        (f"cust-{n:03d}", "7.00", 2) for n in range(1, 31)
+    ]
+    assert {row[0] for row in stored} == {imported_order_id(tenant, f"R-{n}") for n in range(1, 31)}
+    [event] = outcome_events(FileProcessed.event_type)
+    assert isinstance(event.payload, FileProcessed)
+    assert (event.payload.rows_imported, event.payload.rows_unchanged) == (60, 0)
+
+    # and a second upload of the same file, another import, finds them all unchanged
+    again = upload(states, RESUMED_FILE, tenant=tenant)
+    assert runner.run(again) is Outcome.COMPLETED
+    assert counts(history_row(db, file_id_of(again))) == (62, 0, 60, 2)
+    assert stored_orders(db) == stored
+
+
+def test_a_validation_killed_mid_file_and_resumed_counts_the_same_and_writes_nothing(
+    db: str, engine: Engine, store: StateStore, states: ImportStates, runner: ImportRunner
+) -> None:
+    tenant = f"resumed-{uuid.uuid4()}"
+    envelope = upload(states, RESUMED_FILE, mode=ImportMode.VALIDATE, tenant=tenant)
+    file_id = file_id_of(envelope)
+
+    _killed(runner, SqlOrderUpserts(engine, read_model=store), states, envelope)
+    _resumed(runner, envelope)
+
+    assert counts(history_row(db, file_id)) == (62, 60, 0, 2)
+    assert [line[:4] for line in report_rows(tenant, file_id)[1:]] == RESUMED_REJECTIONS
+    assert stored_orders(db) == []
+    assert OrderItems(store).latest(imported_order_id(tenant, "R-1")) is None

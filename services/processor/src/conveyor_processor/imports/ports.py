@@ -43,7 +43,8 @@ class ImportFiles(Protocol):
 @dataclass(frozen=True)
 class BatchOutcome:
     """What a batch did, by the orders' positions in it: those the file had already given
-    (rejected) and those written (new or changed); the others were unchanged."""
+    (rejected) and those it wrote (new, changed, or written by an earlier attempt of the
+    same import); the others were unchanged."""
 
     duplicates: frozenset[int]
     written: frozenset[int]
@@ -53,7 +54,8 @@ class ImportSession(Protocol):
     def apply(self, orders: Sequence[Order], *, write: bool) -> BatchOutcome:
         """Check a batch for orders repeated in the file, find which of the others are new
         or changed and, when `write`, upsert those (PostgreSQL and the order's read
-        model) in one transaction."""
+        model) in one transaction. An order stored as it is by this session's `source`
+        counts as written: a killed attempt of the same import committed it."""
         ...
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, insert, select, text, update
@@ -70,16 +70,19 @@ class SqlOrderUpserts:
         self, connection: Connection, orders: Sequence[Order], *, write: bool, source: str
     ) -> set[uuid.UUID]:
         """Insert or update the orders (only find out which, unless `write`); the ids of
-        those new or changed."""
+        those this file gives: new, changed, or stored as they are by this same `source`."""
         stored = _stored(connection, [order.order_id for order in orders], lock=write)
         new = [order for order in orders if order.order_id not in stored]
         changed = [
             order
             for order in orders
-            if order.order_id in stored and stored[order.order_id] != _content(order)
+            if order.order_id in stored and stored[order.order_id].content != _content(order)
         ]
+        # A killed attempt of this very import committed these: they are imported, not
+        # unchanged, when the resumed job reads the file again from its start.
+        own = {order_id for order_id, version in stored.items() if version.source == source}
         if not write:
-            return {order.order_id for order in [*new, *changed]}
+            return {order.order_id for order in [*new, *changed]} | own
         if new:
             connection.execute(insert(_ORDERS), [self._row(order, source=source) for order in new])
         if changed:
@@ -89,7 +92,7 @@ class SqlOrderUpserts:
                 insert(_ITEMS), [row for order in new + changed for row in _items(order)]
             )
             self._record_read_model([*new, *changed])
-        return {order.order_id for order in [*new, *changed]}
+        return {order.order_id for order in [*new, *changed]} | own
 
     def _update(self, connection: Connection, changed: Sequence[Order], *, source: str) -> None:
         ids = [order.order_id for order in changed]
@@ -186,13 +189,20 @@ def _first_in_file(
     return first, frozenset(set(range(len(orders))) - kept)
 
 
+class _Stored(NamedTuple):
+    """An order as stored: what is compared (`_content`), and who wrote it last."""
+
+    content: tuple[Any, ...]
+    source: str
+
+
 def _stored(
     connection: Connection, ids: list[uuid.UUID], *, lock: bool
-) -> dict[uuid.UUID, tuple[Any, ...]]:
+) -> dict[uuid.UUID, _Stored]:
     """The stored versions of these orders, locked until the batch commits if `lock`."""
-    query = select(_ORDERS.c.order_id, *(_ORDERS.c[name] for name in _COMPARED)).where(
-        _ORDERS.c.order_id.in_(ids)
-    )
+    query = select(
+        _ORDERS.c.order_id, _ORDERS.c.correlation_id, *(_ORDERS.c[name] for name in _COMPARED)
+    ).where(_ORDERS.c.order_id.in_(ids))
     heads = connection.execute(query.with_for_update() if lock else query).all()
     items: dict[uuid.UUID, list[tuple[Any, ...]]] = {row[0]: [] for row in heads}
     for row in connection.execute(
@@ -201,7 +211,10 @@ def _stored(
         .order_by(_ITEMS.c.order_id, _ITEMS.c.line_no)
     ):
         items[row[0]].append(tuple(row[1:]))
-    return {row[0]: (tuple(row[1:]), tuple(items[row[0]])) for row in heads}
+    return {
+        row[0]: _Stored(content=(tuple(row[2:]), tuple(items[row[0]])), source=row[1])
+        for row in heads
+    }
 
 
 def _content(order: Order) -> tuple[Any, ...]:
