@@ -26,8 +26,8 @@ from conveyor_common.exports.job import EXPORT_JOBS, ExportResult
 from conveyor_common.jobs import JobStatus
 from conveyor_producer.acceptance.idempotency_store import KeyOwner, record_key
 from conveyor_producer.app import real_app
-from conveyor_producer.exports.rules import MAX_PAGE
 from conveyor_producer.exports.service import EXPORT_KEYS
+from conveyor_producer.jobs.rules import MAX_PAGE
 from conveyor_producer.token import issue_token
 
 pytestmark = pytest.mark.integration
