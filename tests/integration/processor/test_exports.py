@@ -31,7 +31,7 @@ from conveyor_common.jobs import JobStatus
 from conveyor_processor.db import build_engine
 from conveyor_processor.exports.csv_copy import UTF8_BOM
 from conveyor_processor.exports.files import S3ExportFiles
-from conveyor_processor.exports.history import SqlExportHistory
+from conveyor_processor.exports.history import export_history
 from conveyor_processor.exports.kind import ExportJobs, ExportRunner
 from conveyor_processor.exports.ports import Renderer, Sink
 from conveyor_processor.exports.render import PostgresRenderer
@@ -244,7 +244,7 @@ def runner(
 ) -> ExportRunner:
     return ExportRunner(
         hooks=ExportJobs(
-            history=SqlExportHistory(engine),
+            history=export_history(engine),
             files=S3ExportFiles(bucket=bucket, part_size_bytes=MIN_PART_SIZE_BYTES),
             render=PostgresRenderer(db),
         ),

@@ -37,7 +37,7 @@ from conveyor_common.jobs import JobStatus
 from conveyor_common.orders import Order
 from conveyor_processor.db import build_engine
 from conveyor_processor.imports.files import S3ImportFiles
-from conveyor_processor.imports.history import SqlImportHistory
+from conveyor_processor.imports.history import import_history
 from conveyor_processor.imports.kind import ImportJobs, ImportRunner
 from conveyor_processor.imports.ports import BatchOutcome, ImportSession
 from conveyor_processor.imports.upserts import SqlOrderUpserts
@@ -242,7 +242,7 @@ def runner(
 ) -> ImportRunner:
     return ImportRunner(
         hooks=ImportJobs(
-            history=SqlImportHistory(engine),
+            history=import_history(engine),
             files=S3ImportFiles(part_size_bytes=MIN_PART_SIZE_BYTES),
             upserts=SqlOrderUpserts(engine, read_model=store),
         ),
