@@ -15,6 +15,7 @@ import httpx
 import psycopg
 import pytest
 from sqlalchemy import Engine
+from tests.integration.processor.outcomes import outcome_events
 
 from conveyor_aws import clients
 from conveyor_aws.job_store import LeasedJobStore
@@ -23,7 +24,7 @@ from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.resources import ResourceNames
 from conveyor_aws.s3_stream import MIN_PART_SIZE_BYTES
 from conveyor_aws.state_store import StateStore
-from conveyor_common.envelope import Envelope, decode, wrap
+from conveyor_common.envelope import Envelope, wrap
 from conveyor_common.events import FileFailed, FileProcessed, FileUploaded
 from conveyor_common.imports.job import IMPORT_JOBS, ImportJob, ImportResult
 from conveyor_common.imports.model import (
@@ -181,19 +182,6 @@ def persisted_at(database_url: str) -> list[datetime]:
     with psycopg.connect(database_url) as connection:
         rows = connection.execute("SELECT persisted_at FROM orders ORDER BY customer_id")
         return [row[0] for row in rows]
-
-
-def outcome_events(event_type: str) -> list[Envelope]:
-    sqs = clients.sqs()
-    url = sqs.get_queue_url(QueueName=NAMES.queue("notifier"))["QueueUrl"]
-    envelopes: list[Envelope] = []
-    while True:
-        messages = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=60
-        ).get("Messages", [])
-        if not messages:
-            return [envelope for envelope in envelopes if envelope.event_type == event_type]
-        envelopes.extend(decode(message["Body"]) for message in messages)
 
 
 def report_rows(tenant: str, file_id: uuid.UUID) -> list[list[str]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,12 +37,6 @@ EXPORTS_PATH = "/api/v1/exports"
 DELIVERY_TIMEOUT_SECONDS = 30
 NAMES = ResourceNames()
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def client(aws: dict[str, str], db: str) -> Iterator[TestClient[Any]]:
-    with TestClient(real_app(producer_settings(aws, db))) as test_client:
-        yield test_client
 
 
 def caller(
