@@ -15,6 +15,7 @@ import httpx
 import psycopg
 import pytest
 from sqlalchemy import Engine
+from tests.integration.processor.outcomes import outcome_events
 
 from conveyor_aws import clients
 from conveyor_aws.job_store import LeasedJobStore
@@ -22,7 +23,7 @@ from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.resources import ResourceNames
 from conveyor_aws.s3_stream import MIN_PART_SIZE_BYTES
 from conveyor_aws.state_store import StateStore
-from conveyor_common.envelope import Envelope, decode, wrap
+from conveyor_common.envelope import Envelope, wrap
 from conveyor_common.events import ExportCompleted, ExportFailed, ExportRequested
 from conveyor_common.exports.job import EXPORT_JOBS, ExportJob, ExportResult
 from conveyor_common.exports.model import ExportFormat
@@ -31,7 +32,7 @@ from conveyor_common.jobs import JobStatus
 from conveyor_processor.db import build_engine
 from conveyor_processor.exports.csv_copy import UTF8_BOM
 from conveyor_processor.exports.files import S3ExportFiles
-from conveyor_processor.exports.history import SqlExportHistory
+from conveyor_processor.exports.history import export_history
 from conveyor_processor.exports.kind import ExportJobs, ExportRunner
 from conveyor_processor.exports.ports import Renderer, Sink
 from conveyor_processor.exports.render import PostgresRenderer
@@ -181,20 +182,6 @@ def history_row(database_url: str, export: uuid.UUID) -> dict[str, Any] | None:
         return dict(zip([column.name for column in cursor.description or ()], row, strict=True))
 
 
-def outcome_events(event_type: str) -> list[Envelope]:
-    """Every envelope of that type on the notifier queue (publishing is synchronous)."""
-    sqs = clients.sqs()
-    url = sqs.get_queue_url(QueueName=NAMES.queue("notifier"))["QueueUrl"]
-    envelopes: list[Envelope] = []
-    while True:
-        messages = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=60
-        ).get("Messages", [])
-        if not messages:
-            return [envelope for envelope in envelopes if envelope.event_type == event_type]
-        envelopes.extend(decode(message["Body"]) for message in messages)
-
-
 def objects_under(bucket: str, export: uuid.UUID) -> list[str]:
     response = clients.s3().list_objects_v2(Bucket=bucket, Prefix=f"exports/{TENANT}/{export}/")
     return [item["Key"] for item in response.get("Contents", [])]
@@ -244,7 +231,7 @@ def runner(
 ) -> ExportRunner:
     return ExportRunner(
         hooks=ExportJobs(
-            history=SqlExportHistory(engine),
+            history=export_history(engine),
             files=S3ExportFiles(bucket=bucket, part_size_bytes=MIN_PART_SIZE_BYTES),
             render=PostgresRenderer(db),
         ),

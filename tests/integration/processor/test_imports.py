@@ -16,6 +16,7 @@ import httpx
 import psycopg
 import pytest
 from sqlalchemy import Engine
+from tests.integration.processor.outcomes import outcome_events
 
 from conveyor_aws import clients
 from conveyor_aws.job_store import LeasedJobStore
@@ -24,7 +25,7 @@ from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.resources import ResourceNames
 from conveyor_aws.s3_stream import MIN_PART_SIZE_BYTES
 from conveyor_aws.state_store import StateStore
-from conveyor_common.envelope import Envelope, decode, wrap
+from conveyor_common.envelope import Envelope, wrap
 from conveyor_common.events import FileFailed, FileProcessed, FileUploaded
 from conveyor_common.imports.job import IMPORT_JOBS, ImportJob, ImportResult
 from conveyor_common.imports.model import (
@@ -38,7 +39,7 @@ from conveyor_common.jobs import JobStatus
 from conveyor_common.orders import Order
 from conveyor_processor.db import build_engine
 from conveyor_processor.imports.files import S3ImportFiles
-from conveyor_processor.imports.history import SqlImportHistory
+from conveyor_processor.imports.history import import_history
 from conveyor_processor.imports.kind import ImportJobs, ImportRunner
 from conveyor_processor.imports.ports import BatchOutcome, ImportSession
 from conveyor_processor.imports.upserts import SqlOrderUpserts
@@ -184,19 +185,6 @@ def persisted_at(database_url: str) -> list[datetime]:
         return [row[0] for row in rows]
 
 
-def outcome_events(event_type: str) -> list[Envelope]:
-    sqs = clients.sqs()
-    url = sqs.get_queue_url(QueueName=NAMES.queue("notifier"))["QueueUrl"]
-    envelopes: list[Envelope] = []
-    while True:
-        messages = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=60
-        ).get("Messages", [])
-        if not messages:
-            return [envelope for envelope in envelopes if envelope.event_type == event_type]
-        envelopes.extend(decode(message["Body"]) for message in messages)
-
-
 def report_rows(tenant: str, file_id: uuid.UUID) -> list[list[str]]:
     body = clients.s3().get_object(Bucket=UPLOADS_BUCKET, Key=error_report_key(tenant, file_id))
     text = body["Body"].read().decode("utf-8")
@@ -243,7 +231,7 @@ def runner(
 ) -> ImportRunner:
     return ImportRunner(
         hooks=ImportJobs(
-            history=SqlImportHistory(engine),
+            history=import_history(engine),
             files=S3ImportFiles(part_size_bytes=MIN_PART_SIZE_BYTES),
             upserts=SqlOrderUpserts(engine, read_model=store),
         ),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,8 +25,8 @@ from conveyor_common.exports.job import EXPORT_JOBS, ExportResult
 from conveyor_common.jobs import JobStatus
 from conveyor_producer.acceptance.idempotency_store import KeyOwner, record_key
 from conveyor_producer.app import real_app
-from conveyor_producer.exports.rules import MAX_PAGE
 from conveyor_producer.exports.service import EXPORT_KEYS
+from conveyor_producer.jobs.rules import MAX_PAGE
 from conveyor_producer.token import issue_token
 
 pytestmark = pytest.mark.integration
@@ -38,12 +37,6 @@ EXPORTS_PATH = "/api/v1/exports"
 DELIVERY_TIMEOUT_SECONDS = 30
 NAMES = ResourceNames()
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def client(aws: dict[str, str], db: str) -> Iterator[TestClient[Any]]:
-    with TestClient(real_app(producer_settings(aws, db))) as test_client:
-        yield test_client
 
 
 def caller(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 from litestar.testing import TestClient
 
 # The same settings as the order tests; the buckets come from the `aws` environment.
-from tests.integration.producer.test_orders import SECRET, producer_settings
+from tests.integration.producer.test_orders import SECRET
 
 from conveyor_aws import clients
 from conveyor_aws.resources import ResourceNames
@@ -25,7 +24,6 @@ from conveyor_common.envelope import Envelope, decode
 from conveyor_common.events import FileUploaded
 from conveyor_common.imports.model import DEFAULT_MAX_UPLOAD_BYTES
 from conveyor_common.jobs import JobStatus
-from conveyor_producer.app import real_app
 from conveyor_producer.token import issue_token
 
 pytestmark = pytest.mark.integration
@@ -38,12 +36,6 @@ CSV = (
     b"orderId,customerId,customerEmail,currency,sku,quantity,unitPrice\r\nA,c,c@x.io,EUR,S,1,2\r\n"
 )
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def client(aws: dict[str, str], db: str) -> Iterator[TestClient[Any]]:
-    with TestClient(real_app(producer_settings(aws, db))) as test_client:
-        yield test_client
 
 
 def caller(

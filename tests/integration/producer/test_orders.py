@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -47,12 +46,6 @@ def producer_settings(aws: dict[str, str], database_url: str) -> ProducerSetting
         database_url=database_url,
         jwt_secret=SECRET,
     )
-
-
-@pytest.fixture
-def client(aws: dict[str, str], db: str) -> Iterator[TestClient[Any]]:
-    with TestClient(real_app(producer_settings(aws, db))) as test_client:
-        yield test_client
 
 
 @pytest.fixture

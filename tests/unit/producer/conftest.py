@@ -7,9 +7,9 @@ Adapters bundle from these fakes.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import IO, Any
+from typing import IO, Any, Generic
 
 import msgspec
 import pytest
@@ -19,22 +19,16 @@ from litestar.testing import TestClient
 from conveyor_aws.order_items import OrderItems
 from conveyor_common.clock import Clock, utc_now
 from conveyor_common.envelope import Envelope
-from conveyor_common.exports.job import ExportJob
+from conveyor_common.exports.job import EXPORT_JOBS, ExportJob
 from conveyor_common.exports.query import Query
-from conveyor_common.imports.job import ImportJob
+from conveyor_common.imports.job import IMPORT_JOBS, ImportJob
 from conveyor_common.jobs import JobStatus
 from conveyor_producer.app import create_app
 from conveyor_producer.composition import Adapters
-from conveyor_producer.exports.ports import ExportListing, ListedPage
 from conveyor_producer.http.auth import TokenVerifier
 from conveyor_producer.http.readiness import ReadinessCheck
-from conveyor_producer.imports.ports import (
-    FileListing,
-    ListedFiles,
-    PresignedPost,
-    StoredObject,
-    UploadLimits,
-)
+from conveyor_producer.imports.ports import PresignedPost, StoredObject, UploadLimits
+from conveyor_producer.jobs.ports import J, JobListing, ListedJobs
 from conveyor_producer.settings import ProducerSettings
 from conveyor_producer.token import issue_token
 
@@ -108,60 +102,81 @@ class FakeClock:
         self.now += delta
 
 
-class FakeExportStates:
+class FakeJobStates(Generic[J]):
     """LeasedJobStore's rules over a dict: conditional create, cancel by status."""
 
-    def __init__(self) -> None:
-        self.jobs: dict[uuid.UUID, ExportJob] = {}
+    def __init__(self, id_of: Callable[[J], uuid.UUID], make: Callable[..., J]) -> None:
+        self.jobs: dict[uuid.UUID, J] = {}
+        # Raised by every create when set, to simulate a failing table.
         self.fault: Exception | None = None
+        self._id_of = id_of
+        self._make = make
 
-    def add(self, **overrides: Any) -> ExportJob:
-        """Stores an export_job(**overrides), as if the producer had accepted it."""
-        job = export_job(**overrides)
-        self.jobs[job.export_id] = job
+    def add(self, **overrides: Any) -> J:
+        """Stores a job made with `overrides`, as if the producer had accepted it."""
+        job = self._make(**overrides)
+        self.jobs[self._id_of(job)] = job
         return job
 
-    def create(self, job: ExportJob) -> bool:
+    def create(self, job: J) -> bool:
         if self.fault is not None:
             raise self.fault
-        if job.export_id in self.jobs:
+        if self._id_of(job) in self.jobs:
             return False
-        self.jobs[job.export_id] = job
+        self.jobs[self._id_of(job)] = job
         return True
 
-    def get(self, export_id: uuid.UUID) -> ExportJob | None:
-        return self.jobs.get(export_id)
+    def get(self, job_id: uuid.UUID) -> J | None:
+        return self.jobs.get(job_id)
 
-    def request_cancel(self, export_id: uuid.UUID, *, now: datetime) -> ExportJob | None:
-        job = self.jobs.get(export_id)
+    def request_cancel(self, job_id: uuid.UUID, *, now: datetime) -> J | None:
+        job = self.jobs.get(job_id)
         if job is None:
             return None
         if job.status is JobStatus.QUEUED:
             job = msgspec.structs.replace(job, status=JobStatus.CANCELLED, completed_at=now)
         elif job.status is JobStatus.PROCESSING:
             job = msgspec.structs.replace(job, cancel_requested=True)
-        self.jobs[export_id] = job
+        self.jobs[job_id] = job
         return job
 
 
-class FakeDatabase:
+class FakeExportStates(FakeJobStates[ExportJob]):
+    def __init__(self) -> None:
+        super().__init__(EXPORT_JOBS.id_of, export_job)
+
+
+class FakeImportStates(FakeJobStates[ImportJob]):
+    def __init__(self) -> None:
+        super().__init__(IMPORT_JOBS.id_of, import_job)
+
+
+class FakeJobHistory(Generic[J]):
+    """The processor's history table of a kind: answers every listing with `jobs`,
+    recording it."""
+
+    def __init__(self) -> None:
+        self.jobs: list[J] = []
+        self.total = 0
+        self.listings: list[JobListing] = []
+
+    def list_jobs(self, listing: JobListing) -> ListedJobs[J]:
+        self.listings.append(listing)
+        return ListedJobs(jobs=list(self.jobs), total=self.total)
+
+
+class FakeDatabase(FakeJobHistory[ExportJob]):
     """PostgreSQL as the exports see it (RowCounter and ExportHistory): answers every count
     with `row_count` and every listing with `jobs`, recording both."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.row_count = 0
         self.counted: list[Query] = []
-        self.jobs: list[ExportJob] = []
-        self.total = 0
-        self.listings: list[ExportListing] = []
 
     def count_rows(self, query: Query) -> int:
         self.counted.append(query)
         return self.row_count
-
-    def list_exports(self, listing: ExportListing) -> ListedPage:
-        self.listings.append(listing)
-        return ListedPage(jobs=list(self.jobs), total=self.total)
 
 
 class FakeSigner:
@@ -169,50 +184,8 @@ class FakeSigner:
         return f"https://exports.example/{object_key}?expires={expires_in_seconds}"
 
 
-class FakeImportStates:
-    """LeasedJobStore's rules over a dict, for import jobs."""
-
-    def __init__(self) -> None:
-        self.jobs: dict[uuid.UUID, ImportJob] = {}
-
-    def add(self, **overrides: Any) -> ImportJob:
-        """Stores an import_job(**overrides), as if the producer had accepted it."""
-        job = import_job(**overrides)
-        self.jobs[job.file_id] = job
-        return job
-
-    def create(self, job: ImportJob) -> bool:
-        if job.file_id in self.jobs:
-            return False
-        self.jobs[job.file_id] = job
-        return True
-
-    def get(self, file_id: uuid.UUID) -> ImportJob | None:
-        return self.jobs.get(file_id)
-
-    def request_cancel(self, file_id: uuid.UUID, *, now: datetime) -> ImportJob | None:
-        job = self.jobs.get(file_id)
-        if job is None:
-            return None
-        if job.status is JobStatus.QUEUED:
-            job = msgspec.structs.replace(job, status=JobStatus.CANCELLED, completed_at=now)
-        elif job.status is JobStatus.PROCESSING:
-            job = msgspec.structs.replace(job, cancel_requested=True)
-        self.jobs[file_id] = job
-        return job
-
-
-class FakeImportHistory:
-    """The processor's import_jobs table: answers every listing with `jobs`, recording it."""
-
-    def __init__(self) -> None:
-        self.jobs: list[ImportJob] = []
-        self.total = 0
-        self.listings: list[FileListing] = []
-
-    def list_imports(self, listing: FileListing) -> ListedFiles:
-        self.listings.append(listing)
-        return ListedFiles(jobs=list(self.jobs), total=self.total)
+class FakeImportHistory(FakeJobHistory[ImportJob]):
+    """The processor's import_jobs table."""
 
 
 class FakeUploads:

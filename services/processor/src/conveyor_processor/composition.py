@@ -17,11 +17,11 @@ from conveyor_common.envelope import Envelope
 from conveyor_common.exports.job import EXPORT_JOBS
 from conveyor_common.imports.job import IMPORT_JOBS
 from conveyor_processor.exports.files import S3ExportFiles
-from conveyor_processor.exports.history import SqlExportHistory
+from conveyor_processor.exports.history import export_history
 from conveyor_processor.exports.kind import ExportJobs, ExportRunner
 from conveyor_processor.exports.render import PostgresRenderer
 from conveyor_processor.imports.files import S3ImportFiles
-from conveyor_processor.imports.history import SqlImportHistory
+from conveyor_processor.imports.history import import_history
 from conveyor_processor.imports.kind import ImportJobs, ImportRunner
 from conveyor_processor.imports.upserts import SqlOrderUpserts
 from conveyor_processor.jobs.announcer import SnsAnnouncer
@@ -60,7 +60,7 @@ def export_runner(
     """The export jobs' runner; each delivery's lease owner is the thread running it."""
     return ExportRunner(
         hooks=ExportJobs(
-            history=SqlExportHistory(engine),
+            history=export_history(engine),
             files=S3ExportFiles(
                 bucket=settings.exports_bucket, part_size_bytes=settings.export_part_size_bytes
             ),
@@ -78,7 +78,7 @@ def import_runner(
     """The import jobs' runner; each delivery's lease owner is the thread running it."""
     return ImportRunner(
         hooks=ImportJobs(
-            history=SqlImportHistory(engine),
+            history=import_history(engine),
             files=S3ImportFiles(part_size_bytes=settings.export_part_size_bytes),
             upserts=SqlOrderUpserts(engine, read_model=store),
         ),

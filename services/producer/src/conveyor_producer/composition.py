@@ -20,14 +20,15 @@ from conveyor_common.imports.job import IMPORT_JOBS
 from conveyor_producer.acceptance.ports import Publisher
 from conveyor_producer.database import Database
 from conveyor_producer.exports.download_links import S3LinkSigner
-from conveyor_producer.exports.listing import SqlExportHistory
+from conveyor_producer.exports.listing import EXPORT_HISTORY
 from conveyor_producer.exports.ports import ExportHistory, ExportStates, LinkSigner, RowCounter
 from conveyor_producer.http.auth import TokenVerifier, verifier_from_settings
 from conveyor_producer.http.lifespan import Resource
 from conveyor_producer.http.readiness import AwsCheck, DatabaseCheck, ReadinessCheck
-from conveyor_producer.imports.listing import SqlImportHistory
+from conveyor_producer.imports.listing import IMPORT_HISTORY
 from conveyor_producer.imports.ports import ImportHistory, ImportStates, UploadLimits, UploadStorage
 from conveyor_producer.imports.storage import S3Uploads
+from conveyor_producer.jobs.listing import SqlJobHistory
 from conveyor_producer.orders.ports import OrderRecords
 from conveyor_producer.settings import ProducerSettings
 
@@ -66,10 +67,10 @@ def real_adapters(settings: ProducerSettings) -> Adapters:
         order_records=OrderItems(state_table),
         export_states=LeasedJobStore(state_table, EXPORT_JOBS),
         row_counter=database,
-        export_history=SqlExportHistory(database),
+        export_history=SqlJobHistory(database, EXPORT_HISTORY),
         signer=S3LinkSigner(bucket=settings.exports_bucket),
         import_states=LeasedJobStore(state_table, IMPORT_JOBS),
-        import_history=SqlImportHistory(database),
+        import_history=SqlJobHistory(database, IMPORT_HISTORY),
         uploads=S3Uploads(bucket=settings.uploads_bucket),
         upload_limits=UploadLimits(
             max_upload_bytes=settings.max_upload_bytes,

@@ -1,5 +1,6 @@
 """One definition of an export job: the view, the listing and the QUEUED job all derive
-from conveyor_common.exports.job.ExportJob, so a new field there needs a decision here."""
+from conveyor_common.exports.job.ExportJob, so a new field there needs a decision here
+(what every kind shares is held in tests/unit/producer/jobs/test_job_records.py)."""
 
 from __future__ import annotations
 
@@ -14,35 +15,9 @@ from conveyor_common.exports.job import ExportJob
 from conveyor_common.exports.model import ExportFormat, ExportRequest
 from conveyor_common.jobs import JobStatus
 from conveyor_producer.exports.jobs import job_for, requested_event
-from conveyor_producer.exports.listing import LISTED_FIELDS, LIVE_ONLY_FIELDS, listed_job
-from conveyor_producer.exports.views import (
-    COPIED_JOB_FIELDS,
-    HIDDEN_JOB_FIELDS,
-    REWORKED_JOB_FIELDS,
-    ExportView,
-    export_view,
-)
+from conveyor_producer.exports.views import COPIED_JOB_FIELDS, ExportView, export_view
 
-JOB_FIELDS = {field.name: field for field in msgspec.structs.fields(ExportJob)}
 VIEW_FIELDS = {field.name: field for field in msgspec.structs.fields(ExportView)}
-
-
-def test_every_export_job_field_is_shown_or_deliberately_hidden() -> None:
-    copied, reworked, hidden = (
-        set(COPIED_JOB_FIELDS),
-        set(REWORKED_JOB_FIELDS),
-        set(HIDDEN_JOB_FIELDS),
-    )
-
-    assert copied | reworked | hidden == set(JOB_FIELDS)
-    assert not copied & reworked
-    assert not copied & hidden
-    assert not reworked & hidden
-
-
-def test_a_copied_field_has_the_same_type_in_the_view() -> None:
-    for name in COPIED_JOB_FIELDS:
-        assert VIEW_FIELDS[name].type == JOB_FIELDS[name].type, name
 
 
 def test_the_view_shows_nothing_it_does_not_take_from_the_job() -> None:
@@ -63,24 +38,6 @@ def test_a_view_copies_the_job() -> None:
     assert view.export_id == str(job.export_id)
     for name in COPIED_JOB_FIELDS:
         assert getattr(view, name) == getattr(job, name), name
-
-
-def test_a_listing_selects_every_job_field_export_jobs_keeps() -> None:
-    assert set(JOB_FIELDS) >= LIVE_ONLY_FIELDS
-    assert set(LISTED_FIELDS) == set(JOB_FIELDS) - LIVE_ONLY_FIELDS
-    # what the view copies from a listed job is either listed or left at its default
-    for name in set(COPIED_JOB_FIELDS) & LIVE_ONLY_FIELDS:
-        assert JOB_FIELDS[name].default is not msgspec.NODEFAULT, name
-
-
-def test_an_export_jobs_row_reads_as_the_job_it_records() -> None:
-    job = export_job(status=JobStatus.COMPLETED, actual_row_count=3, object_key="k.csv")
-    row = {name: getattr(job, name) for name in LISTED_FIELDS}
-    row |= {"format": "csv", "status": "COMPLETED", "columns": None}
-
-    listed = listed_job(row)
-
-    assert listed == msgspec.structs.replace(job, notify=())
 
 
 def test_the_queued_job_is_the_event_it_was_published_as() -> None:

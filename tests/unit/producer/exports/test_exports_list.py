@@ -19,8 +19,9 @@ from tests.unit.producer.conftest import (
 from conveyor_common.exports.job import ExportJob
 from conveyor_common.exports.model import ExportFormat
 from conveyor_common.jobs import JobStatus
-from conveyor_producer.exports.listing import listing_queries
-from conveyor_producer.exports.ports import ExportListing
+from conveyor_producer.exports.listing import EXPORT_HISTORY
+from conveyor_producer.jobs.listing import listing_queries
+from conveyor_producer.jobs.ports import JobListing
 
 
 def listed(status: JobStatus, *, minutes: int = 0) -> ExportJob:
@@ -42,7 +43,7 @@ def test_a_user_lists_only_their_own_exports_with_default_paging(
 
     assert response.status_code == 200
     assert database.listings == [
-        ExportListing(tenant_id=TENANT, requested_by="alice", status=None, page=1, limit=20)
+        JobListing(tenant_id=TENANT, requested_by="alice", status=None, page=1, limit=20)
     ]
     assert response.json() == {"items": [], "page": 1, "limit": 20, "total": 0}
 
@@ -116,9 +117,10 @@ def test_bad_listing_parameters_are_400_naming_the_parameter(
 
 def test_the_listing_sql_scopes_filters_orders_and_pages() -> None:
     total, page = listing_queries(
-        ExportListing(
+        EXPORT_HISTORY,
+        JobListing(
             tenant_id="acme", requested_by="alice", status=JobStatus.FAILED, page=3, limit=10
-        )
+        ),
     )
 
     where = "WHERE tenant_id = %(tenant_id)s AND requested_by = %(requested_by)s"
@@ -131,7 +133,7 @@ def test_the_listing_sql_scopes_filters_orders_and_pages() -> None:
 
 
 def test_an_admin_listing_has_no_requester_condition() -> None:
-    total, page = listing_queries(ExportListing(tenant_id="acme", requested_by=None))
+    total, page = listing_queries(EXPORT_HISTORY, JobListing(tenant_id="acme", requested_by=None))
 
     assert "requested_by" not in total.sql
     assert "requested_by =" not in page.sql

@@ -22,7 +22,7 @@ from tests.unit.producer.conftest import (
     order_body,
 )
 
-from conveyor_producer.exports.rules import MAX_PAGE
+from conveyor_producer.jobs.rules import MAX_PAGE
 
 ORDERS = "/api/v1/orders"
 PROBLEM = "application/problem+json"

@@ -14,8 +14,8 @@ from conveyor_common.exports.model import MAX_TITLE_LENGTH
 from conveyor_common.orders import CUSTOMER_ID_LENGTH, MAX_ITEMS, MAX_QUANTITY, SKU_LENGTH
 from conveyor_common.text import EMAIL_LENGTH, SINGLE_LINE_PATTERN
 from conveyor_producer.acceptance.idempotency import KEY_MAX_LENGTH
-from conveyor_producer.exports.rules import MAX_PAGE, MAX_PAGE_SIZE
 from conveyor_producer.http.openapi import request_schema
+from conveyor_producer.jobs.rules import MAX_PAGE, MAX_PAGE_SIZE
 
 SCHEMA_PATH = "/schema/openapi.json"
 PROBLEM = "application/problem+json"

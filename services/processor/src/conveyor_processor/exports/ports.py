@@ -7,13 +7,9 @@ from typing import Protocol
 
 from conveyor_common.exports.job import ExportJob
 from conveyor_common.exports.registry import ResolvedExport
-from conveyor_processor.jobs.ports import Progress
+from conveyor_processor.jobs.ports import JobHistory, Progress
 
-
-class ExportHistory(Protocol):
-    def upsert(self, job: ExportJob) -> None:
-        """Record the job as it now is; a finished job is never moved back."""
-        ...
+ExportHistory = JobHistory[ExportJob]
 
 
 class Sink(Protocol):

@@ -7,9 +7,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, Text, Uuid, desc, func, text
+from sqlalchemy import BigInteger, Column, Index, Integer, Text, Uuid, desc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
+
+from conveyor_processor.jobs.columns import attempts_column, moment_column, updated_at_column
 
 
 class ExportJobRow(SQLModel, table=True):
@@ -53,25 +55,13 @@ class ExportJobRow(SQLModel, table=True):
         default=None, sa_column=Column("object_key", Text, nullable=True)
     )
     error: str | None = Field(default=None, sa_column=Column("error", Text, nullable=True))
-    attempts: int = Field(
-        default=0,
-        sa_column=Column("attempts", Integer, nullable=False, server_default=text("0")),
-    )
-    created_at: datetime = Field(
-        sa_column=Column("created_at", DateTime(timezone=True), nullable=False)
-    )
+    attempts: int = Field(default=0, sa_column=attempts_column())
+    created_at: datetime = Field(sa_column=moment_column("created_at", nullable=False))
     started_at: datetime | None = Field(
-        default=None, sa_column=Column("started_at", DateTime(timezone=True), nullable=True)
+        default=None, sa_column=moment_column("started_at", nullable=True)
     )
     completed_at: datetime | None = Field(
-        default=None, sa_column=Column("completed_at", DateTime(timezone=True), nullable=True)
+        default=None, sa_column=moment_column("completed_at", nullable=True)
     )
-    expires_at: datetime = Field(
-        sa_column=Column("expires_at", DateTime(timezone=True), nullable=False)
-    )
-    updated_at: datetime | None = Field(
-        default=None,
-        sa_column=Column(
-            "updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()
-        ),
-    )
+    expires_at: datetime = Field(sa_column=moment_column("expires_at", nullable=False))
+    updated_at: datetime | None = Field(default=None, sa_column=updated_at_column())

@@ -10,12 +10,9 @@ from typing import Protocol
 from conveyor_common.imports.job import ImportJob
 from conveyor_common.orders import Order
 from conveyor_processor.imports.source import Readable
+from conveyor_processor.jobs.ports import JobHistory
 
-
-class ImportHistory(Protocol):
-    def upsert(self, job: ImportJob) -> None:
-        """Record the job as it now is; a finished job is never moved back."""
-        ...
+ImportHistory = JobHistory[ImportJob]
 
 
 class Sink(Protocol):

@@ -6,8 +6,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, Text, Uuid, desc, func, text
+from sqlalchemy import BigInteger, Column, Index, Text, Uuid, desc
 from sqlmodel import Field, SQLModel
+
+from conveyor_processor.jobs.columns import attempts_column, moment_column, updated_at_column
 
 
 def _count(name: str) -> Column[int]:
@@ -43,25 +45,13 @@ class ImportJobRow(SQLModel, table=True):
     error_report_key: str | None = Field(
         default=None, sa_column=Column("error_report_key", Text, nullable=True)
     )
-    attempts: int = Field(
-        default=0,
-        sa_column=Column("attempts", Integer, nullable=False, server_default=text("0")),
-    )
-    created_at: datetime = Field(
-        sa_column=Column("created_at", DateTime(timezone=True), nullable=False)
-    )
+    attempts: int = Field(default=0, sa_column=attempts_column())
+    created_at: datetime = Field(sa_column=moment_column("created_at", nullable=False))
     started_at: datetime | None = Field(
-        default=None, sa_column=Column("started_at", DateTime(timezone=True), nullable=True)
+        default=None, sa_column=moment_column("started_at", nullable=True)
     )
     completed_at: datetime | None = Field(
-        default=None, sa_column=Column("completed_at", DateTime(timezone=True), nullable=True)
+        default=None, sa_column=moment_column("completed_at", nullable=True)
     )
-    expires_at: datetime = Field(
-        sa_column=Column("expires_at", DateTime(timezone=True), nullable=False)
-    )
-    updated_at: datetime | None = Field(
-        default=None,
-        sa_column=Column(
-            "updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()
-        ),
-    )
+    expires_at: datetime = Field(sa_column=moment_column("expires_at", nullable=False))
+    updated_at: datetime | None = Field(default=None, sa_column=updated_at_column())

@@ -23,6 +23,14 @@ Q = TypeVar("Q")
 Progress = Callable[[int], None]
 
 
+class JobHistory(Protocol[J_contra]):
+    """The kind's history table, which its owner lists (jobs.history.SqlJobHistory)."""
+
+    def upsert(self, job: J_contra) -> None:
+        """Record the job as it now is; a finished job is never moved back."""
+        ...
+
+
 class JobStates(Protocol[J_co, R_contra]):
     """The live state and lease (conveyor_aws.job_store.LeasedJobStore)."""
 

@@ -3,30 +3,30 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, FromQuery, QueryParameter, RawBody
-from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
+from litestar.params import FromPath, FromQuery, RawBody
+from litestar.status_codes import HTTP_202_ACCEPTED
 
 from conveyor_common.exports.model import ExportRequest
 from conveyor_common.jobs import JobStatus
 from conveyor_producer.exports.requests import EXPORT_EXAMPLE
-from conveyor_producer.exports.rules import (
-    ADMIN_ROLE,
-    DEFAULT_PAGE_SIZE,
-    EXPORTER_ROLE,
-    MAX_PAGE,
-    MAX_PAGE_SIZE,
-)
+from conveyor_producer.exports.rules import EXPORTER_ROLE
 from conveyor_producer.exports.service import ExportService
 from conveyor_producer.exports.views import EXPORTS_PATH, AcceptedExport, ExportPage, ExportView
 from conveyor_producer.http.accepted import IdempotencyKey, accepted
 from conveyor_producer.http.auth import principal_of, requires_role
 from conveyor_producer.http.openapi import with_json_body
 from conveyor_producer.http.problems import documented_problems
+from conveyor_producer.jobs.endpoints import (
+    PageNumber,
+    PageSize,
+    cancel_answer,
+    cancel_responses,
+)
+from conveyor_producer.jobs.rules import ADMIN_ROLE, DEFAULT_PAGE_SIZE
 from conveyor_producer.principal import Principal
 
 may_export = requires_role(EXPORTER_ROLE, ADMIN_ROLE)
@@ -81,8 +81,8 @@ class ExportsController(Controller):
         request: Request[Principal, str, Any],
         exports: NamedDependency[ExportService],
         status: FromQuery[JobStatus | None] = None,
-        page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
-        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+        page: PageNumber = 1,
+        limit: PageSize = DEFAULT_PAGE_SIZE,
     ) -> ExportPage:
         return exports.list(principal=principal_of(request), status=status, page=page, limit=limit)
 
@@ -115,14 +115,7 @@ class ExportsController(Controller):
             "stops, leaving no file (202). Cancelling a cancelled export answers 200; a "
             "completed or failed one is 409. Needs the exporter or admin role (403 otherwise)."
         ),
-        responses={
-            HTTP_200_OK: ResponseSpec(
-                data_container=ExportView,
-                description="Cancelled already",
-                generate_examples=False,
-            ),
-            **documented_problems(400, 401, 403, 404, 409, 410, 503),
-        },
+        responses=cancel_responses(ExportView, 400, 401, 403, 404, 409, 410, 503),
     )
     def cancel_export(
         self,
@@ -130,8 +123,4 @@ class ExportsController(Controller):
         export_id: FromPath[uuid.UUID],
         exports: NamedDependency[ExportService],
     ) -> Response[ExportView]:
-        outcome = exports.cancel(export_id, principal=principal_of(request))
-        return Response(
-            outcome.export,
-            status_code=HTTP_202_ACCEPTED if outcome.changed else HTTP_200_OK,
-        )
+        return cancel_answer(exports.cancel(export_id, principal=principal_of(request)))

@@ -22,7 +22,6 @@ from conveyor_common.exports.model import API_LINK_TTL_SECONDS, ExportRequest
 from conveyor_common.exports.query import count_query
 from conveyor_common.exports.registry import ResolvedExport, resolve
 from conveyor_common.jobs import JobStatus
-from conveyor_common.log import get_logger
 from conveyor_producer.acceptance.idempotency import fingerprint
 from conveyor_producer.acceptance.idempotency_store import IdempotencyStore, Scope
 from conveyor_producer.acceptance.ports import Publisher
@@ -34,21 +33,9 @@ from conveyor_producer.exports.errors import (
     InvalidExport,
 )
 from conveyor_producer.exports.jobs import job_for, requested_event
-from conveyor_producer.exports.ports import (
-    ExportHistory,
-    ExportListing,
-    ExportStates,
-    LinkSigner,
-    RowCounter,
-)
+from conveyor_producer.exports.ports import ExportHistory, ExportStates, LinkSigner, RowCounter
 from conveyor_producer.exports.requests import decode_export_request
-from conveyor_producer.exports.rules import (
-    check_row_limit,
-    has_expired,
-    is_visible,
-    listed_requester,
-    recipients,
-)
+from conveyor_producer.exports.rules import check_row_limit, has_expired, recipients
 from conveyor_producer.exports.views import (
     AcceptedExport,
     DownloadLink,
@@ -56,21 +43,21 @@ from conveyor_producer.exports.views import (
     ExportView,
     accepted_export,
     export_view,
-    listed_progress,
 )
-from conveyor_producer.outages import DATABASE, STATE_STORE, outages_of
+from conveyor_producer.jobs.access import CancelOutcome, JobAccess, JobWording
+from conveyor_producer.jobs.pages import listed_page
+from conveyor_producer.outages import DATABASE, outages_of
 from conveyor_producer.principal import Principal
 
 # The exports' Idempotency-Key records: sk=EXPORTS, naming the export_id they created.
 EXPORT_KEYS = Scope(sort_key="EXPORTS", id_attribute="export_id")
-
-logger = get_logger(__name__)
-
-
-class CancelOutcome(msgspec.Struct, frozen=True, kw_only=True):
-    export: ExportView
-    # False when the export had been cancelled already.
-    changed: bool
+EXPORT_WORDING = JobWording(
+    noun="export",
+    activity="export",
+    id_field="export_id",
+    not_found=ExportNotFound,
+    finished=ExportFinished,
+)
 
 
 class ExportService:
@@ -86,6 +73,7 @@ class ExportService:
         clock: Clock,
     ) -> None:
         self._states = states
+        self._access = JobAccess(states, wording=EXPORT_WORDING)
         self._row_counter = row_counter
         self._history = history
         self._signer = signer
@@ -135,25 +123,9 @@ class ExportService:
             )
         return self._view(job, download=download)
 
-    def cancel(self, export_id: uuid.UUID, *, principal: Principal) -> CancelOutcome:
+    def cancel(self, export_id: uuid.UUID, *, principal: Principal) -> CancelOutcome[ExportView]:
         job, now = self._visible(export_id, principal=principal)
-        if job.status is JobStatus.CANCELLED:
-            return CancelOutcome(export=self._view(job), changed=False)
-        if job.status.is_terminal:
-            raise ExportFinished(
-                f"export {export_id} is {job.status.value} and cannot be cancelled"
-            )
-        with outages_of(STATE_STORE):
-            current = self._states.request_cancel(export_id, now=now)
-        if current is None:
-            raise ExportNotFound(f"export {export_id} not found")
-        if current.status in (JobStatus.COMPLETED, JobStatus.FAILED):
-            # It finished between the read and the cancel request.
-            raise ExportFinished(
-                f"export {export_id} is {current.status.value} and cannot be cancelled"
-            )
-        logger.info("export cancel requested", export_id=str(export_id), status=current.status)
-        return CancelOutcome(export=self._view(current), changed=True)
+        return self._access.cancel(export_id, job, now=now).shown(self._view)
 
     def list(
         self,
@@ -163,24 +135,15 @@ class ExportService:
         page: int = 1,
         limit: int,
     ) -> ExportPage:
-        listing = ExportListing(
-            tenant_id=principal.tenant,
-            requested_by=listed_requester(principal),
+        items, total = listed_page(
+            self._history,
+            lambda job, progress: export_view(job, progress_percentage=progress),
+            principal=principal,
             status=status,
             page=page,
             limit=limit,
         )
-        with outages_of(DATABASE):
-            found = self._history.list_exports(listing)
-        return ExportPage(
-            items=[
-                export_view(job, progress_percentage=listed_progress(job.status))
-                for job in found.jobs
-            ],
-            page=page,
-            limit=limit,
-            total=found.total,
-        )
+        return ExportPage(items=items, page=page, limit=limit, total=total)
 
     def _checked(
         self, request: ExportRequest, principal: Principal
@@ -210,12 +173,7 @@ class ExportService:
 
     def _visible(self, export_id: uuid.UUID, *, principal: Principal) -> tuple[ExportJob, datetime]:
         """The job if the caller may see it, with the time it was read at."""
-        with outages_of(STATE_STORE):
-            job = self._states.get(export_id)
-        if job is None or not is_visible(
-            principal, tenant_id=job.tenant_id, requested_by=job.requested_by
-        ):
-            raise ExportNotFound(f"export {export_id} not found")
+        job = self._access.visible(export_id, principal=principal)
         now = self._clock()
         if has_expired(job.expires_at, now=now):
             raise ExportExpired(f"export {export_id} expired at {job.expires_at.isoformat()}")

@@ -20,7 +20,6 @@ from conveyor_producer.http.paths import API_PREFIX
 from conveyor_producer.records import copied_fields
 
 EXPORTS_PATH = "/exports"
-COMPLETE_PERCENTAGE = 100
 
 # ExportJob fields the view shows as they are.
 COPIED_JOB_FIELDS = (
@@ -129,10 +128,3 @@ def export_view(
         download_url=download.url if download else None,
         download_url_expires_at=download.expires_at if download else None,
     )
-
-
-def listed_progress(status: JobStatus) -> int | None:
-    """export_jobs keeps no progress: complete when completed, unknown while running."""
-    if status is JobStatus.COMPLETED:
-        return COMPLETE_PERCENTAGE
-    return None if status is JobStatus.PROCESSING else 0

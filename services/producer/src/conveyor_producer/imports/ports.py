@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
 from typing import IO, Protocol
 
 import msgspec
@@ -12,9 +10,8 @@ from conveyor_aws.state_store import ItemStore
 from conveyor_common.clock import Clock
 from conveyor_common.imports.job import ImportJob
 from conveyor_common.imports.model import DEFAULT_MAX_PRESIGNED_BYTES, DEFAULT_MAX_UPLOAD_BYTES
-from conveyor_common.jobs import JobStatus
 from conveyor_producer.acceptance.ports import Publisher
-from conveyor_producer.imports.rules import DEFAULT_PAGE_SIZE
+from conveyor_producer.jobs.ports import JobHistory, JobStates
 
 
 class UploadLimits(msgspec.Struct, frozen=True, kw_only=True):
@@ -22,27 +19,6 @@ class UploadLimits(msgspec.Struct, frozen=True, kw_only=True):
 
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     max_presigned_bytes: int = DEFAULT_MAX_PRESIGNED_BYTES
-
-
-class FileListing(msgspec.Struct, frozen=True, kw_only=True):
-    """Which uploads a listing asks for: one tenant's, newest first, one page."""
-
-    tenant_id: str
-    # None lists every uploader's files (admins); otherwise only this one's.
-    requested_by: str | None
-    status: JobStatus | None = None
-    page: int = 1
-    limit: int = DEFAULT_PAGE_SIZE
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.limit
-
-
-class ListedFiles(msgspec.Struct, frozen=True, kw_only=True):
-    # Each as the processor's import_jobs table keeps it (see imports.listing).
-    jobs: list[ImportJob]
-    total: int
 
 
 class PresignedPost(msgspec.Struct, frozen=True, kw_only=True):
@@ -55,20 +31,10 @@ class StoredObject(msgspec.Struct, frozen=True, kw_only=True):
     content_type: str | None
 
 
-class ImportStates(Protocol):
-    """Import jobs' live state (conveyor_aws.job_store.LeasedJobStore of IMPORT_JOBS)."""
-
-    def create(self, job: ImportJob) -> bool: ...
-
-    def get(self, file_id: uuid.UUID) -> ImportJob | None: ...
-
-    def request_cancel(self, file_id: uuid.UUID, *, now: datetime) -> ImportJob | None: ...
-
-
-class ImportHistory(Protocol):
-    """The processor's import_jobs table, which listings read; it may lag the live state."""
-
-    def list_imports(self, listing: FileListing) -> ListedFiles: ...
+# Import jobs' live state: conveyor_aws.job_store.LeasedJobStore of IMPORT_JOBS.
+ImportStates = JobStates[ImportJob]
+# The processor's import_jobs table, which listings read; it may lag the live state.
+ImportHistory = JobHistory[ImportJob]
 
 
 class UploadStorage(Protocol):

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import uuid
 from functools import partial
-from typing import Annotated, Any
+from typing import Any
 
 import anyio.to_thread
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException
-from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, FromQuery, QueryParameter, RawBody
+from litestar.params import FromPath, FromQuery, RawBody
 from litestar.status_codes import (
-    HTTP_200_OK,
     HTTP_201_CREATED,
     HTTP_202_ACCEPTED,
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
@@ -29,13 +27,7 @@ from conveyor_producer.imports.errors import FileTooLarge
 from conveyor_producer.imports.form import FORM_OVERHEAD_BYTES, read_form
 from conveyor_producer.imports.openapi import MULTIPART_MEDIA_TYPE, UploadOperation
 from conveyor_producer.imports.requests import PRESIGNED_EXAMPLE, PresignedUploadRequest
-from conveyor_producer.imports.rules import (
-    ADMIN_ROLE,
-    DEFAULT_PAGE_SIZE,
-    IMPORTER_ROLE,
-    MAX_PAGE,
-    MAX_PAGE_SIZE,
-)
+from conveyor_producer.imports.rules import IMPORTER_ROLE
 from conveyor_producer.imports.service import FileService
 from conveyor_producer.imports.templates import csv_template, json_template
 from conveyor_producer.imports.views import (
@@ -46,6 +38,13 @@ from conveyor_producer.imports.views import (
     FileView,
     PresignedUpload,
 )
+from conveyor_producer.jobs.endpoints import (
+    PageNumber,
+    PageSize,
+    cancel_answer,
+    cancel_responses,
+)
+from conveyor_producer.jobs.rules import ADMIN_ROLE, DEFAULT_PAGE_SIZE
 from conveyor_producer.principal import Principal
 
 may_import = requires_role(IMPORTER_ROLE, ADMIN_ROLE)
@@ -171,8 +170,8 @@ class FilesController(Controller):
         request: Request[Principal, str, Any],
         files: NamedDependency[FileService],
         status: FromQuery[FileStatus | None] = None,
-        page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
-        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+        page: PageNumber = 1,
+        limit: PageSize = DEFAULT_PAGE_SIZE,
     ) -> FilePage:
         return files.list(
             principal=principal_of(request),
@@ -211,12 +210,7 @@ class FilesController(Controller):
             "cancelled import answers 200; a completed or failed one is 409. Needs the "
             "exporter or admin role."
         ),
-        responses={
-            HTTP_200_OK: ResponseSpec(
-                data_container=FileView, description="Cancelled already", generate_examples=False
-            ),
-            **documented_problems(400, 401, 403, 404, 409, 503),
-        },
+        responses=cancel_responses(FileView, 400, 401, 403, 404, 409, 503),
     )
     def cancel_file(
         self,
@@ -224,9 +218,7 @@ class FilesController(Controller):
         file_id: FromPath[uuid.UUID],
         files: NamedDependency[FileService],
     ) -> Response[FileView]:
-        outcome = files.cancel(file_id, principal=principal_of(request))
-        status = HTTP_202_ACCEPTED if outcome.changed else HTTP_200_OK
-        return Response(outcome.file, status_code=status)
+        return cancel_answer(files.cancel(file_id, principal=principal_of(request)))
 
     @get(
         "/template.csv",

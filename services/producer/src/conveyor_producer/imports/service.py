@@ -27,7 +27,6 @@ from conveyor_common.imports.model import (
     ImportMode,
 )
 from conveyor_common.jobs import JobStatus
-from conveyor_common.log import get_logger
 from conveyor_producer.acceptance.idempotency import fingerprint
 from conveyor_producer.acceptance.idempotency_store import IdempotencyStore, Scope
 from conveyor_producer.acceptance.ports import Publisher
@@ -42,22 +41,9 @@ from conveyor_producer.imports.errors import (
 )
 from conveyor_producer.imports.form import UploadedForm
 from conveyor_producer.imports.jobs import job_for, queued_job, uploaded_event
-from conveyor_producer.imports.ports import (
-    FileListing,
-    ImportHistory,
-    ImportStates,
-    UploadLimits,
-    UploadStorage,
-)
+from conveyor_producer.imports.ports import ImportHistory, ImportStates, UploadLimits, UploadStorage
 from conveyor_producer.imports.requests import decode_presigned_request
-from conveyor_producer.imports.rules import (
-    file_type_of,
-    import_mode,
-    is_visible,
-    listed_requester,
-    notify_field,
-    recipients,
-)
+from conveyor_producer.imports.rules import file_type_of, import_mode, notify_field, recipients
 from conveyor_producer.imports.views import (
     AcceptedFile,
     FilePage,
@@ -67,9 +53,10 @@ from conveyor_producer.imports.views import (
     accepted_file,
     file_links,
     file_view,
-    listed_progress,
 )
-from conveyor_producer.outages import DATABASE, STATE_STORE, outages_of
+from conveyor_producer.jobs.access import CancelOutcome, JobAccess, JobWording
+from conveyor_producer.jobs.pages import listed_page
+from conveyor_producer.outages import STATE_STORE, outages_of
 from conveyor_producer.principal import Principal
 
 # Uploads' Idempotency-Key records, and the records that make `complete` publish once.
@@ -79,8 +66,13 @@ FILE_STORE = "file store"
 # An upload's AWS calls (storing up to the upload limit, then record and publish) wait
 # at most this long together: the API-wide budget is sized for small JSON bodies.
 UPLOAD_AWS_BUDGET_SECONDS = 30.0
-
-logger = get_logger(__name__)
+FILE_WORDING = JobWording(
+    noun="file",
+    activity="import",
+    id_field="file_id",
+    not_found=FileNotFound,
+    finished=FileFinished,
+)
 
 
 class UploadFingerprint(msgspec.Struct, frozen=True, kw_only=True):
@@ -97,12 +89,6 @@ class UploadDetails(msgspec.Struct, frozen=True, kw_only=True):
     notify: tuple[str, ...]
 
 
-class CancelOutcome(msgspec.Struct, frozen=True, kw_only=True):
-    file: FileView
-    # False when the import had been cancelled already.
-    changed: bool
-
-
 class FileService:
     def __init__(
         self,
@@ -116,6 +102,7 @@ class FileService:
         clock: Clock,
     ) -> None:
         self._states = states
+        self._access = JobAccess(states, wording=FILE_WORDING)
         self._history = history
         self._storage = storage
         self.limits = limits
@@ -219,38 +206,22 @@ class FileService:
             job, progress_percentage=job.progress_percentage, error_report_url=report_url
         )
 
-    def cancel(self, file_id: uuid.UUID, *, principal: Principal) -> CancelOutcome:
+    def cancel(self, file_id: uuid.UUID, *, principal: Principal) -> CancelOutcome[FileView]:
         job = self._visible(file_id, principal=principal)
-        if job.status is JobStatus.CANCELLED:
-            return CancelOutcome(file=self._view(job), changed=False)
-        if job.status.is_terminal:
-            raise FileFinished(f"file {file_id} is {job.status.value} and cannot be cancelled")
-        with outages_of(STATE_STORE):
-            current = self._states.request_cancel(file_id, now=self._clock())
-        if current is None:
-            raise FileNotFound(f"file {file_id} not found")
-        if current.status in (JobStatus.COMPLETED, JobStatus.FAILED):
-            # It finished between the read and the cancel request.
-            raise FileFinished(f"file {file_id} is {current.status.value} and cannot be cancelled")
-        logger.info("import cancel requested", file_id=str(file_id), status=current.status)
-        return CancelOutcome(file=self._view(current), changed=True)
+        return self._access.cancel(file_id, job, now=self._clock()).shown(self._view)
 
     def list(
         self, *, principal: Principal, status: JobStatus | None = None, page: int = 1, limit: int
     ) -> FilePage:
-        listing = FileListing(
-            tenant_id=principal.tenant,
-            requested_by=listed_requester(principal),
+        items, total = listed_page(
+            self._history,
+            lambda job, progress: file_view(job, progress_percentage=progress),
+            principal=principal,
             status=status,
             page=page,
             limit=limit,
         )
-        with outages_of(DATABASE):
-            found = self._history.list_imports(listing)
-        items = [
-            file_view(job, progress_percentage=listed_progress(job.status)) for job in found.jobs
-        ]
-        return FilePage(items=items, page=page, limit=limit, total=found.total)
+        return FilePage(items=items, page=page, limit=limit, total=total)
 
     def _details(self, form: UploadedForm, principal: Principal) -> UploadDetails:
         """What the form asks for; 400 for an empty file, 415 for another type, 422 else."""
@@ -328,13 +299,7 @@ class FileService:
             raise UploadMismatch(errors)
 
     def _visible(self, file_id: uuid.UUID, *, principal: Principal) -> ImportJob:
-        with outages_of(STATE_STORE):
-            job = self._states.get(file_id)
-        if job is None or not is_visible(
-            principal, tenant_id=job.tenant_id, requested_by=job.requested_by
-        ):
-            raise FileNotFound(f"file {file_id} not found")
-        return job
+        return self._access.visible(file_id, principal=principal)
 
     @staticmethod
     def _view(job: ImportJob) -> FileView:

@@ -22,7 +22,6 @@ from conveyor_producer.http.paths import API_PREFIX
 from conveyor_producer.records import copied_fields
 
 FILES_PATH = "/files"
-COMPLETE_PERCENTAGE = 100
 
 
 class FileStatus(StrEnum):
@@ -175,10 +174,3 @@ def file_view(
         error_report_url=error_report_url,
         links=file_links(job.file_id),
     )
-
-
-def listed_progress(status: JobStatus) -> int | None:
-    """import_jobs keeps no progress: complete when completed, unknown while running."""
-    if status is JobStatus.COMPLETED:
-        return COMPLETE_PERCENTAGE
-    return None if status is JobStatus.PROCESSING else 0
