@@ -62,3 +62,21 @@ resource "aws_s3_bucket_lifecycle_configuration" "uploads" {
     }
   }
 }
+
+# A browser page POSTs the file to the presigned form straight to S3: only the origins
+# named in var.uploads_cors_allowed_origins may (none by default: no CORS rule, and
+# only non-browser clients use the presigned form). Same rule as conveyor_aws.resources'
+# UPLOADS_CORS_*, which the emulator bootstrap applies.
+resource "aws_s3_bucket_cors_configuration" "uploads" {
+  count  = length(var.uploads_cors_allowed_origins) > 0 ? 1 : 0
+  bucket = aws_s3_bucket.uploads.id
+
+  cors_rule {
+    id              = "presigned-uploads"
+    allowed_origins = var.uploads_cors_allowed_origins
+    allowed_methods = ["POST"]
+    allowed_headers = ["*"]
+    expose_headers  = ["ETag"]
+    max_age_seconds = 3000
+  }
+}

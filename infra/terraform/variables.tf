@@ -22,6 +22,17 @@ variable "uploads_bucket_name" {
   default     = "conveyor-uploads"
 }
 
+variable "uploads_cors_allowed_origins" {
+  description = "Origins (scheme://host[:port], e.g. https://app.example.com) whose pages may POST files to the uploads bucket's presigned forms. Empty: no CORS rule."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for origin in var.uploads_cors_allowed_origins : can(regex("^https?://[^/]+$", origin))])
+    error_message = "Each origin is scheme://host[:port], with no path and no trailing slash."
+  }
+}
+
 variable "ses_sender" {
   description = "Email address the notifier sends from; created as an SES email identity."
   type        = string

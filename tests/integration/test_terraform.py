@@ -35,6 +35,7 @@ NOTIFIER_EVENTS = [
     "FileProcessed",
     "FileFailed",
 ]
+UPLOADS_CORS_ORIGINS = ("https://app.example.com", "http://localhost:5173")
 
 
 def tf_env(data_dir: Path | None = None) -> dict[str, str]:
@@ -97,6 +98,7 @@ def applied(
         f'-var=subnet_ids=["{subnet}"]',
         "-var=database_url=postgresql://conveyor:conveyor@db:5432/conveyor",
         "-var=jwt_secret=test-secret",
+        f"-var=uploads_cors_allowed_origins={json.dumps(list(UPLOADS_CORS_ORIGINS))}",
     ]
     terraform(workdir, "init", "-backend=false", "-lockfile=readonly")
     try:
@@ -223,6 +225,16 @@ def test_exports_bucket(applied: dict[str, Any], client: Callable[[str], Any]) -
     assert sse["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     assert all(block.values())
+
+
+def test_uploads_bucket_lets_the_configured_origins_post(
+    applied: dict[str, Any], client: Callable[[str], Any]
+) -> None:
+    [rule] = client("s3").get_bucket_cors(Bucket=applied["uploads_bucket"])["CORSRules"]
+    assert sorted(rule["AllowedOrigins"]) == sorted(UPLOADS_CORS_ORIGINS)
+    assert rule["AllowedMethods"] == ["POST"]
+    assert rule["AllowedHeaders"] == ["*"]
+    assert rule["ExposeHeaders"] == ["ETag"]
 
 
 def test_state_table(applied: dict[str, Any], client: Callable[[str], Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from botocore.exceptions import ClientError
 
 from conveyor_aws import clients
 from conveyor_aws.bootstrap import bootstrap
@@ -13,6 +14,8 @@ from conveyor_aws.resources import (
     QUEUE_RETENTION_SECONDS,
     QUEUE_VISIBILITY_TIMEOUT_SECONDS,
     SERVICE_EVENTS,
+    UPLOADS_CORS_MAX_AGE_SECONDS,
+    UPLOADS_CORS_METHODS,
     ResourceNames,
 )
 from conveyor_common.exports.model import RETENTION_DAYS
@@ -65,3 +68,27 @@ def test_uploads_are_private_and_expire_with_their_imports(aws: dict[str, str]) 
     assert expiry["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     assert all(block.values())
+
+
+def test_the_uploads_bucket_lets_the_configured_origins_post_and_no_other(
+    aws: dict[str, str],
+) -> None:
+    s3 = clients.s3()
+    bucket = aws["UPLOADS_BUCKET"]
+    origins = ["https://app.example.com", "http://localhost:5173"]
+    try:
+        # when the bootstrap runs with origins
+        bootstrap(ResourceNames(), uploads_cors_origins=origins)
+        # then the bucket has one rule for them: POST, any request header, ETag readable
+        [rule] = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
+        assert rule["AllowedOrigins"] == origins
+        assert rule["AllowedMethods"] == list(UPLOADS_CORS_METHODS)
+        assert rule["AllowedHeaders"] == ["*"]
+        assert rule["ExposeHeaders"] == ["ETag"]
+        assert rule["MaxAgeSeconds"] == UPLOADS_CORS_MAX_AGE_SECONDS
+    finally:
+        # and when it runs again without any, the bucket converges to no CORS rule
+        bootstrap(ResourceNames())
+    with pytest.raises(ClientError) as missing:
+        s3.get_bucket_cors(Bucket=bucket)
+    assert missing.value.response["Error"]["Code"] == "NoSuchCORSConfiguration"

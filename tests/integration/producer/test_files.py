@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,14 +18,20 @@ import pytest
 from litestar.testing import TestClient
 
 # The same settings as the order tests; the buckets come from the `aws` environment.
-from tests.integration.producer.test_orders import SECRET
+from tests.integration.producer.test_orders import SECRET, producer_settings
 
 from conveyor_aws import clients
+from conveyor_aws.job_store import partition_key
 from conveyor_aws.resources import ResourceNames
+from conveyor_common.clock import utc_now
 from conveyor_common.envelope import Envelope, decode
 from conveyor_common.events import FileUploaded
+from conveyor_common.imports.job import IMPORT_JOBS
 from conveyor_common.imports.model import DEFAULT_MAX_UPLOAD_BYTES
 from conveyor_common.jobs import JobStatus
+from conveyor_producer.app import create_app
+from conveyor_producer.composition import real_adapters
+from conveyor_producer.imports.window_store import WINDOW_SK
 from conveyor_producer.token import issue_token
 
 pytestmark = pytest.mark.integration
@@ -162,3 +170,89 @@ def test_the_listing_reads_import_jobs_newest_first(client: TestClient[Any], db:
     assert [item["id"] for item in own["items"]] == [ids[1]]
     assert (own["total"], own["items"][0]["status"]) == (1, "PENDING")
     assert [item["id"] for item in every["items"]] == [ids[2], ids[1], ids[0]]
+
+
+class MovableClock:
+    """The wall clock, moved forward on demand: a presigned upload's window ends at once."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return utc_now() + self.offset
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+def timed_client(aws: dict[str, str], db: str, clock: MovableClock) -> Iterator[TestClient[Any]]:
+    """The real adapters with a short presigned lifetime and grace, and a movable clock."""
+    settings = producer_settings(aws, db).model_copy(
+        update={"presigned_post_seconds": 60, "presigned_grace_seconds": 30}
+    )
+    app = create_app(settings, replace(real_adapters(settings), clock=clock))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def presign(client: TestClient[Any]) -> dict[str, Any]:
+    response = client.post(
+        FILES,
+        json={"fileName": "big.csv", "contentType": "text/csv", "sizeBytes": len(CSV)},
+        headers=caller(),
+    )
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def test_complete_after_the_window_closed_is_410_and_the_file_failed(
+    timed_client: TestClient[Any], clock: MovableClock
+) -> None:
+    answer = presign(timed_client)
+    expires_at = datetime.fromisoformat(answer["expiresAt"])
+    clock.offset = timedelta(seconds=90)
+
+    response = timed_client.post(answer["links"]["complete"], headers=caller())
+
+    assert response.status_code == 410
+    assert response.json()["type"].endswith("/upload-expired")
+    view = timed_client.get(answer["links"]["self"], headers=caller()).json()
+    assert view["status"] == "FAILED"
+    assert view["errorMessage"] == (
+        f"the upload was not completed before {expires_at:%Y-%m-%dT%H:%M:%SZ}"
+    )
+
+
+def test_an_abandoned_upload_reads_failed_and_is_never_imported(
+    timed_client: TestClient[Any], clock: MovableClock, aws: dict[str, str]
+) -> None:
+    answer = presign(timed_client)
+    # The file reached the bucket, but nobody completed it in time.
+    post_form(answer["url"], answer["fields"], CSV)
+    clock.offset = timedelta(seconds=89)
+    assert timed_client.get(answer["links"]["self"], headers=caller()).json()["status"] == (
+        "PENDING"
+    )
+    clock.offset = timedelta(seconds=91)
+
+    view = timed_client.get(answer["links"]["self"], headers=caller()).json()
+    late = timed_client.post(answer["links"]["complete"], headers=caller())
+
+    assert (view["status"], late.status_code) == ("FAILED", 410)
+    assert view["errorMessage"].startswith("the upload was not completed before ")
+    window = clients.dynamodb().get_item(
+        TableName=aws["STATE_TABLE"],
+        Key={
+            "pk": {"S": partition_key(IMPORT_JOBS, uuid.UUID(answer["fileId"]))},
+            "sk": {"S": WINDOW_SK},
+        },
+        ConsistentRead=True,
+    )["Item"]
+    assert window["state"] == {"S": "EXPIRED"}
+    assert receive_uploaded(answer["fileId"]) == []
+    cancel = timed_client.post(f"{FILES}/{answer['fileId']}/cancel", headers=caller())
+    assert cancel.status_code == 409

@@ -1,8 +1,10 @@
 """Creates Conveyor's AWS resources on an emulator; safe to run again.
 
     python -m conveyor_aws.bootstrap [--prefix P] [--bucket B] [--sender S]
+        [--uploads-cors-origin ORIGIN ...]
 
-prints the environment the services need, one KEY=value a line.
+prints the environment the services need, one KEY=value a line. The uploads bucket's
+CORS origins default to UPLOADS_CORS_ORIGINS (separated by commas; none: no CORS rule).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from conveyor_aws import clients
@@ -19,6 +23,11 @@ from conveyor_aws.resources import (
     QUEUE_RETENTION_SECONDS,
     QUEUE_VISIBILITY_TIMEOUT_SECONDS,
     SERVICE_EVENTS,
+    UPLOADS_CORS_EXPOSED_HEADERS,
+    UPLOADS_CORS_HEADERS,
+    UPLOADS_CORS_MAX_AGE_SECONDS,
+    UPLOADS_CORS_METHODS,
+    UPLOADS_CORS_ORIGINS_VARIABLE,
     ResourceNames,
 )
 from conveyor_common.exports.model import RETENTION_DAYS
@@ -28,7 +37,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.literals import QueueAttributeNameType
 
 
-def bootstrap(names: ResourceNames) -> dict[str, str]:
+def bootstrap(names: ResourceNames, *, uploads_cors_origins: Sequence[str] = ()) -> dict[str, str]:
     topic_arn = clients.sns().create_topic(Name=names.topic)["TopicArn"]
     env = {"EVENTS_TOPIC_ARN": topic_arn}
     for service, event_types in SERVICE_EVENTS.items():
@@ -37,6 +46,7 @@ def bootstrap(names: ResourceNames) -> dict[str, str]:
         env[f"{service.upper()}_QUEUE"] = names.queue(service)
     _create_bucket(names.bucket)
     _create_uploads_bucket(names.uploads_bucket)
+    _set_uploads_cors(names.uploads_bucket, uploads_cors_origins)
     _create_table(names.table)
     clients.ses().verify_email_identity(EmailAddress=names.sender)
     env |= {"EXPORTS_BUCKET": names.bucket, "STATE_TABLE": names.table, "SES_SENDER": names.sender}
@@ -151,6 +161,35 @@ def _create_uploads_bucket(bucket: str) -> None:
     )
 
 
+def _set_uploads_cors(bucket: str, origins: Sequence[str]) -> None:
+    """Lets pages of these origins POST to the presigned form; with no origin, removes
+    the rule, so that a run converges the bucket to the origins it is given."""
+    s3 = clients.s3()
+    if not origins:
+        s3.delete_bucket_cors(Bucket=bucket)
+        return
+    s3.put_bucket_cors(
+        Bucket=bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "ID": "presigned-uploads",
+                    "AllowedOrigins": list(origins),
+                    "AllowedMethods": list(UPLOADS_CORS_METHODS),
+                    "AllowedHeaders": list(UPLOADS_CORS_HEADERS),
+                    "ExposeHeaders": list(UPLOADS_CORS_EXPOSED_HEADERS),
+                    "MaxAgeSeconds": UPLOADS_CORS_MAX_AGE_SECONDS,
+                }
+            ]
+        },
+    )
+
+
+def cors_origins(raw: str | None) -> list[str]:
+    """Origins separated by commas (an environment variable's value); blanks dropped."""
+    return [origin.strip() for origin in (raw or "").split(",") if origin.strip()]
+
+
 def _create_table(table: str) -> None:
     dynamodb = clients.dynamodb()
     try:
@@ -180,8 +219,16 @@ def main() -> None:
     parser.add_argument("--prefix", default=defaults.prefix)
     parser.add_argument("--bucket", default=defaults.bucket)
     parser.add_argument("--sender", default=defaults.sender)
+    parser.add_argument(
+        "--uploads-cors-origin",
+        action="append",
+        dest="origins",
+        help="an origin (scheme://host[:port]) whose pages may POST presigned uploads",
+    )
     args = parser.parse_args()
-    env = bootstrap(ResourceNames(prefix=args.prefix, bucket=args.bucket, sender=args.sender))
+    names = ResourceNames(prefix=args.prefix, bucket=args.bucket, sender=args.sender)
+    origins = args.origins or cors_origins(os.environ.get(UPLOADS_CORS_ORIGINS_VARIABLE))
+    env = bootstrap(names, uploads_cors_origins=origins)
     for key, value in env.items():
         print(f"{key}={value}")
 

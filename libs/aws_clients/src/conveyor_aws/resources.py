@@ -45,6 +45,18 @@ DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 # so they never add up to it.
 MAX_RECEIVE_COUNT = 3
 
+# CORS on the uploads bucket, so that a browser page can POST a file to the presigned
+# form (infra/terraform/uploads.tf declares the same rule). Only the origins named in
+# the settings get one: with none, the bucket has no CORS rule and only non-browser
+# clients can use the presigned form.
+UPLOADS_CORS_METHODS = ("POST",)
+UPLOADS_CORS_HEADERS = ("*",)
+# The response headers a page may read: S3 answers a POST with the object's ETag.
+UPLOADS_CORS_EXPOSED_HEADERS = ("ETag",)
+UPLOADS_CORS_MAX_AGE_SECONDS = 3000
+# The bootstrap's environment variable: origins separated by commas.
+UPLOADS_CORS_ORIGINS_VARIABLE = "UPLOADS_CORS_ORIGINS"
+
 
 class ResourceNames(msgspec.Struct, frozen=True, kw_only=True):
     prefix: str = "conveyor"

@@ -75,6 +75,8 @@ def real_adapters(settings: ProducerSettings) -> Adapters:
         upload_limits=UploadLimits(
             max_upload_bytes=settings.max_upload_bytes,
             max_presigned_bytes=settings.max_presigned_bytes,
+            presigned_post_seconds=settings.presigned_post_seconds,
+            presigned_grace_seconds=settings.presigned_grace_seconds,
         ),
         verifier=verifier_from_settings(settings),
         readiness_checks=(DatabaseCheck(database), AwsCheck(settings)),

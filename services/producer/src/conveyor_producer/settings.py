@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pydantic import AnyHttpUrl, Field, SecretStr
 
-from conveyor_common.imports.model import DEFAULT_MAX_PRESIGNED_BYTES, DEFAULT_MAX_UPLOAD_BYTES
+from conveyor_common.imports.model import (
+    DEFAULT_MAX_PRESIGNED_BYTES,
+    DEFAULT_MAX_UPLOAD_BYTES,
+    DEFAULT_PRESIGNED_GRACE_SECONDS,
+    DEFAULT_PRESIGNED_POST_SECONDS,
+    MAX_PRESIGNED_POST_SECONDS,
+)
 from conveyor_common.settings import AwsConfig, DatabaseConfig, PublisherConfig
 from conveyor_producer.http.aws_budget import REQUEST_AWS_BUDGET_SECONDS
 
@@ -27,5 +33,11 @@ class ProducerSettings(AwsConfig, DatabaseConfig, PublisherConfig):
     max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, gt=0)
     # The presigned path's ceiling.
     max_presigned_bytes: int = Field(default=DEFAULT_MAX_PRESIGNED_BYTES, gt=0)
+    # How long a presigned POST is accepted, and how much longer `complete` waits for an
+    # upload still on its way at that deadline; then an upload never completed has ended.
+    presigned_post_seconds: int = Field(
+        default=DEFAULT_PRESIGNED_POST_SECONDS, gt=0, le=MAX_PRESIGNED_POST_SECONDS
+    )
+    presigned_grace_seconds: int = Field(default=DEFAULT_PRESIGNED_GRACE_SECONDS, ge=0)
     # All the AWS calls of one request together wait at most this long.
     aws_request_budget_seconds: float = Field(default=REQUEST_AWS_BUDGET_SECONDS, gt=0)

@@ -18,7 +18,13 @@ RETENTION_DAYS = 30
 # Links in e-mails last as long as SigV4 allows.
 EMAIL_LINK_TTL_SECONDS = 7 * 24 * 3600
 API_LINK_TTL_SECONDS = 3600
-PRESIGNED_POST_TTL_SECONDS = 3600
+# A presigned POST is accepted this long after it is issued (SigV4 allows up to 7 days)...
+DEFAULT_PRESIGNED_POST_SECONDS = 3600
+MAX_PRESIGNED_POST_SECONDS = 7 * 24 * 3600
+# ...and `complete` still this long after that, for an upload that S3 accepted just before
+# the deadline and that was still on its way (1 GiB takes about 15 minutes at 10 Mbit/s).
+# Past both, an upload never completed has ended: FAILED, and never imported.
+DEFAULT_PRESIGNED_GRACE_SECONDS = 15 * 60
 MAX_FILE_NAME_LENGTH = 200
 # The caller's order reference in a file: what makes a re-import the same order.
 MAX_ORDER_REF_LENGTH = 64

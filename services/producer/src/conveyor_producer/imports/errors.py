@@ -39,3 +39,7 @@ class UploadMissing(ValueError):
 
 class UploadMismatch(ValidationFailed):
     """The stored object is not what the presigned request declared (size or type)."""
+
+
+class UploadExpired(ValueError):
+    """`complete` after the presigned upload's window closed with nothing completed."""

@@ -9,16 +9,24 @@ import msgspec
 from conveyor_aws.state_store import ItemStore
 from conveyor_common.clock import Clock
 from conveyor_common.imports.job import ImportJob
-from conveyor_common.imports.model import DEFAULT_MAX_PRESIGNED_BYTES, DEFAULT_MAX_UPLOAD_BYTES
+from conveyor_common.imports.model import (
+    DEFAULT_MAX_PRESIGNED_BYTES,
+    DEFAULT_MAX_UPLOAD_BYTES,
+    DEFAULT_PRESIGNED_GRACE_SECONDS,
+    DEFAULT_PRESIGNED_POST_SECONDS,
+)
 from conveyor_producer.acceptance.ports import Publisher
 from conveyor_producer.jobs.ports import JobHistory, JobStates
 
 
 class UploadLimits(msgspec.Struct, frozen=True, kw_only=True):
-    """How large a file each path takes (ProducerSettings)."""
+    """How large a file each path takes, and how long a presigned upload may take
+    (ProducerSettings)."""
 
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     max_presigned_bytes: int = DEFAULT_MAX_PRESIGNED_BYTES
+    presigned_post_seconds: int = DEFAULT_PRESIGNED_POST_SECONDS
+    presigned_grace_seconds: int = DEFAULT_PRESIGNED_GRACE_SECONDS
 
 
 class PresignedPost(msgspec.Struct, frozen=True, kw_only=True):

@@ -11,6 +11,7 @@ from conveyor_producer.imports.errors import (
     InvalidFileRequest,
     MissingFile,
     UnsupportedFileType,
+    UploadExpired,
     UploadMismatch,
     UploadMissing,
 )
@@ -26,6 +27,9 @@ FILE_PROBLEMS: ProblemTypes = {
     FileNotFound: ProblemType(404, "file-not-found"),
     FileFinished: ProblemType(409, "import-finished", "The import has already finished"),
     UploadMissing: ProblemType(409, "upload-missing", "The file has not been uploaded yet"),
+    UploadExpired: ProblemType(
+        410, "upload-expired", "The presigned upload ended without being completed"
+    ),
     UploadMismatch: ProblemType(
         422, "upload-mismatch", "The uploaded file is not the one declared"
     ),

@@ -17,7 +17,11 @@ from litestar.status_codes import (
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
 )
 
-from conveyor_common.imports.model import FileType
+from conveyor_common.imports.model import (
+    DEFAULT_PRESIGNED_GRACE_SECONDS,
+    DEFAULT_PRESIGNED_POST_SECONDS,
+    FileType,
+)
 from conveyor_producer.http.accepted import IdempotencyKey, require_json
 from conveyor_producer.http.auth import principal_of, requires_role
 from conveyor_producer.http.correlation import correlation_id_of
@@ -110,8 +114,12 @@ class FilesController(Controller):
             "The body names the file: fileName, contentType (text/csv, application/json, "
             "application/x-ndjson), sizeBytes (at most the presigned limit, 1 GiB by "
             "default), mode and notify. The answer is an S3 POST policy: send a multipart "
-            "form to `url` with every field of `fields` and then `file`, before expiresAt; "
-            "then POST the `complete` link. Until then the file is PENDING. "
+            "form to `url` with every field of `fields` and then `file`, before expiresAt "
+            f"({DEFAULT_PRESIGNED_POST_SECONDS // 60} minutes by default); then POST the "
+            "`complete` link. Until then the file is PENDING. A file not completed by "
+            "expiresAt plus a grace for an upload still on its way "
+            f"({DEFAULT_PRESIGNED_GRACE_SECONDS // 60} minutes by default) is FAILED, and "
+            "never imported. "
             "Needs the exporter or admin role."
         ),
         operation_class=with_json_body(PresignedUploadRequest, example=PRESIGNED_EXAMPLE),
@@ -136,9 +144,12 @@ class FilesController(Controller):
         description=(
             "Checks that the object is stored with the declared type and size (409 when "
             "nothing is stored yet, 422 when it differs), then starts the import once: "
-            "completing again answers the same. Needs the exporter or admin role."
+            "completing again answers the same. Taken until expiresAt plus a grace for an "
+            "upload still on its way; after that, a file never completed is 410 Gone "
+            "(upload-expired) and FAILED: start a new presigned upload. "
+            "Needs the exporter or admin role."
         ),
-        responses=documented_problems(400, 401, 403, 404, 409, 422, 503),
+        responses=documented_problems(400, 401, 403, 404, 409, 410, 422, 503),
     )
     def complete_upload(
         self,
@@ -186,7 +197,9 @@ class FilesController(Controller):
         summary="Read a file's import",
         description=(
             "The file's record and its import's live state and counts. When rows were "
-            "rejected, errorReportUrl is a freshly presigned link to the error report (1 h)."
+            "rejected, errorReportUrl is a freshly presigned link to the error report (1 h). "
+            "A presigned upload never completed is FAILED once its window has closed "
+            "(expiresAt plus a grace), with the reason in errorMessage."
         ),
         responses=documented_problems(400, 401, 404, 503),
     )

@@ -9,7 +9,6 @@ import_jobs table answers listings, and may lag the live state by a moment.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
 from functools import partial
 
 import msgspec
@@ -22,7 +21,6 @@ from conveyor_common.errors import FieldError
 from conveyor_common.imports.job import ImportJob
 from conveyor_common.imports.model import (
     API_LINK_TTL_SECONDS,
-    PRESIGNED_POST_TTL_SECONDS,
     FileType,
     ImportMode,
 )
@@ -36,6 +34,7 @@ from conveyor_producer.imports.errors import (
     FileFinished,
     FileNotFound,
     InvalidFileRequest,
+    UploadExpired,
     UploadMismatch,
     UploadMissing,
 )
@@ -44,6 +43,13 @@ from conveyor_producer.imports.jobs import job_for, queued_job, uploaded_event
 from conveyor_producer.imports.ports import ImportHistory, ImportStates, UploadLimits, UploadStorage
 from conveyor_producer.imports.requests import decode_presigned_request
 from conveyor_producer.imports.rules import file_type_of, import_mode, notify_field, recipients
+from conveyor_producer.imports.upload_window import (
+    UploadWindow,
+    WindowState,
+    as_abandoned,
+    not_completed_reason,
+    opened_window,
+)
 from conveyor_producer.imports.views import (
     AcceptedFile,
     FilePage,
@@ -54,6 +60,7 @@ from conveyor_producer.imports.views import (
     file_links,
     file_view,
 )
+from conveyor_producer.imports.window_store import UploadWindows
 from conveyor_producer.jobs.access import CancelOutcome, JobAccess, JobWording
 from conveyor_producer.jobs.pages import listed_page
 from conveyor_producer.outages import STATE_STORE, outages_of
@@ -107,6 +114,7 @@ class FileService:
         self._storage = storage
         self.limits = limits
         self._clock = clock
+        self._windows = UploadWindows(state_table)
         self._uploads = Submitter(
             keys=IdempotencyStore(state_table, scope=UPLOAD_KEYS), publisher=publisher
         )
@@ -163,9 +171,12 @@ class FileService:
             notify=recipients(request.notify, principal),
             now=now,
         )
+        window = opened_window(now=now, limits=self.limits, kept_until=job.expires_at)
         with outages_of(STATE_STORE):
+            # The window first: a presigned file's job never goes without one.
+            self._windows.open(job.file_id, window)
             self._states.create(job)
-        return self._presigned(job, now=now)
+        return self._presigned(job, window)
 
     def complete(
         self, file_id: uuid.UUID, *, principal: Principal, correlation_id: str
@@ -175,7 +186,10 @@ class FileService:
         if job.status is not JobStatus.QUEUED:
             # Started (or cancelled) already: its FileUploaded went out before.
             return accepted_file(file_id)
+        window = self._open_window(job)
         self._check_stored(job)
+        if window is not None:
+            self._complete_window(job, window)
         # Keyed by the file itself, whoever completes it: FileUploaded goes out once.
         attempt = Attempt(
             tenant_id=job.tenant_id,
@@ -196,7 +210,7 @@ class FileService:
         )
 
     def get(self, file_id: uuid.UUID, *, principal: Principal) -> FileView:
-        job = self._visible(file_id, principal=principal)
+        job = self._read(file_id, principal=principal)
         report_url = None
         if job.rows_rejected and job.error_report_key:
             report_url = self._storage.download_url(
@@ -207,7 +221,7 @@ class FileService:
         )
 
     def cancel(self, file_id: uuid.UUID, *, principal: Principal) -> CancelOutcome[FileView]:
-        job = self._visible(file_id, principal=principal)
+        job = self._read(file_id, principal=principal)
         return self._access.cancel(file_id, job, now=self._clock()).shown(self._view)
 
     def list(
@@ -257,13 +271,13 @@ class FileService:
         event = uploaded_event(job, uploaded_at=attempt.now)
         return Submission(event, str(job.file_id), accepted_file(job.file_id))
 
-    def _presigned(self, job: ImportJob, *, now: datetime) -> PresignedUpload:
+    def _presigned(self, job: ImportJob, window: UploadWindow) -> PresignedUpload:
         # Bound to the type's own name, which `complete` checks the stored object against.
         post = self._storage.presigned_post(
             job.object_key,
             content_type=job.file_type.content_type,
             max_size_bytes=self.limits.max_presigned_bytes,
-            expires_in_seconds=PRESIGNED_POST_TTL_SECONDS,
+            expires_in_seconds=self.limits.presigned_post_seconds,
         )
         links = file_links(job.file_id)
         return PresignedUpload(
@@ -271,7 +285,7 @@ class FileService:
             status=FileStatus.PENDING,
             url=post.url,
             fields=post.fields,
-            expires_at=now + timedelta(seconds=PRESIGNED_POST_TTL_SECONDS),
+            expires_at=window.post_expires_at,
             max_size_bytes=self.limits.max_presigned_bytes,
             links={**links, "complete": f"{links['self']}/complete"},
         )
@@ -300,6 +314,44 @@ class FileService:
 
     def _visible(self, file_id: uuid.UUID, *, principal: Principal) -> ImportJob:
         return self._access.visible(file_id, principal=principal)
+
+    def _read(self, file_id: uuid.UUID, *, principal: Principal) -> ImportJob:
+        """The file as callers see it: FAILED once its presigned upload ended unused."""
+        job = self._visible(file_id, principal=principal)
+        if job.status is not JobStatus.QUEUED:
+            return job
+        window = self._window(file_id)
+        if window is not None and window.state is WindowState.EXPIRED:
+            return as_abandoned(job, window)
+        return job
+
+    def _window(self, file_id: uuid.UUID) -> UploadWindow | None:
+        """A presigned file's window as it now is (None for a streamed file). The first
+        read or complete past its closing time ends it EXPIRED, unless a complete has
+        ended it COMPLETED first."""
+        with outages_of(STATE_STORE):
+            window = self._windows.get(file_id)
+            if window is None or not window.is_overdue(now=self._clock()):
+                return window
+            expired = self._windows.end(file_id, window, WindowState.EXPIRED)
+        return window.ended(WindowState.EXPIRED if expired else WindowState.COMPLETED)
+
+    def _open_window(self, job: ImportJob) -> UploadWindow | None:
+        """A presigned file's window, 410 once it ended unused; None for a streamed file."""
+        window = self._window(job.file_id)
+        if window is not None and window.state is WindowState.EXPIRED:
+            raise UploadExpired(f"{not_completed_reason(window)}; start a new presigned upload")
+        return window
+
+    def _complete_window(self, job: ImportJob, window: UploadWindow) -> None:
+        """Ends the window as completed before FileUploaded goes out: from then on it
+        never expires. 410 if a read past its closing time ended it first."""
+        if window.state is WindowState.COMPLETED:
+            return
+        with outages_of(STATE_STORE):
+            completed = self._windows.end(job.file_id, window, WindowState.COMPLETED)
+        if not completed:
+            raise UploadExpired(f"{not_completed_reason(window)}; start a new presigned upload")
 
     @staticmethod
     def _view(job: ImportJob) -> FileView:
