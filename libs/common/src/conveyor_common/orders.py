@@ -122,13 +122,14 @@ def decode_order_request(data: bytes | Mapping[str, Any]) -> OrderRequest:
             return ORDER_REQUEST_DECODER.decode(data)
         return msgspec.convert(data, OrderRequest, strict=False)
     except msgspec.ValidationError as exc:
-        raise ValidationFailed(order_request_errors(data, first=exc)) from exc
+        first = [field_error(str(exc))]
+        raise ValidationFailed(order_request_errors(data, first=first)) from exc
 
 
 def order_request_errors(
-    data: bytes | Mapping[str, Any], *, first: msgspec.ValidationError
+    data: bytes | Mapping[str, Any], *, first: list[FieldError]
 ) -> list[FieldError]:
-    """Every problem of a request the decoder refused with `first`: each field's own
+    """Every problem of a request the decoder refused, naming `first`: each field's own
     (every item's too), then the order rules' of what did decode.
 
     Only for a refused request: the decoder, which stops at its first problem, is what
@@ -139,7 +140,7 @@ def order_request_errors(
     errors = converted.errors
     _rule_errors(converted.fields, errors)
     # Never none: the decoder's own problem, should converting field by field find none.
-    return errors or [field_error(str(first))]
+    return errors or first
 
 
 class OrderItem(msgspec.Struct, frozen=True, kw_only=True):
