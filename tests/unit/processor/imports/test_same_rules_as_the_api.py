@@ -164,7 +164,7 @@ GOOD_ORDER: dict[str, Any] = {
 }
 
 
-def _item(body: dict[str, Any], index: int, **changes: Any) -> None:
+def _change_item(body: dict[str, Any], index: int, **changes: Any) -> None:
     item = {**body["items"][index], **changes}
     body["items"] = [item if at == index else other for at, other in enumerate(body["items"])]
 
@@ -185,11 +185,11 @@ PROBLEMS: dict[str, Any] = {
     "unknown currency": lambda body: body.update(currency="ZZZ"),
     "control character in the name": lambda body: body.update(customerName="a\x07b"),
     "unknown member": lambda body: body.update(colour="red"),
-    "negative quantity": lambda body: _item(body, 0, quantity=-1),
-    "sub-cent price": lambda body: _item(body, 0, unitPrice="1.001"),
+    "negative quantity": lambda body: _change_item(body, 0, quantity=-1),
+    "sub-cent price": lambda body: _change_item(body, 0, unitPrice="1.001"),
     "missing sku": _without_sku,
-    "price no number": lambda body: _item(body, 1, unitPrice="abc"),
-    "unknown item member": lambda body: _item(body, 1, colour="red"),
+    "price no number": lambda body: _change_item(body, 1, unitPrice="abc"),
+    "unknown item member": lambda body: _change_item(body, 1, colour="red"),
 }
 # Two problems of one field are one problem.
 _SAME_FIELD = [
