@@ -361,7 +361,7 @@ MIXED_ROWS: list[tuple[int, str, list[tuple[str, str, RejectionCode]]]] = [
      [("BAD-MISSING", "customerId", RejectionCode.MISSING_FIELD)]),
     (8, ",,,,,,,,,", [("", "", RejectionCode.BLANK_ROW)]),
     (9, order_line("GOOD-1", "c-1"), [("GOOD-1", "orderId", RejectionCode.DUPLICATE_ORDER)]),
-    # two rules normalise_order checks together (a missing field stops the decoding first)
+    # two rules normalise_order checks together
     (10, order_line("BAD-TWICE", "c-6", customerEmail="gus-at-example.com", currency=NO_CURRENCY),
      [("BAD-TWICE", "customerEmail", RejectionCode.CONSTRAINT_ERROR),
       ("BAD-TWICE", "currency", RejectionCode.UNKNOWN_CURRENCY)]),

@@ -324,7 +324,39 @@ def test_mixed_rows_are_counted_and_each_problem_reported(
     assert report_rows(TENANT, file_id) == [
         ["line", "orderId", "field", "code", "message", *HEADER.split(",")],
         ["3", "B-2", "quantity", "constraint-error", "Expected `int` >= 1", *values[3]],
+        [
+            "3",
+            "B-2",
+            "customerEmail",
+            "constraint-error",
+            "is not a valid e-mail address",
+            *values[3],
+        ],
+        [
+            "3",
+            "B-2",
+            "currency",
+            "unknown-currency",
+            "'ZZZ' is not an ISO 4217 currency code",
+            *values[3],
+        ],
+        [
+            "3",
+            "B-2",
+            "unitPrice",
+            "constraint-error",
+            "must have at most 2 decimal places",
+            *values[3],
+        ],
         ["4", "", "", "blank-row", "the line is blank"],
+        [
+            "5",
+            "B-3",
+            "customerId",
+            "missing-field",
+            "Object missing required field `customerId`",
+            *values[5],
+        ],
         ["5", "B-3", "quantity", "type-error", "Expected `int`, got `str`", *values[5]],
         [
             "6",
@@ -335,6 +367,8 @@ def test_mixed_rows_are_counted_and_each_problem_reported(
             *values[6],
         ],
     ]
+    # every rejected line, and only those, is in the report
+    assert len({line[0] for line in report_rows(TENANT, file_id)[1:]}) == counts(row)[3]
     assert len(stored_orders(db)) == 2
     [event] = outcome_events(FileProcessed.event_type)
     assert isinstance(event.payload, FileProcessed)
@@ -358,6 +392,31 @@ def test_a_row_with_several_problems_reports_each(
         ("currency", "unknown-currency"),
         ("unitPrice", "constraint-error"),
     ]
+
+
+def test_every_line_of_an_order_rejected_for_one_line_is_reported(
+    db: str, states: ImportStates, runner: ImportRunner
+) -> None:
+    body = (
+        f"{HEADER}\n"
+        "M-1,cust-1,m@example.com,,EUR,SKU-1,,1,1.00\n"  # 2
+        "M-1,cust-1,m@example.com,,EUR,SKU-2,,-3,1.00\n"  # 3: a negative quantity
+        "M-1,,,,,SKU-3,,1,2.00\n"  # 4
+    )
+    envelope = upload(states, body.encode())
+    file_id = file_id_of(envelope)
+
+    assert runner.run(envelope) is Outcome.COMPLETED
+
+    assert counts(history_row(db, file_id)) == (3, 0, 0, 3)
+    rows = report_rows(TENANT, file_id)[1:]
+    assert [row[:5] for row in rows] == [
+        ["2", "M-1", "", "order-rejected", "rejected with its order: see line 3"],
+        ["3", "M-1", "quantity", "constraint-error", "Expected `int` >= 1"],
+        ["4", "M-1", "", "order-rejected", "rejected with its order: see line 3"],
+    ]
+    assert [row[10] for row in rows] == ["SKU-1", "SKU-2", "SKU-3"]
+    assert stored_orders(db) == []
 
 
 @pytest.mark.parametrize(

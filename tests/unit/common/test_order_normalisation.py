@@ -9,7 +9,7 @@ import msgspec
 import pytest
 
 from conveyor_common.errors import ValidationFailed
-from conveyor_common.orders import Order, OrderRequest, normalise_order
+from conveyor_common.orders import Order, OrderRequest, decode_order_request, normalise_order
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -104,4 +104,32 @@ def test_schema_violations_are_caught_before_normalisation() -> None:
 def test_emails_with_control_characters_or_spaces_are_rejected(email: str) -> None:
     assert failures(a_body(customerEmail=email)) == {
         "customerEmail": "is not a valid e-mail address"
+    }
+
+
+def test_a_refused_request_names_each_fields_problem_then_the_rules_of_what_decoded() -> None:
+    body = a_body(
+        customerId=" ",
+        customerEmail=5,
+        currency="ZZZ",
+        items=[{"sku": "A", "quantity": 0, "unitPrice": "1"}, {"sku": " ", "unitPrice": "1"}],
+    )
+
+    with pytest.raises(ValidationFailed) as caught:
+        decode_order_request(msgspec.json.encode(body))
+
+    assert [error.field for error in caught.value.errors] == [
+        "customerEmail",
+        "items[0].quantity",
+        "items[1].quantity",
+        "customerId",
+        "currency",
+        "items[1].sku",
+    ]
+
+
+def test_a_total_is_compared_whenever_every_line_is_known() -> None:
+    assert failures(a_body(customerEmail="bad", totalAmount="1.00")) == {
+        "customerEmail": "is not a valid e-mail address",
+        "totalAmount": "is 1.00 but the items add up to 20.50",
     }

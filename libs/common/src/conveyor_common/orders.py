@@ -8,14 +8,21 @@ trimming, blank and control-character checks, e-mail, currency and money.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, cast
 
 import msgspec
 
-from conveyor_common.errors import FieldError, ValidationFailed, field_error
+from conveyor_common.errors import (
+    JSON_CONVERSION,
+    FieldError,
+    ValidationFailed,
+    convert_each_field,
+    data_conversion,
+    field_error,
+)
 from conveyor_common.money import CURRENCY_INPUT_LENGTH, to_currency, to_money
 from conveyor_common.text import (
     EMAIL_LENGTH,
@@ -99,21 +106,41 @@ class OrderRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True, f
 
 # The one decoder of an order request, whoever sends it: the API's body or a file's order.
 ORDER_REQUEST_DECODER = msgspec.json.Decoder(OrderRequest)
+# A CSV row's cells are text: numbers are read from it.
+_CELLS = data_conversion(strict=False)
 
 
 def decode_order_request(data: bytes | Mapping[str, Any]) -> OrderRequest:
     """One order request: JSON bytes (the body of POST /api/v1/orders, a file's order),
     or a mapping of text cells (a CSV row), whose numbers are read from their text.
 
-    A request that does not fit raises ValidationFailed naming the field; bytes that
-    are not JSON at all raise msgspec.DecodeError.
+    A request that does not fit raises ValidationFailed naming every problem (see
+    order_request_errors); bytes that are not JSON at all raise msgspec.DecodeError.
     """
     try:
         if isinstance(data, bytes):
             return ORDER_REQUEST_DECODER.decode(data)
         return msgspec.convert(data, OrderRequest, strict=False)
     except msgspec.ValidationError as exc:
-        raise ValidationFailed([field_error(str(exc))]) from exc
+        first = [field_error(str(exc))]
+        raise ValidationFailed(order_request_errors(data, first=first)) from exc
+
+
+def order_request_errors(
+    data: bytes | Mapping[str, Any], *, first: list[FieldError]
+) -> list[FieldError]:
+    """Every problem of a request the decoder refused, naming `first`: each field's own
+    (every item's too), then the order rules' of what did decode.
+
+    Only for a refused request: the decoder, which stops at its first problem, is what
+    accepts one, so looking for every problem never changes which orders are accepted.
+    """
+    conversion = JSON_CONVERSION if isinstance(data, bytes) else _CELLS
+    converted = convert_each_field(data, OrderRequest, conversion)
+    errors = converted.errors
+    _rule_errors(converted.fields, errors)
+    # Never none: the decoder's own problem, should converting field by field find none.
+    return errors or first
 
 
 class OrderItem(msgspec.Struct, frozen=True, kw_only=True):
@@ -141,73 +168,104 @@ def normalise_order(
 ) -> Order:
     """Trim, canonicalise and check an order; every broken rule is reported at once."""
     errors: list[FieldError] = []
-    heading = _heading(request, errors)
-    items = tuple(_item(index, item, errors) for index, item in enumerate(request.items))
-    total = _total(request.total_amount, items, errors)
+    customer_id, customer_email, currency, customer_name = _struct_through_rules(
+        _ORDER_RULES, request, at="", errors=errors
+    )
+    lines = [_item(index, item, errors) for index, item in enumerate(request.items)]
+    total = _total(
+        request.total_amount, [None if line is None else line.line_total for line in lines], errors
+    )
     if errors:
         raise ValidationFailed(errors)
+    # No error: every line has its amount.
+    items = cast("tuple[OrderItem, ...]", tuple(lines))
     return Order(
         order_id=order_id,
         tenant_id=tenant_id,
-        customer_id=heading.customer_id,
-        customer_email=heading.customer_email,
-        customer_name=heading.customer_name,
-        currency=heading.currency,
+        customer_id=customer_id,
+        customer_email=customer_email,
+        customer_name=customer_name,
+        currency=currency,
         items=items,
         total_amount=total,
         submitted_at=submitted_at,
     )
 
 
-class _Heading(NamedTuple):
-    """An order's own fields, apart from its lines and its total."""
-
-    customer_id: str
-    customer_email: str
-    currency: str
-    customer_name: str | None
-
-
-def _heading(request: OrderRequest, errors: list[FieldError]) -> _Heading:
-    # Checked in this order, so that the errors are reported in it.
-    return _Heading(
-        customer_id=_required_text("customerId", request.customer_id, errors),
-        customer_email=_email("customerEmail", request.customer_email, errors),
-        currency=_currency(request.currency, errors),
-        customer_name=_optional_text("customerName", request.customer_name, errors),
+def _item(index: int, item: OrderItemRequest, errors: list[FieldError]) -> OrderItem | None:
+    """The line checked; None when its price breaks a rule (it then has no amount)."""
+    unit_price, sku, name = _struct_through_rules(
+        _ITEM_RULES, item, at=f"items[{index}].", errors=errors
     )
-
-
-def _item(index: int, item: OrderItemRequest, errors: list[FieldError]) -> OrderItem:
-    at = f"items[{index}]"
-    unit_price = _money(f"{at}.unitPrice", item.unit_price, errors)
+    if unit_price is None:
+        return None
     return OrderItem(
-        sku=_required_text(f"{at}.sku", item.sku, errors),
-        name=_optional_text(f"{at}.name", item.name, errors),
+        sku=sku,
+        name=name,
         quantity=item.quantity,
         unit_price=unit_price,
         line_total=unit_price * item.quantity,
     )
 
 
+def _rule_errors(fields: Mapping[str, Any], errors: list[FieldError]) -> None:
+    """The rules of what decoded of a refused request (`fields` by attribute name; an
+    item is what decoded of it, or None): each field's that is there, then the total's
+    when every line's amount is known."""
+    _mapping_through_rules(_ORDER_RULES, fields, at="", errors=errors)
+    items = fields.get("items")
+    line_totals = [_line_total(index, item, errors) for index, item in enumerate(items or ())]
+    _total(fields.get("total_amount"), None if items is None else line_totals, errors)
+
+
+def _line_total(
+    index: int, item: Mapping[str, Any] | OrderItemRequest | None, errors: list[FieldError]
+) -> Decimal | None:
+    if item is None:
+        return None
+    if isinstance(item, OrderItemRequest):
+        line = _item(index, item, errors)
+        return None if line is None else line.line_total
+    unit_price, _, _ = _mapping_through_rules(
+        _ITEM_RULES, item, at=f"items[{index}].", errors=errors
+    )
+    quantity = item.get("quantity")
+    return None if unit_price is None or quantity is None else unit_price * quantity
+
+
+def _struct_through_rules(
+    rules: _Rules, struct: msgspec.Struct, *, at: str, errors: list[FieldError]
+) -> list[Any]:
+    """Each field through its rule, in the rules' order (the order errors are reported in)."""
+    return [rule(at + spelt, getattr(struct, name), errors) for name, spelt, rule in rules]
+
+
+def _mapping_through_rules(
+    rules: _Rules, fields: Mapping[str, Any], *, at: str, errors: list[FieldError]
+) -> list[Any]:
+    """The same, for the fields a mapping holds (None for one it lacks)."""
+    return [
+        rule(at + spelt, fields[name], errors) if name in fields else None
+        for name, spelt, rule in rules
+    ]
+
+
 def _total(
-    claimed: Decimal | None, items: tuple[OrderItem, ...], errors: list[FieldError]
+    claimed: Decimal | None, line_totals: list[Decimal | None] | None, errors: list[FieldError]
 ) -> Decimal:
-    total = sum((item.line_total for item in items), Decimal("0.00"))
-    if claimed is not None:
-        _check_claimed_total(claimed, total, errors)
+    """The sum of the lines; a totalAmount sent must be it. Compared, and bounded, only
+    when every line's amount is known."""
+    amount = None if claimed is None else _money("totalAmount", claimed, errors)
+    total = Decimal("0.00")
+    for line_total in line_totals or (None,):
+        if line_total is None:
+            return total  # not the order's total: its lines are in error already
+        total += line_total
+    if amount is not None and amount != total:
+        errors.append(FieldError("totalAmount", f"is {amount} but the items add up to {total}"))
     if total > MAX_AMOUNT:
         errors.append(FieldError("totalAmount", f"must not exceed {MAX_AMOUNT}"))
     return total
-
-
-def _check_claimed_total(claimed: Decimal, total: Decimal, errors: list[FieldError]) -> None:
-    """A totalAmount sent must be the sum of the lines; compared only when all else holds."""
-    amount = _money("totalAmount", claimed, errors)
-    if errors:
-        return
-    if amount != total:
-        errors.append(FieldError("totalAmount", f"is {amount} but the items add up to {total}"))
 
 
 def _text(field: str, value: str, errors: list[FieldError]) -> str:
@@ -243,20 +301,50 @@ def _email(field: str, value: str, errors: list[FieldError]) -> str:
         return value
 
 
-def _currency(value: str, errors: list[FieldError]) -> str:
+def _currency(field: str, value: str, errors: list[FieldError]) -> str:
     try:
         return to_currency(value)
     except ValueError as exc:
-        errors.append(FieldError("currency", str(exc)))
+        errors.append(FieldError(field, str(exc)))
         return value
 
 
-def _money(field: str, value: Decimal, errors: list[FieldError]) -> Decimal:
+def _money(field: str, value: Decimal, errors: list[FieldError]) -> Decimal | None:
+    """The amount, or None when it breaks a rule (it then adds to no total)."""
     try:
         amount = to_money(value)
     except ValueError as exc:
         errors.append(FieldError(field, str(exc)))
-        return Decimal(0)
+        return None
     if amount < 0 or amount > MAX_AMOUNT:
         errors.append(FieldError(field, f"must be between 0 and {MAX_AMOUNT}"))
+        return None
     return amount
+
+
+_Rule = Callable[[str, Any, list[FieldError]], Any]
+# Each rule's field: its attribute, its name as the request spells it, its rule.
+_Rules = tuple[tuple[str, str, _Rule], ...]
+
+
+def _rules(struct_type: type[msgspec.Struct], rules: Mapping[str, _Rule]) -> _Rules:
+    """Each rule's field with the name the request spells it (as msgspec encodes it)."""
+    spelt = {field.name: field.encode_name for field in msgspec.structs.fields(struct_type)}
+    return tuple((name, spelt[name], rule) for name, rule in rules.items())
+
+
+# Checked in this order, so that the errors are reported in it (normalise_order and _item
+# unpack them in it); a field with no rule here (an item's quantity) is whole once decoded.
+_ORDER_RULES = _rules(
+    OrderRequest,
+    {
+        "customer_id": _required_text,
+        "customer_email": _email,
+        "currency": _currency,
+        "customer_name": _optional_text,
+    },
+)
+_ITEM_RULES = _rules(
+    OrderItemRequest,
+    {"unit_price": _money, "sku": _required_text, "name": _optional_text},
+)

@@ -78,7 +78,10 @@ def test_a_json_order_problem_keeps_its_path_and_the_orders_position() -> None:
     result = to_order(read, tenant_id="acme", uploaded_at=UPLOADED_AT)
     assert isinstance(result, list)
     assert [(p.line, p.field, p.code) for p in result] == [
-        (4, "unknown", RejectionCode.UNKNOWN_FIELD)
+        (4, "unknown", RejectionCode.UNKNOWN_FIELD),
+        (4, "customerEmail", RejectionCode.MISSING_FIELD),
+        (4, "currency", RejectionCode.MISSING_FIELD),
+        (4, "items", RejectionCode.MISSING_FIELD),
     ]
 
 

@@ -1,5 +1,6 @@
-"""The importer accepts and rejects exactly the orders POST /api/v1/orders does: both
-run the same decoder and the same rules, whichever JSON form the file has."""
+"""The importer accepts and rejects exactly the orders POST /api/v1/orders does, and
+names the same fields: both run the same decoder and the same rules, whichever JSON form
+the file has. An order with k problems gets k errors at least."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conveyor_common.errors import ValidationFailed
+from conveyor_common.errors import FieldError, ValidationFailed
 from conveyor_common.orders import Order, normalise_order
 from conveyor_processor.imports.json_orders import json_array_orders, ndjson_orders
 from conveyor_processor.imports.mapping import to_order
@@ -113,3 +114,109 @@ def test_orders_that_are_mostly_right_agree_too(
     }
     expected = api_accepts(body)
     assert importer_accepts(body) == {"ndjson": expected, "json": expected}
+
+
+def api_errors(body: dict[str, Any]) -> list[FieldError]:
+    """The errors POST /api/v1/orders lists in its 422 (none when it accepts)."""
+    try:
+        request = decode_order_request(json.dumps(body).encode())
+        normalise_order(request, order_id=_ID, tenant_id="acme", submitted_at=NOW)
+    except ValidationFailed as exc:
+        return exc.errors
+    return []
+
+
+def api_fields(body: dict[str, Any]) -> set[str]:
+    return {error.field for error in api_errors(body)}
+
+
+def importer_fields(body: dict[str, Any]) -> dict[str, set[str]]:
+    line = json.dumps({"orderId": "A-1", **body}).encode()
+    array = b"[" + line + b"]"
+    [from_lines] = ndjson_orders(utf8_lines(iter([line + b"\n"])))
+    [from_array] = json_array_orders(
+        CountingReader(io.BytesIO(array)), again=lambda: io.BytesIO(array)
+    )
+    fields: dict[str, set[str]] = {}
+    for form, read in (("ndjson", from_lines), ("json", from_array)):
+        result = to_order(read, tenant_id="acme", uploaded_at=NOW)
+        fields[form] = set() if isinstance(result, Order) else {r.field for r in result}
+    return fields
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_order)
+def test_the_importer_and_the_api_name_the_same_fields(body: dict[str, Any]) -> None:
+    expected = api_fields(body)
+    assert importer_fields(body) == {"ndjson": expected, "json": expected}
+
+
+GOOD_ORDER: dict[str, Any] = {
+    "customerId": "c",
+    "customerEmail": "j@example.com",
+    "customerName": "Jane",
+    "currency": "EUR",
+    "items": [
+        {"sku": "S1", "quantity": 1, "unitPrice": "1.00"},
+        {"sku": "S2", "quantity": 2, "unitPrice": "3.00", "name": "Pen"},
+    ],
+    "totalAmount": "7.00",
+}
+
+
+def _change_item(body: dict[str, Any], index: int, **changes: Any) -> None:
+    item = {**body["items"][index], **changes}
+    body["items"] = [item if at == index else other for at, other in enumerate(body["items"])]
+
+
+def _without_sku(body: dict[str, Any]) -> None:
+    body["items"] = [
+        {k: v for k, v in item.items() if k != "sku"} if at == 1 else item
+        for at, item in enumerate(body["items"])
+    ]
+
+
+# Problems of distinct fields, none hiding another: each is one error at least.
+PROBLEMS: dict[str, Any] = {
+    "blank customerId": lambda body: body.update(customerId="  "),
+    "customerId no text": lambda body: body.update(customerId=42),
+    "bad e-mail": lambda body: body.update(customerEmail="not-an-email"),
+    "e-mail too long": lambda body: body.update(customerEmail="a" * 300),
+    "unknown currency": lambda body: body.update(currency="ZZZ"),
+    "control character in the name": lambda body: body.update(customerName="a\x07b"),
+    "unknown member": lambda body: body.update(colour="red"),
+    "negative quantity": lambda body: _change_item(body, 0, quantity=-1),
+    "sub-cent price": lambda body: _change_item(body, 0, unitPrice="1.001"),
+    "missing sku": _without_sku,
+    "price no number": lambda body: _change_item(body, 1, unitPrice="abc"),
+    "unknown item member": lambda body: _change_item(body, 1, colour="red"),
+}
+# Two problems of one field are one problem.
+_SAME_FIELD = [
+    {"blank customerId", "customerId no text"},
+    {"bad e-mail", "e-mail too long"},
+]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sets(st.sampled_from(sorted(PROBLEMS)), min_size=1))
+def test_an_order_with_k_problems_reports_at_least_k(planted: set[str]) -> None:
+    for pair in _SAME_FIELD:
+        if pair <= planted:
+            planted = planted - {min(pair)}
+    body = json.loads(json.dumps(GOOD_ORDER))
+    for name in sorted(planted):
+        PROBLEMS[name](body)
+
+    errors = api_errors(body)
+    assert len(errors) >= len(planted), errors
+    line = json.dumps({"orderId": "A-1", **body}).encode()
+    [read] = ndjson_orders(utf8_lines(iter([line + b"\n"])))
+    result = to_order(read, tenant_id="acme", uploaded_at=NOW)
+    assert isinstance(result, list)
+    assert len(result) >= len(planted)
+
+
+def test_a_good_order_with_no_problem_planted_is_accepted() -> None:
+    assert api_accepts(GOOD_ORDER)
+    assert importer_accepts(GOOD_ORDER) == {"ndjson": True, "json": True}

@@ -47,11 +47,18 @@ def test_malformed_json_is_400(
         (order_body(customerId=42), "customerId"),
         (order_body(unexpected="x"), "unexpected"),
         ({k: v for k, v in order_body().items() if k != "customerEmail"}, "customerEmail"),
+        # (totals that match the items: the total of what decoded is checked too)
         (
-            order_body(items=[{"sku": "A", "quantity": 1, "unitPrice": "1", "colour": "red"}]),
+            order_body(
+                items=[{"sku": "A", "quantity": 1, "unitPrice": "1", "colour": "red"}],
+                totalAmount="1.00",
+            ),
             "items[0].colour",
         ),
-        (order_body(items=[{"quantity": 1, "unitPrice": "1"}]), "items[0].sku"),
+        (
+            order_body(items=[{"quantity": 1, "unitPrice": "1"}], totalAmount="1.00"),
+            "items[0].sku",
+        ),
         (order_body(items=[{"sku": "A", "quantity": 0, "unitPrice": "1"}]), "items[0].quantity"),
         (order_body(items=[{"sku": "A", "quantity": 1, "unitPrice": "abc"}]), "items[0].unitPrice"),
         (order_body(items=[]), "items"),
@@ -85,6 +92,36 @@ def test_business_rule_violations_are_422_with_every_field_error(
         "items[0].sku",
         "items[0].unitPrice",
     }
+
+
+def test_schema_violations_and_broken_rules_are_all_in_one_422(
+    client: TestClient[Any], auth: dict[str, str]
+) -> None:
+    # given an order with a bad e-mail, an unknown member, a blank sku, a negative quantity,
+    # a price that is no number and an unknown currency
+    body = order_body(
+        customerEmail="not-an-email",
+        currency="XYZ",
+        colour="red",
+        items=[
+            {"sku": " ", "quantity": 1, "unitPrice": "1.00"},
+            {"sku": "B", "quantity": -1, "unitPrice": "abc"},
+        ],
+    )
+
+    # when it is submitted
+    problem = assert_problem(client.post(ORDERS, json=body, headers=auth), 422)
+
+    # then each field's own problem comes first, then the rules' of what decoded
+    assert [error["field"] for error in problem["errors"]] == [
+        "colour",
+        "items[1].quantity",
+        "items[1].unitPrice",
+        "customerEmail",
+        "currency",
+        "items[0].sku",
+    ]
+    assert all(error["message"] for error in problem["errors"])
 
 
 def test_a_total_that_does_not_match_the_items_is_422(

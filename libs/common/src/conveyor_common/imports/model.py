@@ -78,6 +78,9 @@ class RejectionCode(StrEnum):
     BLANK_ROW = "blank-row"
     # A JSON order's member that the order has no field for.
     UNKNOWN_FIELD = "unknown-field"
+    # A line with no problem of its own, rejected with the rest of its order (a CSV order
+    # of several lines); the message names the lines that have the problems.
+    ORDER_REJECTED = "order-rejected"
 
 
 # The CSV layout: one line per order item; consecutive lines sharing orderId are one order.

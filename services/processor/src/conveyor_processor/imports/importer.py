@@ -12,7 +12,7 @@ from conveyor_common.orders import Order
 from conveyor_processor.imports.file_order import FileOrder
 from conveyor_processor.imports.mapping import to_order
 from conveyor_processor.imports.ports import ImportSession
-from conveyor_processor.imports.rejections import Rejection
+from conveyor_processor.imports.rejections import Rejection, every_line
 from conveyor_processor.imports.report import ErrorReport
 
 BATCH_ORDERS = 500
@@ -84,7 +84,7 @@ class FileImport:
             total += read.rows
             problems = _duplicate(read) if id(read) in repeated else result
             if isinstance(problems, list):
-                self._report.add(read, problems)
+                self._report.add(read, _every_line(read, problems))
                 rejected += read.rows
             elif id(read) in written:
                 imported += read.rows
@@ -99,13 +99,24 @@ class FileImport:
         batch.clear()
 
 
+def _lines(read: FileOrder) -> tuple[int, ...]:
+    # A CSV order's lines, or the one line (position) of any other row.
+    return read.item_lines or (read.line,)
+
+
+def _every_line(read: FileOrder, problems: list[Rejection]) -> list[Rejection]:
+    return every_line(problems, lines=_lines(read), order_ref=read.order_ref)
+
+
 def _duplicate(read: FileOrder) -> list[Rejection]:
+    # Each line of the order repeats the orderId.
     return [
         Rejection(
-            line=read.line,
+            line=line,
             order_ref=read.order_ref,
             field="orderId",
             code=RejectionCode.DUPLICATE_ORDER,
             message="the file has an earlier order with this orderId",
         )
+        for line in _lines(read)
     ]

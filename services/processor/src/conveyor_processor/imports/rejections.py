@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import msgspec
 
@@ -42,3 +43,27 @@ def rejection_code(error: FieldError) -> RejectionCode:
     if error.field == "totalAmount" and _TOTAL_MISMATCH.search(message):
         return RejectionCode.TOTAL_MISMATCH
     return RejectionCode.CONSTRAINT_ERROR
+
+
+def every_line(
+    problems: Sequence[Rejection], *, lines: Sequence[int], order_ref: str
+) -> list[Rejection]:
+    """The problems of a rejected order, and a row for each of its lines that has none of
+    its own: every rejected line is in the report."""
+    faulty = sorted({problem.line for problem in problems})
+    named = ", ".join(str(line) for line in faulty)
+    because = f"rejected with its order: see line{'s' if len(faulty) > 1 else ''} {named}"
+    return [
+        *problems,
+        *(
+            Rejection(
+                line=line,
+                order_ref=order_ref,
+                field="",
+                code=RejectionCode.ORDER_REJECTED,
+                message=because,
+            )
+            for line in lines
+            if line not in faulty
+        ),
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conveyor_common.orders import ORDER_REQUEST_DECODER, OrderRequest
+from conveyor_common.orders import ORDER_REQUEST_DECODER, OrderRequest, order_request_errors
 from conveyor_producer.http.request_body import decode_request
 from conveyor_producer.orders.errors import InvalidOrder
 
@@ -20,5 +20,10 @@ ORDER_EXAMPLE = {
 
 
 def decode_order_request(body: bytes) -> OrderRequest:
-    """400 for broken JSON, 422 (InvalidOrder) for JSON that is no order request."""
-    return decode_request(body, ORDER_REQUEST_DECODER, invalid=InvalidOrder)
+    """400 for broken JSON, 422 (InvalidOrder) naming every problem for JSON that is no
+    order request."""
+    try:
+        return decode_request(body, ORDER_REQUEST_DECODER, invalid=InvalidOrder)
+    except InvalidOrder as exc:
+        # The decoder names its first problem; the body is JSON (checked): name them all.
+        raise InvalidOrder(order_request_errors(body, first=exc.errors)) from exc
