@@ -29,8 +29,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
+from conveyor_common.cells import escape_formula
 from conveyor_common.errors import ValidationFailed
-from conveyor_common.exports.cells import escape_formula
 from conveyor_common.exports.job import ExportJob
 from conveyor_common.exports.model import ExportFormat
 from conveyor_common.exports.query import count_query

@@ -6,8 +6,8 @@ from typing import Any
 import msgspec
 import pytest
 
+from conveyor_common.cells import escape_formula
 from conveyor_common.errors import ValidationFailed
-from conveyor_common.exports.cells import escape_formula
 from conveyor_common.exports.model import ExportFormat, ExportRequest
 from conveyor_common.exports.query import copy_query, count_query, select_query
 from conveyor_common.exports.registry import (

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conveyor_common.cells import FORMULA_TRIGGERS
 from conveyor_common.imports.model import RejectionCode
 from conveyor_common.orders import Order
 from conveyor_processor.imports.csv_orders import csv_orders
@@ -138,3 +139,36 @@ def test_the_report_has_exactly_the_rejected_lines(rows: list[str], batch_orders
     assert len({row[0] for row in report}) == counts.rows_rejected
     assert all(row[3] and row[4] for row in report), "every row says why"
     assert counts.rows_total == len(rows)
+
+
+def test_cells_that_would_run_as_formulas_are_kept_as_text() -> None:
+    _, report = imported(
+        "=cmd|' /C calc'!A0,c,a@example.com,ZZZ,@SUM(A1),-2+3,+1+1",
+    )
+
+    assert {row[2] for row in report} == {"quantity", "unitPrice", "currency"}
+    for row in report:
+        assert row[:2] == ["2", "'=cmd|' /C calc'!A0"]
+        assert row[5:] == [
+            "'=cmd|' /C calc'!A0",
+            "c",
+            "a@example.com",
+            "ZZZ",
+            "'@SUM(A1)",
+            "'-2+3",
+            "'+1+1",
+        ]
+
+
+_hostile_text = st.text(st.sampled_from("=+-@\t\r,\"'a1 "), max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_hostile_text, min_size=7, max_size=7))
+def test_no_report_cell_starts_as_a_formula(cells: list[str]) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+
+    _, report = imported(buffer.getvalue().removesuffix("\r\n"))
+
+    assert not [cell for row in report for cell in row[1:] if cell.startswith(FORMULA_TRIGGERS)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from conveyor_common.exports.cells import escape_formula_sql
+from conveyor_common.cells import escape_formula_sql
 from conveyor_common.exports.registry import Column, ColumnType, ResolvedExport
 
 # ISO 8601 in UTC, the same text whichever session time zone the server has.

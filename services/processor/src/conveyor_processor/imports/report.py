@@ -1,5 +1,8 @@
 """The error report: one CSV line per problem of a rejected row, streamed to S3, opened
-at the first rejection (a file without one has no report)."""
+at the first rejection (a file without one has no report).
+
+Its text cells hold what the uploader sent, and the report is made to be opened in a
+spreadsheet: they get the exports' formula escape, so a hostile cell stays text."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from contextlib import AbstractContextManager, ExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from conveyor_common.cells import escape_formula
 from conveyor_processor.imports.file_order import FileOrder
 from conveyor_processor.imports.ports import Sink
 from conveyor_processor.imports.rejections import Rejection
@@ -56,16 +60,14 @@ class ErrorReport:
         writer = self._writer or self._open()
         for rejection in sorted(rejections, key=lambda rejection: rejection.line):
             values = read.values.get(rejection.line, ())
-            writer.writerow(
-                [
-                    rejection.line,
-                    rejection.order_ref,
-                    rejection.field,
-                    rejection.code.value,
-                    rejection.message,
-                    *values,
-                ]
-            )
+            cells = [
+                rejection.order_ref,
+                rejection.field,
+                rejection.code.value,
+                rejection.message,
+                *values,
+            ]
+            writer.writerow([rejection.line, *(escape_formula(cell) for cell in cells)])
 
     def _open(self) -> Writer:
         sink = self._stack.enter_context(self._open_sink())

@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 
-from conveyor_common.exports.cells import escape_formula
+from conveyor_common.cells import escape_formula
 from conveyor_common.exports.registry import Column, ColumnType
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"

@@ -26,7 +26,7 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from conveyor_common.exports.cells import escape_formula
+from conveyor_common.cells import escape_formula
 from conveyor_common.exports.registry import Column, ColumnType
 
 PROGRESS_EVERY_ROWS = 1000

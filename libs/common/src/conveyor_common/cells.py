@@ -1,4 +1,4 @@
-"""Cell rules every format shares.
+"""Cell rules every spreadsheet-bound file shares: the exports and the error report.
 
 Spreadsheet formula injection (OWASP "CSV Injection"): a text cell starting with
 one of these characters could run as a formula in Excel or LibreOffice, so it
