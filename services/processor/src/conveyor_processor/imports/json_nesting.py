@@ -49,38 +49,36 @@ def array_elements(events: Iterator[Event], *, limit: int) -> Iterator[Element]:
 def _element(first: str, events: Iterator[Event], *, limit: int) -> Element:
     """A container and everything in it, parts deeper than `limit` replaced with CUT.
 
-    Built by hand rather than by ijson.ObjectBuilder: this loop is three times as fast."""
-    root: Any = {} if first == "start_map" else []
-    stack = [root]
+    Built here rather than by ijson.ObjectBuilder, which takes three times as long."""
+    top: Any = {} if first == "start_map" else []
+    stack = [top]
     key = member = ""
     cut_under: str | None = None
     for event, value in events:
         if event == "map_key":
             key = value
-            member = key if len(stack) == 1 else member
+            member = value if len(stack) == 1 else member
             continue
         if event in _ENDS:
             stack.pop()
             if not stack:
-                return Element(root, cut_under)
+                return Element(top, cut_under)
+            top = stack[-1]
             continue
-        if event in _STARTS and len(stack) >= limit:
-            _skip_container(events)
-            event, value = "string", CUT
-            cut_under = member if cut_under is None else cut_under
-        elif event in _STARTS:
-            value = {} if event == "start_map" else []
-        _add(stack[-1], key, value)
         if event in _STARTS:
+            if len(stack) < limit:
+                value = {} if event == "start_map" else []
+            else:
+                _skip_container(events)
+                value, cut_under = CUT, member if cut_under is None else cut_under
+        if type(top) is dict:
+            top[key] = value
+        else:
+            top.append(value)
+        if type(value) is dict or type(value) is list:
             stack.append(value)
-    return Element(root, cut_under)  # unreachable: the parser fails an unclosed container
-
-
-def _add(container: dict[str, Any] | list[Any], key: str, value: Any) -> None:
-    if isinstance(container, dict):
-        container[key] = value
-    else:
-        container.append(value)
+            top = value
+    return Element(stack[0], cut_under)  # unreachable: the parser fails an unclosed container
 
 
 def _skip_container(events: Iterator[Event]) -> None:
