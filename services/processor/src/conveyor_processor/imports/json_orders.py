@@ -62,7 +62,9 @@ def _line_order(
     if not nested_deeper_than(data, MAX_ORDER_NESTING):
         return json_order(number, members, values=values)
     limit = MAX_ORDER_NESTING - 1  # within the order, which is the first level
-    deep = next(name for name, raw in members.items() if nested_deeper_than(bytes(raw), limit))
+    deep = next(
+        (name for name, raw in members.items() if nested_deeper_than(bytes(raw), limit)), ""
+    )
     return _too_deep(number, ref=_text(members.get(ORDER_REF_FIELD)), field=deep, values=values)
 
 
