@@ -77,7 +77,7 @@ def long_digit_run_error(stream: Readable, *, offset: int, limit: int) -> FileUn
     line, column = _line_and_column(stream, offset)
     return FileUnreadable(
         f"a number of more than {limit} digits at line {line}, column {column}: "
-        "too long to read, and for any order"
+        "more than the parser can read safely, or any order holds"
     )
 
 

@@ -58,7 +58,7 @@ class DigitRunGuard:
 
     def read(self, size: int = -1, /) -> bytes:
         data = self._stream.read(size)
-        zeros = data.translate(_DIGITS_AS_ZEROS)  # a '0' for every digit, nothing else
+        zeros = data.translate(_DIGITS_AS_ZEROS)  # every digit a '0', and only digits
         leading = len(zeros) - len(zeros.lstrip(b"0"))
         if self._run + leading > self._limit:
             raise LongDigitRun(self._offset - self._run)
