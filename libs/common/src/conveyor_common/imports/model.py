@@ -28,6 +28,11 @@ DEFAULT_PRESIGNED_GRACE_SECONDS = 15 * 60
 MAX_FILE_NAME_LENGTH = 200
 # The caller's order reference in a file: what makes a re-import the same order.
 MAX_ORDER_REF_LENGTH = 64
+# How many containers deep one order of a JSON file may nest. A valid order nests 3 deep
+# (the order, its items, an item); up to this limit a wrongly shaped order is checked field
+# by field by the order rules; anything deeper is rejected unread, which bounds the memory
+# and time a hostile file can cost.
+MAX_ORDER_NESTING = 8
 ERROR_REPORT_NAME = "errors.csv"
 # The file's name of the order reference (a CSV column, a JSON order's member).
 ORDER_REF_FIELD = "orderId"

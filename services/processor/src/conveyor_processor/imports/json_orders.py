@@ -3,42 +3,69 @@ streaming parser. Each order has the shape of POST /api/v1/orders's body plus or
 
 from __future__ import annotations
 
+import decimal
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import ijson
 import msgspec
 
-from conveyor_common.imports.model import ORDER_REF_FIELD, RejectionCode
+from conveyor_common.imports.model import MAX_ORDER_NESTING, ORDER_REF_FIELD, RejectionCode
 from conveyor_processor.imports.file_order import FileOrder, FileUnreadable
-from conveyor_processor.imports.json_position import locate_json_error
+from conveyor_processor.imports.json_nesting import Element, array_elements, nested_deeper_than
+from conveyor_processor.imports.json_position import locate_json_error, long_digit_run_error
 from conveyor_processor.imports.rejections import Rejection
-from conveyor_processor.imports.source import UTF8_BOM, CountingReader, Readable
+from conveyor_processor.imports.source import (
+    UTF8_BOM,
+    CountingReader,
+    DigitRunGuard,
+    LongDigitRun,
+    Readable,
+)
 
 # Decimals as JSON numbers: a file's 19.99 reaches the order decoder as the API gets it.
 _ENCODER = msgspec.json.Encoder(decimal_format="number")
 _MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_TEXT = msgspec.json.Decoder(str)
 _AT_BYTE = re.compile(r"\(byte (?P<at>\d+)\)")
 _NOT_AN_ORDER = "must be an object (an order)"
+_TOO_DEEP = f"nests more than {MAX_ORDER_NESTING} levels deep (an order nests 3): not read"
 _PEEK_BYTES = 64
 
 
 def ndjson_orders(lines: Iterator[str]) -> Iterator[FileOrder]:
-    """One order per non-blank line; FileUnreadable at the first line that is not JSON."""
+    """One order per non-blank line; FileUnreadable at the first line that is not JSON.
+    A line nested too deep is a rejected row, as any other line that is no order."""
     for number, text in enumerate(lines, start=1):
         if not text.strip():
             yield _blank(number, text)
             continue
-        data = text.encode()
+        data, values = text.encode(), text.rstrip("\r\n")
         try:
             members = _MEMBERS.decode(data)
         except msgspec.ValidationError:
-            yield _rejected(number, _NOT_AN_ORDER, values=text.rstrip("\r\n"))
+            yield _rejected(number, _NOT_AN_ORDER, values=values)
             continue
         except msgspec.DecodeError as exc:
             raise _malformed(number, data, exc) from exc
-        yield json_order(number, members, values=text.rstrip("\r\n"))
+        except RecursionError:  # nested past what the decoder's recursion allows
+            yield _too_deep(number, ref="", field="", values=values)
+            continue
+        yield _line_order(number, data, members, values=values)
+
+
+def _line_order(
+    number: int, data: bytes, members: Mapping[str, msgspec.Raw], *, values: str
+) -> FileOrder:
+    if not nested_deeper_than(data, MAX_ORDER_NESTING):
+        return json_order(number, members, values=values)
+    limit = MAX_ORDER_NESTING - 1  # within the order, which is the first level
+    deep = next(
+        (name for name, raw in members.items() if nested_deeper_than(bytes(raw), limit)), ""
+    )
+    return _too_deep(number, ref=_text(members.get(ORDER_REF_FIELD)), field=deep, values=values)
 
 
 def json_array_orders(
@@ -47,15 +74,27 @@ def json_array_orders(
     """Each element of the file's top-level array, in order, numbered from 1 (the `line`
     of a JSON array's order is its position). `again` reopens the file: a parse error
     is located by reading it once more."""
-    stream = _array_stream(reader)
+    limit = sys.get_int_max_str_digits() or sys.int_info.default_max_str_digits
+    stream = DigitRunGuard(_array_stream(reader), limit=limit)
+    events = ijson.basic_parse(stream, use_float=False)
     try:
-        for number, element in enumerate(ijson.items(stream, "item", use_float=False), start=1):
-            if isinstance(element, Mapping):
-                yield json_order(number, element, values=_ENCODER.encode(element).decode())
-            else:
-                yield _rejected(number, _NOT_AN_ORDER, values=_ENCODER.encode(element).decode())
-    except ijson.JSONError as exc:
+        for number, element in enumerate(array_elements(events, limit=MAX_ORDER_NESTING), start=1):
+            yield _array_order(number, element)
+    except LongDigitRun as run:
+        raise long_digit_run_error(again(), offset=run.offset, limit=limit) from None
+    except (ijson.JSONError, decimal.InvalidOperation) as exc:
         raise locate_json_error(again(), near=reader.bytes_read) from exc
+
+
+def _array_order(number: int, element: Element) -> FileOrder:
+    value = element.value
+    values = _ENCODER.encode(value).decode()
+    if not isinstance(value, Mapping):
+        return _rejected(number, _NOT_AN_ORDER, values=values)
+    if element.cut_under is not None:
+        ref = _text(value.get(ORDER_REF_FIELD))
+        return _too_deep(number, ref=ref, field=element.cut_under, values=values)
+    return json_order(number, value, values=values)
 
 
 def json_order(number: int, members: Mapping[str, Any], *, values: str) -> FileOrder:
@@ -85,6 +124,16 @@ def _order_ref(number: int, value: Any) -> tuple[str, tuple[Rejection, ...]]:
         message=f"Expected `str`, got `{type(value).__name__}`",
     )
     return shown, (wrong,)
+
+
+def _text(value: Any) -> str:
+    """An order reference that is text, or ""."""
+    if isinstance(value, msgspec.Raw):
+        try:
+            return _TEXT.decode(value)
+        except msgspec.ValidationError:
+            return ""
+    return value if isinstance(value, str) else ""
 
 
 def _array_stream(reader: CountingReader) -> Readable:
@@ -134,6 +183,15 @@ def _rejected(number: int, message: str, *, values: str) -> FileOrder:
     )
     return FileOrder(
         line=number, order_ref="", request=None, problems=(wrong,), values={number: (values,)}
+    )
+
+
+def _too_deep(number: int, *, ref: str, field: str, values: str) -> FileOrder:
+    deep = Rejection(
+        line=number, order_ref=ref, field=field, code=RejectionCode.TYPE_ERROR, message=_TOO_DEEP
+    )
+    return FileOrder(
+        line=number, order_ref=ref, request=None, problems=(deep,), values={number: (values,)}
     )
 
 

@@ -1,8 +1,11 @@
-"""Where a JSON file stops being JSON, as a line and column (or a byte offset for bad
+"""Where a JSON file stops being readable, as a line and column (or a byte offset for bad
 UTF-8). The streaming parser says what is wrong but not where: the file is read once
-more, in big chunks up to near where the parser stopped, then byte by byte."""
+more, in big chunks up to near where the parser stopped, then byte by byte. A run of
+digits refused before the parser saw it is located by counting up to its offset."""
 
 from __future__ import annotations
+
+import decimal
 
 import ijson
 
@@ -11,6 +14,8 @@ from conveyor_processor.imports.source import CHUNK_BYTES, UTF8_BOM, Readable
 
 # ijson reads this much at a time; the first pass stopped within its last read.
 _SLACK_BYTES = 4 * CHUNK_BYTES
+# A character's continuation bytes (10xxxxxx) do not move the column.
+_CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
 
 
 class _Tracking:
@@ -43,15 +48,15 @@ class _Tracking:
             self.line += data.count(b"\n")
             data = data[newline + 1 :]
             self.column = 0
-        # A character's continuation bytes (10xxxxxx) do not move the column.
-        self.column += sum(1 for byte in data if byte & 0xC0 != 0x80)
+        self.column += _characters(data)
 
 
 def locate_json_error(stream: Readable, *, near: int) -> FileUnreadable:
     """The failure, located, of reading `stream` as a JSON array of orders."""
     tracking = _Tracking(stream, near=near)
     try:
-        for _ in ijson.items(tracking, "item", use_float=False):
+        # Events only, nothing built: any nesting costs no memory.
+        for _ in ijson.basic_parse(tracking, use_float=False):
             pass
     except ijson.JSONError as exc:
         reason = str(exc).strip().splitlines()[0]
@@ -59,7 +64,41 @@ def locate_json_error(stream: Readable, *, near: int) -> FileUnreadable:
             return FileUnreadable(
                 f"the file is not valid UTF-8: bad byte near offset {tracking.offset - 1}"
             )
-        return FileUnreadable(
-            f"malformed JSON at line {tracking.line}, column {max(tracking.column, 1)}: {reason}"
-        )
+        return FileUnreadable(f"malformed JSON at {_where(tracking)}: {reason}")
+    except decimal.InvalidOperation:
+        # Decimal refuses an exponent beyond its range (1e99999999999999999999).
+        return FileUnreadable(f"a number out of range at {_where(tracking)}")
     return FileUnreadable("malformed JSON: the file changed while it was read")
+
+
+def long_digit_run_error(stream: Readable, *, offset: int, limit: int) -> FileUnreadable:
+    """The refusal of a run of more than `limit` digits starting at `offset` of the file's
+    text (its bytes after any BOM)."""
+    line, column = _line_and_column(stream, offset)
+    return FileUnreadable(
+        f"a number of more than {limit} digits at line {line}, column {column}: "
+        "more than the parser can read safely, or any order holds"
+    )
+
+
+def _where(tracking: _Tracking) -> str:
+    return f"line {tracking.line}, column {max(tracking.column, 1)}"
+
+
+def _line_and_column(stream: Readable, offset: int) -> tuple[int, int]:
+    """Where the byte at `offset` of the text after any BOM is, counted from 1."""
+    data = stream.read(len(UTF8_BOM)).removeprefix(UTF8_BOM)
+    line, column = 1, 1
+    while offset > 0 and (data or (data := stream.read(min(offset, CHUNK_BYTES)))):
+        part, data = data[:offset], data[offset:]
+        offset -= len(part)
+        newline = part.rfind(b"\n")
+        if newline >= 0:
+            line += part.count(b"\n")
+            part, column = part[newline + 1 :], 1
+        column += _characters(part)
+    return line, column
+
+
+def _characters(data: bytes) -> int:
+    return len(data.translate(None, _CONTINUATION_BYTES))

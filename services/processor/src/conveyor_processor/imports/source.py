@@ -34,6 +34,46 @@ class CountingReader:
             yield chunk
 
 
+class LongDigitRun(Exception):
+    """A run of more digits than allowed starts at `offset` of the stream."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(f"a run of digits too long at byte {offset}")
+        self.offset = offset
+
+
+class DigitRunGuard:
+    """The stream, refused from the first run of more than `limit` ASCII digits on.
+
+    ijson's C backend crashes the whole process on an integer Python refuses to build (more
+    than sys.get_int_max_str_digits() digits): the run is refused before the parser gets it.
+    It may lie in a text, not a number: no order holds a text that long either."""
+
+    def __init__(self, stream: Readable, *, limit: int) -> None:
+        self._stream = stream
+        self._limit = limit
+        self._too_long = b"0" * (limit + 1)
+        self._offset = 0  # bytes handed on before this read
+        self._run = 0  # digits at the end of those bytes
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self._stream.read(size)
+        zeros = data.translate(_DIGITS_AS_ZEROS)  # every digit a '0', and only digits
+        leading = len(zeros) - len(zeros.lstrip(b"0"))
+        if self._run + leading > self._limit:
+            raise LongDigitRun(self._offset - self._run)
+        at = zeros.find(self._too_long)
+        if at >= 0:
+            raise LongDigitRun(self._offset + at)
+        whole = leading == len(zeros)
+        self._run = self._run + leading if whole else len(zeros) - len(zeros.rstrip(b"0"))
+        self._offset += len(data)
+        return data
+
+
+_DIGITS_AS_ZEROS = bytes.maketrans(b"0123456789", b"0" * 10)
+
+
 def utf8_lines(chunks: Iterator[bytes]) -> Iterator[str]:
     """The text's lines (split at LF only, endings kept), a leading BOM dropped;
     FileUnreadable at the first byte that is not UTF-8, naming its offset in the file."""
