@@ -26,7 +26,6 @@ import argparse
 import csv
 import io
 import os
-import random
 import tempfile
 import time
 import uuid
@@ -41,18 +40,17 @@ import boto3
 import httpx
 import psycopg
 
-from conveyor_common.imports.model import CSV_COLUMNS, imported_order_id
+from conveyor_common.imports.model import imported_order_id
 from conveyor_devstack.demo import mint_token
 from conveyor_devstack.postgres import TempPostgres
 from conveyor_devstack.stack import Stack
 from measured import Measured, child_result, measure_child, report
+from order_csv import write_orders_csv
 from proc_memory import PeakSampler, own_peak_mib
 
 FILES = "/api/v1/files"
 DEFAULT_ORDERS = "250000,1000000"
 DEFAULT_SEED = 8
-CUSTOMERS = 50_000
-CURRENCIES = ("EUR", "USD", "GBP")
 # The baseline's batch: COPY the orders, then their items, then commit.
 BASELINE_BATCH_ROWS = 10_000
 S3_CHUNK_BYTES = 256 * 1024
@@ -80,41 +78,6 @@ ITEM_COLUMNS = ("order_id", "line_no", "sku", "name", "quantity", "unit_price", 
 
 
 # --- the file -------------------------------------------------------------------------------
-
-
-def _money(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
-
-
-def order_lines(number: int, chooser: random.Random) -> list[list[str]]:
-    """The CSV lines of order `number`: one per item, the order's cells on each."""
-    customer = f"c-{number % CUSTOMERS:06d}"
-    currency = chooser.choice(CURRENCIES)
-    items = [
-        (f"SKU-{chooser.randrange(1000):04d}", chooser.randint(1, 5), chooser.randrange(50, 20000))
-        for _ in range(chooser.randint(1, 3))
-    ]
-    total = _money(sum(quantity * cents for _, quantity, cents in items))
-    heading = [f"B-{number:08d}", customer, f"{customer}@example.com", f"Customer {customer}"]
-    return [
-        [*heading, currency, sku, f"Item {sku}", str(quantity), _money(cents), total]
-        for sku, quantity, cents in items
-    ]
-
-
-def write_orders_csv(path: Path, *, orders: int, seed: int) -> int:
-    """The file of `orders` orders in the importer's CSV layout, written as it is
-    generated; its number of rows (lines after the header)."""
-    chooser = random.Random(seed)
-    rows = 0
-    with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(CSV_COLUMNS)
-        for number in range(orders):
-            lines = order_lines(number, chooser)
-            writer.writerows(lines)
-            rows += len(lines)
-    return rows
 
 
 def presigned_upload(api: httpx.Client, path: Path) -> dict[str, Any]:
