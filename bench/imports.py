@@ -214,7 +214,12 @@ def fresh_processor(stack: Stack) -> int:
 def finished(api: httpx.Client, file_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + IMPORT_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
-        record: dict[str, Any] = api.get(f"{FILES}/{file_id}").raise_for_status().json()
+        response = api.get(f"{FILES}/{file_id}")
+        if response.status_code == 503:
+            # The API sheds load while the emulator is slow: ask again after Retry-After.
+            time.sleep(float(response.headers.get("Retry-After", "1")))
+            continue
+        record: dict[str, Any] = response.raise_for_status().json()
         if record["status"] in ENDED:
             return record
         time.sleep(POLL_SECONDS)
