@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from proc_memory import MIB, PeakSampler, own_peak_mib
@@ -18,6 +18,8 @@ class Measured:
     seconds: float
     tree_peak_mib: float
     own_peak_mib: float
+    # Anything else the child reported (child_result's `extra`).
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rows_per_second(self) -> float:
@@ -28,10 +30,16 @@ class Measured:
         return self.size_bytes / MIB / self.seconds
 
 
-def child_result(*, rows: int, size_bytes: int, seconds: float) -> str:
-    """What a measured child prints last: its figures and its own peak RSS."""
+def child_result(*, rows: int, size_bytes: int, seconds: float, **extra: Any) -> str:
+    """What a measured child prints last: its figures, its own peak RSS, and `extra`."""
     return json.dumps(
-        {"rows": rows, "bytes": size_bytes, "seconds": seconds, "own_peak_mib": own_peak_mib()}
+        {
+            "rows": rows,
+            "bytes": size_bytes,
+            "seconds": seconds,
+            "own_peak_mib": own_peak_mib(),
+            "extra": extra,
+        }
     )
 
 
@@ -52,6 +60,7 @@ def measure_child(script: str, arguments: list[str], *, env: dict[str, str]) -> 
         seconds=result["seconds"],
         tree_peak_mib=sampler.peak_mib,
         own_peak_mib=result["own_peak_mib"],
+        extra=result.get("extra", {}),
     )
 
 
