@@ -434,6 +434,23 @@ def test_an_unparseable_file_fails_with_a_located_reason(
     assert stored_orders(db) == []
 
 
+def test_an_import_whose_read_model_puts_fail_does_not_complete(
+    db: str, engine: Engine, states: ImportStates, runner: ImportRunner
+) -> None:
+    # the puts go out after each commit, in the background: their failure still ends
+    # the attempt, and no COMPLETED is recorded or announced
+    envelope = upload(states, CLEAN_CSV.encode())
+    hooks = runner.hooks
+    assert isinstance(hooks, ImportJobs)
+    missing = SqlOrderUpserts(engine, read_model=StateStore(table="no-such-table"))
+    failing = replace(runner, hooks=replace(hooks, upserts=missing))
+
+    assert failing.run(envelope) is Outcome.FAILED
+
+    assert history_row(db, file_id_of(envelope))["status"] == "FAILED"
+    assert outcome_events(FileProcessed.event_type) == []
+
+
 def test_the_same_file_twice_leaves_the_same_orders_unchanged(
     db: str, states: ImportStates, runner: ImportRunner
 ) -> None:
