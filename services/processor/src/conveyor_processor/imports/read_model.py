@@ -7,6 +7,10 @@ after the other inside each PostgreSQL transaction they took most of an import's
 Here they are sent after the batch's commit, a few at once, and the import waits for
 all of them (`drain`) before it ends: a failed write still fails the attempt, and the
 resumed attempt puts again the orders it finds stored by the same import.
+
+Outside the transaction, the puts no longer follow the row lock: two imports changing
+the same order at the same moment may leave the earlier version's item last (plain puts,
+as BatchWriteItem has no conditions), until the order is written again.
 """
 
 from __future__ import annotations
