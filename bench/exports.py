@@ -24,16 +24,11 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -46,12 +41,10 @@ from conveyor_common.exports.registry import ColumnType, ResolvedExport, resolve
 from conveyor_devstack.moto_server import MotoServer
 from conveyor_devstack.postgres import TempPostgres
 from conveyor_devstack.seed import seed_orders
+from measured import Measured, child_result, measure_child, report
 
 TENANT = "bench"
-SAMPLE_SECONDS = 0.05
 CURSOR_ITERSIZE_ROWS = 5000
-PAGE_SIZE_BYTES = os.sysconf("SC_PAGE_SIZE")
-MIB = 1024 * 1024
 SEEDED_FROM = datetime(2024, 1, 1, tzinfo=UTC)
 TARGETS = {"csv": 0.7, "xlsx": 0.85}
 
@@ -81,7 +74,7 @@ def resolved(export_format: ExportFormat, limit: int) -> ResolvedExport:
     return resolve(request)
 
 
-def run_child(kind: str, export_format: ExportFormat, limit: int) -> dict[str, Any]:
+def run_child(kind: str, export_format: ExportFormat, limit: int) -> str:
     database_url = os.environ["DATABASE_URL"]
     export = resolved(export_format, limit)
     started = time.monotonic()
@@ -90,16 +83,7 @@ def run_child(kind: str, export_format: ExportFormat, limit: int) -> dict[str, A
     else:
         rows, size_bytes = processor_run(database_url, export, export_format, limit)
     seconds = time.monotonic() - started
-    return {"rows": rows, "bytes": size_bytes, "seconds": seconds, "own_peak_mib": own_peak_mib()}
-
-
-def own_peak_mib() -> float:
-    """VmHWM: this process's peak RSS since exec (ru_maxrss would include the parent's
-    size at fork)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    return child_result(rows=rows, size_bytes=size_bytes, seconds=seconds)
 
 
 def processor_run(
@@ -212,88 +196,9 @@ BASELINES = {
 # --- parent side: run children, sample their memory -----------------------------------------
 
 
-@dataclass
-class Measured:
-    rows: int
-    size_bytes: int
-    seconds: float
-    tree_peak_mib: float
-    own_peak_mib: float
-
-    @property
-    def rows_per_second(self) -> float:
-        return self.rows / self.seconds
-
-    @property
-    def mib_per_second(self) -> float:
-        return self.size_bytes / MIB / self.seconds
-
-
-def tree_rss_bytes(root: int) -> int:
-    parents: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                stat = Path(entry.path, "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    tree, frontier = {root}, [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent]
-        tree.update(children)
-        frontier.extend(children)
-    total = 0
-    for pid in tree:
-        try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_SIZE_BYTES
-        except (OSError, IndexError):
-            continue
-    return total
-
-
 def measure(kind: str, export_format: ExportFormat, limit: int, env: dict[str, str]) -> Measured:
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            __file__,
-            "--child",
-            kind,
-            "--formats",
-            export_format.value,
-            "--rows",
-            str(limit),
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    peak = 0
-    while child.poll() is None:
-        peak = max(peak, tree_rss_bytes(child.pid))
-        time.sleep(SAMPLE_SECONDS)
-    output, _ = child.communicate()
-    if child.returncode != 0:
-        raise RuntimeError(f"{kind} {export_format} failed with status {child.returncode}")
-    result = json.loads(output.strip().splitlines()[-1])
-    return Measured(
-        rows=result["rows"],
-        size_bytes=result["bytes"],
-        seconds=result["seconds"],
-        tree_peak_mib=peak / MIB,
-        own_peak_mib=result["own_peak_mib"],
-    )
-
-
-def report(label: str, measured: Measured) -> None:
-    print(
-        f"  {label:<10} {measured.rows:>9,} rows {measured.seconds:8.1f} s"
-        f" {measured.rows_per_second:9,.0f} rows/s {measured.mib_per_second:7.2f} MB/s"
-        f"  peak RSS {measured.tree_peak_mib:6.0f} MB (tree)"
-        f" {measured.own_peak_mib:6.0f} MB (own)",
-        flush=True,
-    )
+    arguments = ["--child", kind, "--formats", export_format.value, "--rows", str(limit)]
+    return measure_child(__file__, arguments, env=env)
 
 
 def main() -> None:
@@ -306,7 +211,7 @@ def main() -> None:
     args = parser.parse_args()
     formats = [ExportFormat(name) for name in args.formats.split(",")]
     if args.child:
-        print(json.dumps(run_child(args.child, formats[0], args.rows)))
+        print(run_child(args.child, formats[0], args.rows))
         return
 
     os.environ["UV_PYTHON_DOWNLOADS"] = "never"

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -480,6 +481,23 @@ def test_an_unparseable_file_fails_with_a_located_reason(
     assert stored_orders(db) == []
 
 
+def test_an_import_whose_read_model_puts_fail_does_not_complete(
+    db: str, engine: Engine, states: ImportStates, runner: ImportRunner
+) -> None:
+    # the puts go out after each commit, in the background: their failure still ends
+    # the attempt, and no COMPLETED is recorded or announced
+    envelope = upload(states, CLEAN_CSV.encode())
+    hooks = runner.hooks
+    assert isinstance(hooks, ImportJobs)
+    missing = SqlOrderUpserts(engine, read_model=StateStore(table="no-such-table"))
+    failing = replace(runner, hooks=replace(hooks, upserts=missing))
+
+    assert failing.run(envelope) is Outcome.FAILED
+
+    assert history_row(db, file_id_of(envelope))["status"] == "FAILED"
+    assert outcome_events(FileProcessed.event_type) == []
+
+
 def test_the_same_file_twice_leaves_the_same_orders_unchanged(
     db: str, states: ImportStates, runner: ImportRunner
 ) -> None:
@@ -670,6 +688,31 @@ def test_an_import_killed_mid_file_and_resumed_imports_each_order_once(
     assert runner.run(again) is Outcome.COMPLETED
     assert counts(history_row(db, file_id_of(again))) == (62, 0, 60, 2)
     assert stored_orders(db) == stored
+
+
+def test_orders_committed_by_a_killed_attempt_before_their_read_model_puts_get_them_on_resume(
+    db: str, engine: Engine, store: StateStore, states: ImportStates, runner: ImportRunner
+) -> None:
+    # given an attempt that dies after committing 19 orders whose read-model items were
+    # never put (the puts follow each commit: here they do not happen at all)
+    tenant = f"resumed-{uuid.uuid4()}"
+    envelope = upload(states, RESUMED_FILE, tenant=tenant)
+    _killed(runner, SqlOrderUpserts(engine, read_model=None), states, envelope)
+    assert len(stored_orders(db)) == 19
+    ids = [imported_order_id(tenant, f"R-{n}") for n in range(1, 31)]
+    assert sum(OrderItems(store).latest(order_id) is not None for order_id in ids) == 0
+
+    # when another worker resumes the import to its end
+    _resumed(runner, envelope)
+
+    # then every imported order is readable, persisted, as the file gives it
+    records = [OrderItems(store).latest(order_id) for order_id in ids]
+    assert [
+        (record.status, record.order.order_id, record.order.total_amount)
+        for record in records
+        if record is not None
+    ] == [(OrderState.PERSISTED, order_id, Decimal("7.00")) for order_id in ids]
+    assert counts(history_row(db, file_id_of(envelope))) == (62, 60, 0, 2)
 
 
 def test_a_validation_killed_mid_file_and_resumed_counts_the_same_and_writes_nothing(

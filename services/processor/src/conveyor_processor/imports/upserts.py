@@ -2,7 +2,9 @@
 reference): new ones inserted, changed ones updated, the same ones left alone.
 
 Which orders a file already gave is kept in a temporary table of the import's own
-connection, so that memory does not grow with the file.
+connection, so that memory does not grow with the file. The written orders' read-model
+items are put once their batch has committed, in the background (read_model.py), and
+the session ends only when every put has succeeded.
 """
 
 from __future__ import annotations
@@ -15,12 +17,11 @@ from typing import Any, NamedTuple
 import msgspec
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, insert, select, text, update
 
-from conveyor_aws.order_items import OrderItems
 from conveyor_aws.state_store import StateStore
 from conveyor_common.clock import Clock, utc_now
 from conveyor_common.orders import Order
 from conveyor_processor.imports.ports import BatchOutcome
-from conveyor_processor.imports.read_model import BatchedPuts
+from conveyor_processor.imports.read_model import ReadModelWrites
 from conveyor_processor.orders.rows import (
     ORDER_COLUMN_OF,
     ORDER_FIELDS_NOT_IN_ROW,
@@ -55,12 +56,12 @@ class SqlOrderUpserts:
 
     @contextmanager
     def session(self, *, source: str) -> Iterator[_Session]:
-        with self._engine.connect() as connection:
+        with self._engine.connect() as connection, self._read_model_writes() as writes:
             connection.execute(text(f"DROP TABLE IF EXISTS pg_temp.{_SEEN}"))
             connection.execute(text(f"CREATE TEMP TABLE {_SEEN} (order_id uuid PRIMARY KEY)"))
             connection.commit()
             try:
-                yield _Session(self, connection, source=source)
+                yield _Session(self, connection, source=source, writes=writes)
             finally:
                 connection.rollback()
                 connection.execute(text(f"DROP TABLE IF EXISTS pg_temp.{_SEEN}"))
@@ -91,7 +92,6 @@ class SqlOrderUpserts:
             connection.execute(
                 insert(_ITEMS), [row for order in new + changed for row in _items(order)]
             )
-            self._record_read_model([*new, *changed])
         return {order.order_id for order in [*new, *changed]} | own
 
     def _update(self, connection: Connection, changed: Sequence[Order], *, source: str) -> None:
@@ -132,21 +132,33 @@ class SqlOrderUpserts:
             "persisted_at": self._clock(),
         }
 
-    def _record_read_model(self, orders: Sequence[Order]) -> None:
+    @contextmanager
+    def _read_model_writes(self) -> Iterator[ReadModelWrites | None]:
         if self._read_model is None:
+            yield None
             return
-        puts = BatchedPuts(self._read_model)
-        items, now = OrderItems(puts), self._clock()
-        for order in orders:
-            items.record_persisted(order, at=now)
-        puts.flush()
+        with ReadModelWrites(self._read_model.table) as writes:
+            yield writes
+
+    def record_read_model(self, writes: ReadModelWrites | None, orders: Sequence[Order]) -> None:
+        """Queue the committed orders' read-model items (they are put in the background)."""
+        if writes is not None and orders:
+            writes.put(orders, at=self._clock())
 
 
 class _Session:
-    def __init__(self, upserts: SqlOrderUpserts, connection: Connection, *, source: str) -> None:
+    def __init__(
+        self,
+        upserts: SqlOrderUpserts,
+        connection: Connection,
+        *,
+        source: str,
+        writes: ReadModelWrites | None,
+    ) -> None:
         self._upserts = upserts
         self._connection = connection
         self._source = source
+        self._writes = writes
 
     def apply(self, orders: Sequence[Order], *, write: bool) -> BatchOutcome:
         with self._connection.begin():
@@ -156,6 +168,12 @@ class _Session:
                 if first
                 else set()
             )
+        if write:
+            # After the commit: an attempt killed before these puts leaves the orders
+            # stored by this source, and its resumed attempt counts them in `written`
+            # (`own`), so puts them again.
+            committed = [order for order in first if order.order_id in written]
+            self._upserts.record_read_model(self._writes, committed)
         positions = {
             position
             for position, order in enumerate(orders)
