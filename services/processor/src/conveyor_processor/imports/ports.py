@@ -50,9 +50,10 @@ class BatchOutcome:
 class ImportSession(Protocol):
     def apply(self, orders: Sequence[Order], *, write: bool) -> BatchOutcome:
         """Check a batch for orders repeated in the file, find which of the others are new
-        or changed and, when `write`, upsert those (PostgreSQL and the order's read
-        model) in one transaction. An order stored as it is by this session's `source`
-        counts as written: a killed attempt of the same import committed it."""
+        or changed and, when `write`, upsert those in PostgreSQL in one transaction; their
+        read-model items are put after the commit, and the session ends only once every
+        put succeeded. An order stored as it is by this session's `source` counts as
+        written (a killed attempt of the same import committed it) and is put again."""
         ...
 
 
