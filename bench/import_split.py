@@ -96,12 +96,12 @@ def imported(
     engine: Engine, job: ImportJob, request: FileUploaded, *, read_model: StateStore | None
 ) -> int:
     from conveyor_processor.imports.files import S3ImportFiles
-    from conveyor_processor.imports.history import SqlImportHistory
+    from conveyor_processor.imports.history import import_history
     from conveyor_processor.imports.kind import ImportJobs
     from conveyor_processor.imports.upserts import SqlOrderUpserts
 
     hooks = ImportJobs(
-        history=SqlImportHistory(engine),
+        history=import_history(engine),
         files=S3ImportFiles(),
         upserts=SqlOrderUpserts(engine, read_model=read_model),
     )
