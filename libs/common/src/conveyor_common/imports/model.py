@@ -122,7 +122,6 @@ def safe_file_name(original: str) -> str:
     return _trimmed(_trimmed(kept)[:MAX_FILE_NAME_LENGTH]) or "upload"
 
 
-
 def _trimmed(name: str) -> str:
     return _BLANK_ENDS.sub("", name)
 

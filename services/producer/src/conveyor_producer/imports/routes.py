@@ -27,6 +27,7 @@ from conveyor_producer.http.auth import principal_of, requires_role
 from conveyor_producer.http.correlation import correlation_id_of
 from conveyor_producer.http.openapi import with_json_body
 from conveyor_producer.http.problems import documented_problems
+from conveyor_producer.http.request_body import streamed_body
 from conveyor_producer.imports.errors import FileTooLarge
 from conveyor_producer.imports.form import FORM_OVERHEAD_BYTES, read_form
 from conveyor_producer.imports.openapi import MULTIPART_MEDIA_TYPE, UploadOperation
@@ -88,7 +89,9 @@ class FilesController(Controller):
         boundary = _boundary(request)
         if (request.content_length or 0) > limit + FORM_OVERHEAD_BYTES:
             raise FileTooLarge(f"the body exceeds the upload limit of {limit:,} bytes")
-        form = await read_form(request.stream(), boundary=boundary, max_file_bytes=limit)
+        form = await read_form(
+            streamed_body(request.receive), boundary=boundary, max_file_bytes=limit
+        )
         try:
             submit = partial(
                 files.upload,
