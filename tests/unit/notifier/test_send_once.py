@@ -6,13 +6,18 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+from botocore.exceptions import ClientError
 from tests.unit.notifier.conftest import InMemoryStore, RecordingMailer
 
+from conveyor_aws.delivery import History, decide
+from conveyor_aws.failures import FailureKind
+from conveyor_aws.mail import Email
 from conveyor_common.envelope import Envelope, Event, wrap
 from conveyor_notifier.exports.emails import EXPORT_COMPLETED, EXPORT_FAILED
 from conveyor_notifier.imports.emails import FILE_FAILED, FILE_PROCESSED
 from conveyor_notifier.ledger import SENDING, SENT, SentOnceLedger
 from conveyor_notifier.orders.emails import ORDER_CONFIRMATION
+from conveyor_notifier.refusals import EmailRefused
 from conveyor_notifier.send_once import Delivery, Mailer, NoEmailForEvent, send_once
 from conveyor_notifier.worker import EMAIL_KINDS
 
@@ -199,3 +204,47 @@ def test_ledger_claims_are_keyed_by_event_and_template(
     # then only the first claim of each template wins, under the agreed key
     assert (first, second, other_template) == (True, False, True)
     assert store.items[f"EMAIL#{event_id}", ORDER_CONFIRMATION]["status"] == SENDING
+
+
+class _RefusingMailer:
+    def __init__(self, code: str, message: str) -> None:
+        self._error = {"Error": {"Code": code, "Message": message}}
+
+    def send(self, email: Email) -> str:
+        raise ClientError(self._error, "SendEmail")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [("MessageRejected", "Too many recipients."), ("InvalidParameterValue", "Bad address")],
+)
+def test_an_email_ses_refuses_for_what_it_is_is_a_permanent_failure_with_its_reason(
+    file_processed_envelope: Callable[..., Envelope],
+    ledger: SentOnceLedger,
+    store: InMemoryStore,
+    code: str,
+    message: str,
+) -> None:
+    # given an e-mail SES refuses whatever the attempt
+    envelope = file_processed_envelope()
+
+    # when it is sent
+    with pytest.raises(EmailRefused) as refused:
+        deliver(envelope, ledger=ledger, mailer=_RefusingMailer(code, message))
+
+    # then it is parked at once with a readable reason, and the claim is given back
+    decision = decide(refused.value, History(), now_ms=0)
+    assert (decision.kind, decision.retry) == (FailureKind.PERMANENT, False)
+    assert f"{code}: {message}" in decision.reason
+    assert store.items == {}
+
+
+def test_a_throttled_send_is_not_taken_for_a_refusal(
+    file_processed_envelope: Callable[..., Envelope], ledger: SentOnceLedger
+) -> None:
+    with pytest.raises(ClientError):
+        deliver(
+            file_processed_envelope(),
+            ledger=ledger,
+            mailer=_RefusingMailer("Throttling", "Maximum sending rate exceeded."),
+        )

@@ -42,6 +42,9 @@ _MULTI_LINE = re.compile(f"[{_MULTI_LINE_REFUSED}{_SURROGATES}]")
 # RFC 5321's limit on a forward path, and the width of the e-mail columns.
 EMAIL_LENGTH = 254
 EMAIL_LOCAL_PART_LENGTH = 64
+# Addresses a job (an export, an import) tells its outcome: one e-mail goes to all of
+# them, and SES refuses a message to more than 50 recipients (a refusal no retry fixes).
+MAX_RECIPIENTS = 20
 # SES takes 7-bit ASCII addresses only (an international domain is sent as
 # punycode), so an address is an unquoted RFC 5322 dot-atom at a DNS host name.
 _ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"

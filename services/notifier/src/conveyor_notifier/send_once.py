@@ -15,6 +15,7 @@ from conveyor_common.envelope import Envelope
 from conveyor_common.log import correlation, get_logger
 from conveyor_notifier.emails import EmailKinds
 from conveyor_notifier.ledger import SentOnceLedger
+from conveyor_notifier.refusals import EmailRefused, ses_refusal
 
 logger = get_logger(__name__)
 
@@ -54,9 +55,21 @@ def send_once(
             return Delivery.ALREADY_CLAIMED
         try:
             message_id = mailer.send(email)
-        except Exception:
+        except Exception as exc:
             ledger.release(envelope.event_id, name)
+            _raise_if_refused(exc, template=name, email=email)
             raise
         ledger.mark_sent(envelope.event_id, name, ses_message_id=message_id)
         logger.info("e-mail sent", template=name, message_id=message_id)
         return Delivery.SENT
+
+
+def _raise_if_refused(exc: Exception, *, template: str, email: Email) -> None:
+    """EmailRefused when SES refused the e-mail for what it is: the broker parks it at
+    once and logs this one-line reason, instead of retrying it as unexpected."""
+    refusal = ses_refusal(exc)
+    if refusal is None:
+        return
+    raise EmailRefused(
+        f"SES refused the {template} e-mail to {len(email.to)} recipient(s): {refusal}"
+    ) from exc

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from conveyor_common.text import EMAIL_LENGTH, documented_email, documented_text
+from conveyor_common.text import EMAIL_LENGTH, MAX_RECIPIENTS, documented_email, documented_text
 
 # Rows a single export may hold. PDF is far lower: a rendered table costs about
 # 200 KB of memory per row in WeasyPrint, so PDFs are rendered in bounded chunks.
@@ -20,7 +20,6 @@ RETENTION_DAYS = 30
 EMAIL_LINK_TTL_SECONDS = 7 * 24 * 3600
 API_LINK_TTL_SECONDS = 3600
 MAX_TITLE_LENGTH = 200
-MAX_RECIPIENTS = 20
 MAX_COLUMNS = 100
 MAX_FILTERS = 32
 # Resource, column and filter names: identifiers the registry declares.

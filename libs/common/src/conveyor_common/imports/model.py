@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 import uuid
 from enum import StrEnum
@@ -104,16 +105,30 @@ CSV_COLUMNS = (
 CSV_OPTIONAL_COLUMNS = frozenset({"customerName", "itemName", "totalAmount"})
 
 
+# Cc, Cf, Cs, Co, Cn: control, format (bidi overrides, zero widths), surrogates, private
+# use, unassigned; Zl, Zp: U+2028 and U+2029, which end a line in many readers.
+_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+# Any Unicode whitespace (a no-break or ideographic space too) or dots at either end:
+# a name of only those is blank, and "..", a trailing dot or space mislead file systems.
+_BLANK_ENDS = re.compile(r"^[\s.]+|[\s.]+$")
+
+
 def safe_file_name(original: str) -> str:
-    """The uploaded name as a single path segment: no separators, no control or
-    formatting characters, bounded; 'upload' when nothing is left."""
+    """The uploaded name as a single path segment: no separators, no control, format,
+    line or paragraph separator characters (nor surrogates, private or unassigned code
+    points), no whitespace or dots at either end, bounded; 'upload' when nothing is left."""
     base = original.replace("\\", "/").rsplit("/", 1)[-1]
     kept = "".join(
         char
         for char in base
-        if not unicodedata.category(char).startswith("C") and char not in '<>:"|?*'
-    ).strip(" .")
-    return kept[:MAX_FILE_NAME_LENGTH] or "upload"
+        if unicodedata.category(char) not in _DROPPED_CATEGORIES and char not in '<>:"|?*'
+    )
+    # Trimmed again after the cut, which may end the name on a space or a dot.
+    return _trimmed(_trimmed(kept)[:MAX_FILE_NAME_LENGTH]) or "upload"
+
+
+def _trimmed(name: str) -> str:
+    return _BLANK_ENDS.sub("", name)
 
 
 def upload_prefix(tenant_id: str, file_id: uuid.UUID) -> str:

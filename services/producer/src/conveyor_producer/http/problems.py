@@ -22,7 +22,7 @@ from conveyor_common.log import get_logger
 from conveyor_producer.acceptance.idempotency import IdempotencyKeyReused, InvalidIdempotencyKey
 from conveyor_producer.http.auth import KeySetUnavailable
 from conveyor_producer.http.correlation import correlation_id_of
-from conveyor_producer.http.request_body import MalformedBody
+from conveyor_producer.http.request_body import ClientDisconnected, MalformedBody
 from conveyor_producer.outages import RETRY_AFTER_SECONDS, DependencyUnavailable
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -166,6 +166,13 @@ def _litestar_field_errors(exc: ValidationException) -> list[FieldError] | None:
     ] or None
 
 
+def _client_disconnected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    # A client's network, not a fault here: one line, no traceback, no 5xx, nobody paged.
+    # The answer reaches nobody; it is a 4xx so that nothing counts it as a server error.
+    logger.info("request abandoned: the client hung up mid-body", path=request.url.path)
+    return problem_response(request, status=400, slug="incomplete-body", detail=str(exc))
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     logger.error("unexpected error", path=request.url.path, exc_info=exc)
     return problem_response(
@@ -185,6 +192,7 @@ def exception_handlers(*feature_problems: ProblemTypes) -> ExceptionHandlersMap:
         **dict.fromkeys(registered, _ProblemOfType(registered)),
         DependencyUnavailable: _dependency_unavailable,
         KeySetUnavailable: _dependency_unavailable,
+        ClientDisconnected: _client_disconnected,
         HTTPException: _http_exception,
         Exception: _unexpected,
     }

@@ -1,4 +1,5 @@
-"""Decoding a JSON request body, telling broken JSON (400) from wrong shape (422).
+"""Reading a request body: streamed as it arrives, or decoded as JSON, telling broken
+JSON (400) from wrong shape (422).
 
 Broken means not JSON text at all (RFC 8259): bytes that are not UTF-8, bad
 syntax, lone surrogates, or nesting deeper than the decoder's recursion limit.
@@ -8,9 +9,11 @@ for any type, is a 422 naming the field.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import TypeVar
 
 import msgspec
+from litestar.types import Receive
 
 from conveyor_common.errors import ValidationFailed, field_error
 
@@ -22,6 +25,26 @@ TOO_DEEP = "the request body is nested too deeply"
 
 class MalformedBody(ValueError):
     """The body is not JSON at all (as opposed to JSON of the wrong shape)."""
+
+
+class ClientDisconnected(Exception):
+    """The client closed the connection before its request body ended: its network or
+    its own choice, not a fault of the service, and nobody is left to answer."""
+
+
+async def streamed_body(receive: Receive) -> AsyncIterator[bytes]:
+    """The body's chunks as the client sends them; ClientDisconnected if it hangs up
+    first (Litestar's own stream raises a server error for that)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnected("the client closed the connection before the body ended")
+        if message["type"] != "http.request":
+            continue
+        if message["body"]:
+            yield message["body"]
+        if not message.get("more_body", False):
+            return
 
 
 def decode_request(

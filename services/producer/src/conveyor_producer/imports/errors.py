@@ -10,7 +10,23 @@ class InvalidFileRequest(ValidationFailed):
 
 
 class MissingFile(ValueError):
-    """The multipart form has no `file` part, or the body is no multipart form."""
+    """The multipart form has no `file` part with a file name."""
+
+
+class MalformedForm(ValueError):
+    """The body is no valid multipart form."""
+
+
+class FormLimitExceeded(MalformedForm):
+    """The form has more parts than an upload needs, or a part's header is too long."""
+
+
+class RepeatedField(MalformedForm):
+    """A field the upload reads (`file`, `mode`, `notify`) is in the form twice."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"the form has more than one {field!r} field: send it once")
+        self.field = field
 
 
 class EmptyFile(ValueError):

@@ -5,6 +5,11 @@ limit is the files feature's own (PRODUCER upload limit, not the API-wide body
 limit) and a file beyond it is a 413 problem. The file part goes to a spooled
 temporary file (on disk beyond SPOOL_BYTES) while its SHA-256 and size are
 computed, so it is never held whole in memory and is read once more to go to S3.
+
+Each field the upload reads is taken once: a second `file`, `mode` or `notify` is a
+400 rather than a part silently dropped. Part headers are read as Latin-1, which
+decodes any byte, so that a file name that is not UTF-8 is told apart (a 422 naming
+the field) from a broken form (400).
 """
 
 from __future__ import annotations
@@ -23,15 +28,28 @@ from multipart import (  # type: ignore[import-untyped]
 )
 from multipart import ParserLimitReached as PartLimitReached
 
-from conveyor_producer.imports.errors import FileTooLarge, MissingFile
+from conveyor_common.errors import FieldError
+from conveyor_producer.imports.errors import (
+    FileTooLarge,
+    FormLimitExceeded,
+    InvalidFileRequest,
+    MalformedForm,
+    MissingFile,
+    RepeatedField,
+)
 
 FILE_FIELD = "file"
 TEXT_FIELDS = frozenset({"mode", "notify"})
-# The form's own bytes beside the file: boundaries, part headers, `mode` and `notify`.
-FORM_OVERHEAD_BYTES = 64 * 1024
+READ_FIELDS = TEXT_FIELDS | {FILE_FIELD}
 MAX_TEXT_FIELD_BYTES = 4 * 1024
+# A part's header line: room for a file name of 8,000 characters, even of two bytes
+# each (the name is then cut to MAX_FILE_NAME_LENGTH); a longer line is a 400.
+MAX_PART_HEADER_BYTES = 16 * 1024
 SPOOL_BYTES = 1024 * 1024
 MAX_PARTS = 8
+# The form's own bytes beside the file: boundaries, part headers, `mode` and `notify`.
+FORM_OVERHEAD_BYTES = MAX_PARTS * (MAX_PART_HEADER_BYTES + MAX_TEXT_FIELD_BYTES)
+_HEADER_CHARSET = "latin-1"
 
 
 @dataclass
@@ -64,11 +82,16 @@ class _FormReader:
         self._digest = hashlib.sha256()
         self._meta: tuple[str, str | None] | None = None
         self._size = 0
+        self._seen: set[str] = set()
         self.fields: dict[str, str] = {}
 
     def start(self, segment: MultipartSegment) -> _Part:
-        if segment.name == FILE_FIELD and segment.filename is not None and self._meta is None:
-            self._meta = (segment.filename, segment.content_type)
+        if segment.name in READ_FIELDS:
+            if segment.name in self._seen:
+                raise RepeatedField(segment.name)
+            self._seen.add(segment.name)
+        if segment.name == FILE_FIELD and segment.filename is not None:
+            self._meta = (_utf8_file_name(segment.filename), segment.content_type)
             return _Part(segment, sink=self._file)
         return _Part(segment)
 
@@ -106,11 +129,22 @@ class _FormReader:
         self._file.close()
 
 
+def _utf8_file_name(raw: str) -> str:
+    """The file name as sent (its header read as Latin-1, byte for byte), as UTF-8."""
+    try:
+        return raw.encode(_HEADER_CHARSET).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problem = f"its file name is not valid UTF-8 (byte {exc.start})"
+        raise InvalidFileRequest([FieldError(FILE_FIELD, problem)]) from None
+
+
 async def read_form(
     chunks: AsyncIterator[bytes], *, boundary: str, max_file_bytes: int
 ) -> UploadedForm:
     """The form, parsed as it arrives; 413 (FileTooLarge) as soon as it is too large,
-    400 (MissingFile) for no file part or a broken form."""
+    400 for no file part (MissingFile), a field sent twice (RepeatedField), too many
+    parts or too long a header (FormLimitExceeded) or a broken form (MalformedForm),
+    422 (InvalidFileRequest) for a file name that is not UTF-8."""
     reader = _FormReader(max_file_bytes=max_file_bytes)
     try:
         await _parse(chunks, boundary, reader)
@@ -122,17 +156,25 @@ async def read_form(
 
 async def _parse(chunks: AsyncIterator[bytes], boundary: str, reader: _FormReader) -> None:
     try:
-        with PushMultipartParser(boundary, max_segment_count=MAX_PARTS) as parser:
+        with PushMultipartParser(
+            boundary,
+            max_segment_count=MAX_PARTS,
+            max_header_size=MAX_PART_HEADER_BYTES,
+            header_charset=_HEADER_CHARSET,
+        ) as parser:
             part: _Part | None = None
             async for chunk in chunks:
                 # An empty chunk would tell the parser the body ended.
                 if chunk:
                     part = _dispatch(parser.parse(chunk), reader, part)
             _dispatch(parser.parse(b""), reader, part)
-    except PartLimitReached:
-        raise MissingFile("the form has too many parts") from None
+    except PartLimitReached as exc:
+        raise FormLimitExceeded(
+            f"{exc}: a form takes at most {MAX_PARTS} parts, and part header lines of "
+            f"at most {MAX_PART_HEADER_BYTES:,} bytes"
+        ) from None
     except MultipartError as exc:
-        raise MissingFile(f"the body is no valid multipart form: {exc}") from None
+        raise MalformedForm(f"the body is no valid multipart form: {exc}") from None
 
 
 def _dispatch(events: Iterator[Any], reader: _FormReader, part: _Part | None) -> _Part | None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody
 
 from conveyor_common.imports.model import FileType, ImportMode
+from conveyor_common.text import MAX_RECIPIENTS
 from conveyor_producer.http.openapi import JsonSchema
 from conveyor_producer.imports.form import FILE_FIELD
 
@@ -23,12 +24,18 @@ UPLOAD_FORM_SCHEMA = {
         FILE_FIELD: {
             "type": "string",
             "format": "binary",
-            "description": f"The file of orders: {_TYPES} (or a .csv, .json, .ndjson name).",
+            "description": (
+                f"The file of orders: {_TYPES} (or, declared application/octet-stream, "
+                "text/plain or none, a .csv, .json, .ndjson or .jsonl name)."
+            ),
         },
         "mode": {"type": "string", "enum": [mode.value for mode in ImportMode]},
         "notify": {
             "type": "string",
-            "description": "E-mail addresses for the outcome, separated by commas.",
+            "description": (
+                f"At most {MAX_RECIPIENTS} e-mail addresses for the outcome, separated by "
+                "commas; blank (or only commas) is the token's e-mail."
+            ),
         },
     },
 }

@@ -8,8 +8,11 @@ from conveyor_producer.imports.errors import (
     FileFinished,
     FileNotFound,
     FileTooLarge,
+    FormLimitExceeded,
     InvalidFileRequest,
+    MalformedForm,
     MissingFile,
+    RepeatedField,
     UnsupportedFileType,
     UploadExpired,
     UploadMismatch,
@@ -19,6 +22,11 @@ from conveyor_producer.imports.errors import (
 FILE_PROBLEMS: ProblemTypes = {
     InvalidFileRequest: ProblemType(422, "validation-failed", "The request is not a valid upload"),
     MissingFile: ProblemType(400, "missing-file", "No file was uploaded"),
+    MalformedForm: ProblemType(400, "malformed-form", "The body is no valid multipart form"),
+    FormLimitExceeded: ProblemType(
+        400, "form-limit-exceeded", "The form has too many parts or too long a part header"
+    ),
+    RepeatedField: ProblemType(400, "repeated-field", "A field of the form is sent twice"),
     EmptyFile: ProblemType(400, "empty-file", "The file is empty"),
     FileTooLarge: ProblemType(413, "file-too-large", "The file is too large to upload here"),
     UnsupportedFileType: ProblemType(

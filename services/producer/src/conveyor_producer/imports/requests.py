@@ -7,6 +7,7 @@ from typing import Annotated
 import msgspec
 
 from conveyor_common.imports.model import MAX_FILE_NAME_LENGTH, ImportMode
+from conveyor_common.text import MAX_RECIPIENTS
 from conveyor_producer.http.request_body import decode_request
 from conveyor_producer.imports.errors import InvalidFileRequest
 
@@ -21,7 +22,7 @@ class PresignedUploadRequest(msgspec.Struct, frozen=True, kw_only=True, rename="
     size_bytes: Annotated[int, msgspec.Meta(ge=1)]
     mode: ImportMode = ImportMode.IMPORT
     # Defaults to the e-mail claim of the token.
-    notify: Annotated[list[str], msgspec.Meta(max_length=20)] | None = None
+    notify: Annotated[list[str], msgspec.Meta(max_length=MAX_RECIPIENTS)] | None = None
 
 
 PRESIGNED_EXAMPLE = {

@@ -22,13 +22,20 @@ from conveyor_common.imports.model import (
     DEFAULT_PRESIGNED_POST_SECONDS,
     FileType,
 )
+from conveyor_common.text import MAX_RECIPIENTS
 from conveyor_producer.http.accepted import IdempotencyKey, require_json
 from conveyor_producer.http.auth import principal_of, requires_role
 from conveyor_producer.http.correlation import correlation_id_of
 from conveyor_producer.http.openapi import with_json_body
 from conveyor_producer.http.problems import documented_problems
+from conveyor_producer.http.request_body import streamed_body
 from conveyor_producer.imports.errors import FileTooLarge
-from conveyor_producer.imports.form import FORM_OVERHEAD_BYTES, read_form
+from conveyor_producer.imports.form import (
+    FORM_OVERHEAD_BYTES,
+    MAX_PART_HEADER_BYTES,
+    MAX_PARTS,
+    read_form,
+)
 from conveyor_producer.imports.openapi import MULTIPART_MEDIA_TYPE, UploadOperation
 from conveyor_producer.imports.requests import PRESIGNED_EXAMPLE, PresignedUploadRequest
 from conveyor_producer.imports.rules import IMPORTER_ROLE
@@ -67,13 +74,17 @@ class FilesController(Controller):
         summary="Upload a file of orders to import",
         description=(
             "A multipart form: `file` (CSV with a header row, a JSON array of orders, or JSON "
-            "Lines; by its declared type, else its extension), optional `mode` (import, the "
-            "default, or validate: a dry run) and `notify` (addresses, separated by commas; "
-            "defaults to the token's e-mail). The file is stored, then imported "
+            "Lines; by its declared type, else, for a generic declared type, its extension), "
+            "optional `mode` (import, the default, or validate: a dry run) and `notify` "
+            f"(at most {MAX_RECIPIENTS} addresses, separated by commas; defaults to the "
+            "token's e-mail), each at most once. The file is stored, then imported "
             "asynchronously: poll the Location URL. 413 beyond the upload limit (10 MB by "
             "default; use POST /api/v1/files beyond it), 415 for another type, 400 for an "
-            "empty file or no `file` part. An Idempotency-Key makes retries safe; reusing "
-            "one with another file (by SHA-256) is 422. Needs the exporter or admin role."
+            "empty file, no `file` part, a field sent twice, a form beyond its limits "
+            f"({MAX_PARTS} parts, {MAX_PART_HEADER_BYTES // 1024} KiB per part header line) "
+            "or a broken one, 422 for a bad `mode` or `notify` or a file name that is not "
+            "UTF-8. An Idempotency-Key makes retries safe; reusing one with another file "
+            "(by SHA-256) is 422. Needs the exporter or admin role."
         ),
         operation_class=UploadOperation,
         responses=documented_problems(400, 401, 403, 413, 415, 422, 503),
@@ -88,7 +99,9 @@ class FilesController(Controller):
         boundary = _boundary(request)
         if (request.content_length or 0) > limit + FORM_OVERHEAD_BYTES:
             raise FileTooLarge(f"the body exceeds the upload limit of {limit:,} bytes")
-        form = await read_form(request.stream(), boundary=boundary, max_file_bytes=limit)
+        form = await read_form(
+            streamed_body(request.receive), boundary=boundary, max_file_bytes=limit
+        )
         try:
             submit = partial(
                 files.upload,

@@ -15,8 +15,13 @@ from conveyor_producer.principal import Principal
 # The exporter role's name (a feature imports no other feature): uploading or cancelling
 # takes IMPORTER_ROLE or admin, since an import writes orders as the exporter role reads them.
 IMPORTER_ROLE = "exporter"
-# Extensions tell the type when the client declared none of ours (curl sends
-# application/octet-stream, browsers text/plain for .ndjson).
+# Declared types that say nothing of the content: only these (and none at all) fall
+# back on the name's extension. curl sends application/octet-stream, browsers text/plain
+# for .ndjson and, on Windows with Excel installed, application/vnd.ms-excel for .csv.
+# Any other type is what the client says the file is, and it is not ours: 415.
+GENERIC_CONTENT_TYPES = frozenset(
+    {"", "application/octet-stream", "text/plain", "application/vnd.ms-excel"}
+)
 _EXTENSIONS = {".csv": FileType.CSV, ".json": FileType.JSON, ".ndjson": FileType.NDJSON}
 _EXTENSIONS[".jsonl"] = FileType.NDJSON
 
@@ -28,11 +33,16 @@ def file_type_of(content_type: str | None, file_name: str) -> FileType:
     if declared is not None:
         return declared
     by_extension = _EXTENSIONS.get(posixpath.splitext(file_name.lower())[1])
-    if by_extension is None:
+    if by_extension is None or not _is_generic(content_type):
         raise UnsupportedFileType(
             f"{content_type or 'no content type'} ({file_name!r}) is not CSV, JSON or JSON Lines"
         )
     return by_extension
+
+
+def _is_generic(content_type: str | None) -> bool:
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    return media_type in GENERIC_CONTENT_TYPES
 
 
 def import_mode(raw: str | None) -> ImportMode:
@@ -54,7 +64,8 @@ def recipients(requested: Sequence[str] | None, principal: Principal) -> tuple[s
 
 
 def notify_field(raw: str | None) -> list[str] | None:
-    """The form's `notify`: addresses separated by commas; absent or blank is None."""
-    if raw is None or not raw.strip():
+    """The form's `notify`: addresses separated by commas. Absent, blank or only
+    commas is None (not given: the token's address is told), never an empty list."""
+    if raw is None:
         return None
-    return [part for part in raw.split(",") if part.strip()]
+    return [part for part in raw.split(",") if part.strip()] or None

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from conveyor_common.errors import FieldError
 from conveyor_common.jobs import JobStatus
-from conveyor_common.text import to_email_address
+from conveyor_common.text import MAX_RECIPIENTS, to_email_address
 from conveyor_producer.principal import Principal
 
 # Holders of this role see every job of their tenant, not just their own.
@@ -37,7 +37,13 @@ def email_addresses(
     requested: Sequence[str], *, invalid: Callable[[list[FieldError]], Exception]
 ) -> tuple[str, ...]:
     """Each `notify` address normalised, once, in the order given; every bad one is
-    reported, in the feature's own `invalid` failure."""
+    reported, in the feature's own `invalid` failure, and so are more than
+    MAX_RECIPIENTS: however they came (a JSON list, a form's commas), the e-mail must
+    be one SES sends."""
+    if len(requested) > MAX_RECIPIENTS:
+        raise invalid(
+            [FieldError("notify", f"must name at most {MAX_RECIPIENTS} e-mail addresses")]
+        )
     addresses: list[str] = []
     errors: list[FieldError] = []
     for index, raw in enumerate(requested):
