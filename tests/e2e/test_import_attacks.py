@@ -1,9 +1,6 @@
 """The bulk-import API attacked from the outside: hostile bytes in every field, hostile
 file contents, replays and duplicates, other tenants and forged tokens, and dependencies
-that stop mid-import. Each test says what was accepted, stored, mailed and left behind.
-
-Some of these tests fail on purpose: each one proves a failure found by attacking the
-running services (the docstring says what happens instead)."""
+that stop mid-import. Each test says what was accepted, stored, mailed and left behind."""
 
 from __future__ import annotations
 
@@ -178,10 +175,9 @@ def processor_revived(stack: Stack, aws_client: Callable[[str], Any]) -> Iterato
 def test_a_json_number_of_4301_digits_is_a_rejected_row_not_a_dead_processor(
     stack: Stack, uploader: Uploader, processor_revived: list[str]
 ) -> None:
-    """FAILS: the 4.4 KB file kills the processor with SIGSEGV (ijson's yajl2_c backend
-    dereferences NULL when Python refuses an int of more than 4,300 digits). Every other
-    import and export in flight on that worker dies with it, the file stays PROCESSING,
-    and each redelivery of the message kills the restarted worker again."""
+    """A number beyond Python's int limit (4,300 digits) once made ijson's C backend
+    segfault, killing every job on the worker and each worker a redelivery reached: the
+    file ends with a readable reason and the worker lives on."""
     # given a JSON array whose one order has a quantity of 4,301 digits
     order = json_order("BIG-1", "c-1") | {"items": [{"sku": "S", "quantity": 0}]}
     body = json.dumps([order]).replace('"quantity": 0', '"quantity": ' + "9" * 4301)
@@ -205,11 +201,9 @@ def test_a_json_number_of_4301_digits_is_a_rejected_row_not_a_dead_processor(
 def test_deeply_nested_json_does_not_blow_up_the_processor_memory(
     stack: Stack, uploader: Uploader
 ) -> None:
-    """FAILS: memory grows with the square of the nesting depth (ijson builds the whole
-    nested value, with a path per level). 15,000 levels (30 KB) add about 550 MB to the
-    processor; 100,000 `[` (200 KB) took 23 GB and got the processor OOM-killed, with a
-    cap on its memory it segfaults instead. Not run here at that depth: it takes the
-    machine down with it."""
+    """Nesting is cut at a small depth: a 30 KB file of 15,000 levels (which once added
+    about 550 MB to the processor, growing with the square of the depth) stays within a
+    tiny file's memory budget."""
     depth = 15_000
     nested = "[" * depth + "]" * depth
     content = f'[{{"orderId": "DEEP-1", "customerId": "c", "x": {nested}}}]'.encode()
@@ -226,8 +220,8 @@ def test_deeply_nested_json_does_not_blow_up_the_processor_memory(
 
 
 def test_json_lines_nested_too_deep_fail_with_the_line(uploader: Uploader) -> None:
-    """FAILS: the file ends FAILED with "the import failed unexpectedly (RecursionError)":
-    no line, no column, and logged as an unexpected error."""
+    """A JSON line nested too deep for the decoder is a rejected row with its line, not
+    an unexpected RecursionError."""
     good = json.dumps(json_order("NEST-1", "c-1"))
     content = f'{good}\n{{"orderId": "NEST-2", "x": {"[" * 100_000}{"]" * 100_000}}}\n'
 
@@ -256,8 +250,8 @@ def test_a_json_number_beyond_python_int_limits_in_json_lines_is_a_rejected_row(
 def test_the_error_report_neutralises_formulas_before_a_spreadsheet_runs_them(
     uploader: Uploader,
 ) -> None:
-    """FAILS: rejected rows are copied into errors.csv as they came, so `=HYPERLINK(...)`,
-    `=cmd|...`, `+1+1` and `@SUM(...)` are live formulas in the report a user opens."""
+    """Rejected rows' `=HYPERLINK(...)`, `=cmd|...`, `+1+1` and `@SUM(...)` reach
+    errors.csv as text, never as live formulas in the spreadsheet a user opens."""
     rows = [
         ["=cmd|' /C calc'!A0", "c-1", "c@example.com", '=HYPERLINK("http://evil.example","x")',
          "XYZ", "SKU-1", "W", "2", "9.50", "19.00"],
@@ -431,9 +425,8 @@ def test_hostile_file_names_are_kept_to_one_clean_segment(
 def test_file_names_keep_no_line_separators_and_no_blank_names(
     uploader: Uploader, name: str
 ) -> None:
-    """FAILS: U+2028 and U+2029 (line and paragraph separators) stay in originalName and
-    the S3 key, and a name of only a no-break or ideographic space is kept as it is (a key
-    ending in an invisible segment), while "   " becomes `upload`."""
+    """Line and paragraph separators (U+2028, U+2029) never reach originalName or the S3
+    key, and a name of only Unicode blanks becomes `upload`, as "   " does."""
     accepted = raw_upload(uploader, file_part(name.encode(), csv_file(order_line("L-1", "c-1"))))
 
     assert accepted.status_code == 202, accepted.text
@@ -443,9 +436,8 @@ def test_file_names_keep_no_line_separators_and_no_blank_names(
 
 
 def test_a_file_name_of_8000_characters_is_shortened_not_refused(uploader: Uploader) -> None:
-    """FAILS: 400 `missing-file` "the form has too many parts" (the multipart parser's
-    header limit), though the README promises names are cut to 200 characters; 4,000
-    characters are accepted and cut."""
+    """A name far beyond 200 characters is cut as the README says, not refused by the
+    form parser's header limit."""
     accepted = raw_upload(
         uploader, file_part(b"a" * 8000 + b".csv", csv_file(order_line("X", "c")))
     )
@@ -455,7 +447,7 @@ def test_a_file_name_of_8000_characters_is_shortened_not_refused(uploader: Uploa
 
 
 def test_two_file_parts_are_refused_rather_than_one_silently_dropped(uploader: Uploader) -> None:
-    """FAILS: 202, the first file is imported and the second silently ignored."""
+    """A second file part is a 400 naming the field, never a silently dropped file."""
     first = file_part(b"a.csv", csv_file(order_line("TWO-1", "c-1")))
     second = file_part(b"b.csv", csv_file(order_line("TWO-2", "c-2")))
 
@@ -472,9 +464,8 @@ def test_two_file_parts_are_refused_rather_than_one_silently_dropped(uploader: U
 def test_a_declared_type_that_is_not_generic_is_a_415(
     uploader: Uploader, declared: str, name: str
 ) -> None:
-    """FAILS: any declared type, not only a generic one, falls back on the extension:
-    `application/pdf` named `.csv` is a 202 on the upload and a 201 on the presigned
-    path (whose S3 policy then says `text/csv`). The README promises a 415."""
+    """Only a generic declared type falls back on the extension: `application/pdf` named
+    `.csv` is a 415 on the upload and on the presigned path, as the README says."""
     upload = uploader.upload(name, csv_file(order_line("T-1", "c-1")), declared)
     offer = uploader.api.post(
         FILES, json={"fileName": name, "contentType": declared, "sizeBytes": 100}
@@ -486,8 +477,8 @@ def test_a_declared_type_that_is_not_generic_is_a_415(
 def test_notify_of_only_separators_still_mails_the_uploader(
     stack: Stack, uploader: Uploader
 ) -> None:
-    """FAILS: `notify=",,,"` is a 202 and then nobody is mailed ("e-mail has no
-    recipients" in the notifier's log); an empty `notify` falls back on the token's e-mail."""
+    """`notify=",,,"` counts as no `notify`: the uploader (the token's e-mail) is mailed,
+    as with an empty `notify`."""
     done = uploader.imported("commas.csv", csv_file(order_line("NC-1", "c-1")), notify=",,,")
 
     assert done["status"] == "COMPLETED"
@@ -497,9 +488,8 @@ def test_notify_of_only_separators_still_mails_the_uploader(
 def test_notify_beyond_what_ses_accepts_is_refused_not_parked_on_the_dlq(
     stack: Stack, uploader: Uploader, aws_client: Callable[[str], Any]
 ) -> None:
-    """FAILS: the upload form takes 100 recipients (the presigned path stops at 20): the
-    import completes, SES refuses "Too many recipients" three times, FileProcessed is parked
-    on the notifier's DLQ and nobody hears of the import."""
+    """100 recipients on the upload form are a 422, as on the presigned path: they never
+    become an import whose e-mail SES refuses and the notifier parks on its DLQ."""
     parked = dead_letters(stack, aws_client)
     recipients = [f"r{n}-{uuid.uuid4().hex[:6]}@example.com" for n in range(100)]
 
@@ -604,9 +594,8 @@ def _send_and_hang_up(stack: Stack, token: str, body: bytes, boundary: str, sent
 def test_a_client_hanging_up_mid_upload_leaves_nothing_and_is_no_server_error(
     stack: Stack, uploader: Uploader, aws_client: Callable[[str], Any]
 ) -> None:
-    """Nothing is left behind (handled). FAILS on the last check: the producer logs each
-    hang-up at level error as "server error" with a traceback (an InternalServerException
-    "client disconnected prematurely"), which pages someone for a client's network."""
+    """A hang-up mid-body leaves nothing behind, and is no server error in the producer's
+    log (an error with a traceback would page someone for a client's network)."""
     boundary = uuid.uuid4().hex
     content = csv_file(*(order_line(f"H-{n}", f"c-{n}") for n in range(150_000)))
     content = content[: DEFAULT_MAX_UPLOAD_BYTES - 4096]
