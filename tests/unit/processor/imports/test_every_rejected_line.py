@@ -17,9 +17,11 @@ from conveyor_common.cells import FORMULA_TRIGGERS
 from conveyor_common.imports.model import RejectionCode
 from conveyor_common.orders import Order
 from conveyor_processor.imports.csv_orders import csv_orders
+from conveyor_processor.imports.file_order import FileOrder
 from conveyor_processor.imports.importer import Counts, FileImport, ImportTarget
 from conveyor_processor.imports.ports import BatchOutcome
-from conveyor_processor.imports.report import ErrorReport
+from conveyor_processor.imports.rejections import Rejection
+from conveyor_processor.imports.report import MAX_PROBLEMS_PER_LINE, ErrorReport
 
 NOW = datetime(2026, 5, 1, 9, tzinfo=UTC)
 HEADER = "orderId,customerId,customerEmail,currency,sku,quantity,unitPrice"
@@ -172,3 +174,43 @@ def test_no_report_cell_starts_as_a_formula(cells: list[str]) -> None:
     _, report = imported(buffer.getvalue().removesuffix("\r\n"))
 
     assert not [cell for row in report for cell in row[1:] if cell.startswith(FORMULA_TRIGGERS)]
+
+
+def test_a_line_lists_at_most_its_cap_of_problems_then_says_how_many_more() -> None:
+    sink = io.BytesIO()
+
+    @contextmanager
+    def open_sink() -> Iterator[io.BytesIO]:
+        yield sink
+
+    problems = [
+        Rejection(
+            line=7,
+            order_ref="J-1",
+            field=f"k{n}",
+            code=RejectionCode.UNKNOWN_FIELD,
+            message=f"Object contains unknown field `k{n}`",
+        )
+        for n in range(MAX_PROBLEMS_PER_LINE + 40)
+    ]
+    other = Rejection(
+        line=9, order_ref="J-2", field="sku", code=RejectionCode.MISSING_FIELD, message="missing"
+    )
+    read = FileOrder(line=7, order_ref="J-1", request=None, values={7: ("{...}",), 9: ("x",)})
+    with ErrorReport(open_sink, value_columns=["order"]) as report:
+        report.add(read, [*problems, other])
+    rows = list(csv.reader(io.StringIO(sink.getvalue().decode(), newline="")))[1:]
+
+    line_7 = [row for row in rows if row[0] == "7"]
+    assert [row[2] for row in line_7[:-1]] == [f"k{n}" for n in range(MAX_PROBLEMS_PER_LINE)]
+    assert line_7[-1] == [
+        "7",
+        "J-1",
+        "",
+        "unknown-field",
+        "and 40 more problems on line 7, not listed",
+        "{...}",
+    ]
+    assert [row for row in rows if row[0] == "9"] == [
+        ["9", "J-2", "sku", "missing-field", "missing", "x"]
+    ]

@@ -14,7 +14,7 @@ from structlog.testing import capture_logs
 from tests.unit.producer.conftest import FILES, TENANT, FakeUploads, bearer
 
 from conveyor_common.imports.model import MAX_FILE_NAME_LENGTH
-from conveyor_common.text import MAX_RECIPIENTS
+from conveyor_common.text import EMAIL_LENGTH, MAX_RECIPIENTS
 from conveyor_producer.imports.form import MAX_PART_HEADER_BYTES, MAX_PARTS
 
 ALICE = bearer(email="alice@example.com")
@@ -234,3 +234,19 @@ def test_a_client_hanging_up_mid_body_is_one_info_line_and_no_server_error(
     assert [line["log_level"] for line in logs] == ["info"]
     assert "exc_info" not in logs[0]
     assert uploads.objects == {}
+
+
+def test_notify_at_the_cap_of_the_longest_addresses_is_taken(client: TestClient[Any]) -> None:
+    domain = "@" + "d" * 63 + "." + "e" * 63 + "." + "f" * 63 + ".com"
+    local = "x" * (EMAIL_LENGTH - len(domain) - 2)
+    many = [f"{n:02d}{local}{domain}" for n in range(MAX_RECIPIENTS)]
+    assert {len(address) for address in many} == {EMAIL_LENGTH}
+
+    upload = client.post(
+        f"{FILES}/upload",
+        files={"file": ("o.csv", CSV, "text/csv")},
+        data={"notify": ",".join(many)},
+        headers=ALICE,
+    )
+
+    assert upload.status_code == 202, upload.text

@@ -7,6 +7,7 @@ import decimal
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing
 from typing import Any
 
 import ijson
@@ -81,9 +82,11 @@ def json_array_orders(
         for number, element in enumerate(array_elements(events, limit=MAX_ORDER_NESTING), start=1):
             yield _array_order(number, element)
     except LongDigitRun as run:
-        raise long_digit_run_error(again(), offset=run.offset, limit=limit) from None
+        with closing(again()) as reread:  # type: ignore[type-var]
+            raise long_digit_run_error(reread, offset=run.offset, limit=limit) from None
     except (ijson.JSONError, decimal.InvalidOperation) as exc:
-        raise locate_json_error(again(), near=reader.bytes_read) from exc
+        with closing(again()) as reread:  # type: ignore[type-var]
+            raise locate_json_error(reread, near=reader.bytes_read) from exc
 
 
 def _array_order(number: int, element: Element) -> FileOrder:

@@ -7,10 +7,13 @@ spreadsheet: they get the exports' formula escape, so a hostile cell stays text.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack
+from itertools import groupby
 from types import TracebackType
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from conveyor_common.cells import escape_formula
 from conveyor_processor.imports.file_order import FileOrder
@@ -21,6 +24,10 @@ if TYPE_CHECKING:
     from _csv import Writer
 
 REPORT_COLUMNS = ("line", "orderId", "field", "code", "message")
+# The problems listed per line; one more row says how many are left out. Each row repeats
+# the line's values, so without a cap a JSON order of many bad members would make a report
+# that grows with the square of the line's length.
+MAX_PROBLEMS_PER_LINE = 25
 
 
 class _Text:
@@ -58,7 +65,7 @@ class ErrorReport:
 
     def add(self, read: FileOrder, rejections: Sequence[Rejection]) -> None:
         writer = self._writer or self._open()
-        for rejection in sorted(rejections, key=lambda rejection: rejection.line):
+        for rejection in _listed(rejections):
             values = read.values.get(rejection.line, ())
             cells = [
                 rejection.order_ref,
@@ -75,3 +82,20 @@ class ErrorReport:
         self._writer.writerow([*REPORT_COLUMNS, *self._value_columns])
         self.written = True
         return self._writer
+
+
+def _listed(rejections: Sequence[Rejection]) -> Iterator[Rejection]:
+    """The rejections by line, at most MAX_PROBLEMS_PER_LINE of a line, then one that
+    says how many more that line has."""
+    for line, group in groupby(sorted(rejections, key=_line), key=_line):
+        problems = list(group)
+        listed = problems[:MAX_PROBLEMS_PER_LINE]
+        yield from listed
+        left_out = len(problems) - len(listed)
+        if left_out:
+            message = f"and {left_out} more problems on line {line}, not listed"
+            yield msgspec.structs.replace(problems[len(listed)], field="", message=message)
+
+
+def _line(rejection: Rejection) -> int:
+    return rejection.line

@@ -41,7 +41,8 @@ from conveyor_producer.imports.errors import (
 FILE_FIELD = "file"
 TEXT_FIELDS = frozenset({"mode", "notify"})
 READ_FIELDS = TEXT_FIELDS | {FILE_FIELD}
-MAX_TEXT_FIELD_BYTES = 4 * 1024
+# Room for `notify` at its cap: MAX_RECIPIENTS addresses of EMAIL_LENGTH, with separators.
+MAX_TEXT_FIELD_BYTES = 8 * 1024
 # A part's header line: room for a file name of 8,000 characters, even of two bytes
 # each (the name is then cut to MAX_FILE_NAME_LENGTH); a longer line is a 400.
 MAX_PART_HEADER_BYTES = 16 * 1024
