@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -53,27 +53,54 @@ def api(stack: Stack) -> Iterator[httpx.Client]:
         yield client
 
 
-def eventually(probe: Callable[[], T | None], *, what: str, seconds: float = DEADLINE_SECONDS) -> T:
-    """Poll until probe returns a truthy value; fail naming what never happened."""
+def eventually(
+    probe: Callable[[], T | None],
+    *,
+    what: str,
+    seconds: float = DEADLINE_SECONDS,
+    explain: Callable[[], str] | None = None,
+) -> T:
+    """Poll until probe returns a truthy value; fail naming what never happened,
+    and with what `explain` finds then, so a failure in CI can be diagnosed."""
     deadline = time.monotonic() + seconds
     while True:
         result = probe()
         if result:
             return result
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
+            details = f"\n{explain()}" if explain is not None else ""
+            pytest.fail(f"timed out after {seconds:.0f} s waiting for {what}{details}")
         time.sleep(0.25)
 
 
 def queue_depth(aws_client: Callable[[str], Any], queue: str) -> int:
     """Messages waiting or in flight on a queue."""
+    counts = queue_counts(aws_client, queue, delayed=False)
+    return sum(counts.values())
+
+
+def queue_counts(
+    aws_client: Callable[[str], Any], queue: str, *, delayed: bool = True
+) -> dict[str, int]:
+    """A queue's approximate counts by state: waiting, in flight and (if asked) delayed."""
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    if delayed:
+        names.append("ApproximateNumberOfMessagesDelayed")
     sqs = aws_client("sqs")
     url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
-    attributes = sqs.get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return sum(int(value) for value in attributes.values())
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    return {name: int(value) for name, value in attributes.items()}
+
+
+def service_log_lines(stack: Stack, service: str, needles: Iterable[str], *, last: int) -> str:
+    """The last `last` lines of a service's log that mention any of the needles."""
+    wanted = tuple(needles)
+    path = stack.log_dir / f"{service}.log"
+    if not wanted or not path.exists():
+        return ""
+    with path.open(encoding="utf-8", errors="replace") as log:
+        lines = [line.rstrip() for line in log if any(needle in line for needle in wanted)]
+    return "\n".join(line[:600] for line in lines[-last:])
 
 
 @pytest.fixture
