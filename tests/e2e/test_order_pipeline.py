@@ -17,8 +17,19 @@ import pytest
 
 from conveyor_aws.publisher import EventPublisher
 from conveyor_common.envelope import wrap
+from conveyor_common.errors import ValidationFailed
 from conveyor_common.events import OrderSubmitted
-from conveyor_common.orders import Order, OrderItem
+from conveyor_common.orders import (
+    CUSTOMER_ID_LENGTH,
+    MAX_ITEMS,
+    MAX_QUANTITY,
+    NAME_LENGTH,
+    SKU_LENGTH,
+    Order,
+    OrderItem,
+    decode_order_request,
+    normalise_order,
+)
 from conveyor_devstack.mailbox import CapturedEmail, captured_emails
 from conveyor_devstack.stack import Stack
 
@@ -276,3 +287,63 @@ def waiting_on_lock(stack: Stack) -> bool:
     with psycopg.connect(str(stack.database_url)) as conn:
         row = conn.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()
     return bool(row and row[0] > 0)
+
+
+def a_wide_order_body(email: str, *, items: int) -> dict[str, Any]:
+    """An order whose every text is at its width limit, in 4-byte characters."""
+    wide = "\U0001f4e6"
+    lines = [
+        {
+            "sku": f"{n:04d}" + wide * (SKU_LENGTH - 4),
+            "name": wide * NAME_LENGTH,
+            "quantity": MAX_QUANTITY,
+            "unitPrice": "1.00",
+        }
+        for n in range(items)
+    ]
+    return an_order_body(
+        email,
+        customerId=wide * CUSTOMER_ID_LENGTH,
+        customerName=wide * NAME_LENGTH,
+        items=lines,
+        totalAmount=f"{Decimal(items * MAX_QUANTITY):.2f}",
+    )
+
+
+def accepted_by_the_rules(body: dict[str, Any]) -> bool:
+    try:
+        normalise_order(
+            decode_order_request(body),
+            order_id=uuid.uuid4(),
+            tenant_id="e2e-tenant",
+            submitted_at=datetime.now(UTC),
+        )
+    except ValidationFailed:
+        return False
+    return True
+
+
+def test_the_largest_order_the_rules_accept_is_stored_read_and_confirmed(
+    stack: Stack, api: httpx.Client
+) -> None:
+    # given the widest order the rules accept, and the same with one more item
+    items = next(
+        n
+        for n in range(MAX_ITEMS, 0, -1)
+        if accepted_by_the_rules(a_wide_order_body("a@example.com", items=n))
+    )
+    assert items < MAX_ITEMS
+    email = unique_email()
+    too_large = api.post("/api/v1/orders", json=a_wide_order_body(email, items=items + 1))
+    # then one more item is refused up front, naming why
+    assert too_large.status_code == 422, too_large.text
+    assert [error["field"] for error in too_large.json()["errors"]] == ["items"]
+    assert "too large" in too_large.json()["errors"][0]["message"]
+    # and the widest accepted one is a promise: stored, readable and confirmed
+    response = api.post("/api/v1/orders", json=a_wide_order_body(email, items=items))
+    assert response.status_code == 202, response.text
+    order_id = response.json()["orderId"]
+    eventually(partial(order_rows, stack, order_id), what="the order row")
+    body = eventually(partial(persisted_over_api, api, order_id), what="the order over the API")
+    assert len(body["items"]) == items
+    assert len(eventually(partial(emails_to, stack, email), what="the confirmation")) == 1

@@ -9,7 +9,14 @@ import msgspec
 import pytest
 
 from conveyor_common.errors import ValidationFailed
-from conveyor_common.orders import Order, OrderRequest, decode_order_request, normalise_order
+from conveyor_common.orders import (
+    MAX_ITEMS,
+    MAX_ORDER_BYTES,
+    Order,
+    OrderRequest,
+    decode_order_request,
+    normalise_order,
+)
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -133,3 +140,38 @@ def test_a_total_is_compared_whenever_every_line_is_known() -> None:
         "customerEmail": "is not a valid e-mail address",
         "totalAmount": "is 1.00 but the items add up to 20.50",
     }
+
+
+def wide_items(count: int) -> list[dict[str, Any]]:
+    # Every text at its width, in 4-byte characters: the most bytes per item.
+    return [
+        {
+            "sku": f"{n:04d}" + "\U0001f4e6" * 60,
+            "name": "\U0001f4e6" * 256,
+            "quantity": 1,
+            "unitPrice": "1",
+        }
+        for n in range(count)
+    ]
+
+
+def test_an_order_too_large_to_publish_or_keep_is_refused_naming_its_size() -> None:
+    # the field limits alone let 500 such items through: far over what SNS takes
+    problems = failures(a_body(items=wide_items(MAX_ITEMS)))
+    assert list(problems) == ["items"]
+    assert f"at most {MAX_ORDER_BYTES}" in problems["items"]
+
+
+def test_the_largest_order_that_fits_is_accepted_and_one_item_more_is_not() -> None:
+    fits = max(n for n in range(1, MAX_ITEMS) if _fits(wide_items(n)))
+    order = normalise(a_body(items=wide_items(fits)))
+    assert len(msgspec.json.encode(order)) <= MAX_ORDER_BYTES
+    assert not _fits(wide_items(fits + 1))
+
+
+def _fits(items: list[dict[str, Any]]) -> bool:
+    try:
+        normalise(a_body(items=items))
+    except ValidationFailed:
+        return False
+    return True

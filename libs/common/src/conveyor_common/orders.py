@@ -39,6 +39,10 @@ MAX_AMOUNT = Decimal("1000000000")
 CUSTOMER_ID_LENGTH = 128
 NAME_LENGTH = 256
 SKU_LENGTH = 64
+# Bytes of an order's JSON encoding, at most. Its OrderSubmitted event must fit SNS's
+# 256 KiB message limit with room for the envelope, and its read-model item DynamoDB's
+# 400 KB item limit; the widest order the field limits above allow encodes to ~680 KB.
+MAX_ORDER_BYTES = 250 * 1024
 
 CustomerId = Annotated[
     str,
@@ -94,7 +98,8 @@ class OrderItemRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=Tru
 
 
 class OrderRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True):
-    """The body of POST /api/v1/orders. A totalAmount, if given, must match the items."""
+    """The body of POST /api/v1/orders. A totalAmount, if given, must match the items.
+    The whole order, normalised and encoded as JSON, must fit in 250 KiB."""
 
     customer_id: CustomerId
     customer_email: EmailAddress
@@ -179,7 +184,7 @@ def normalise_order(
         raise ValidationFailed(errors)
     # No error: every line has its amount.
     items = cast("tuple[OrderItem, ...]", tuple(lines))
-    return Order(
+    order = Order(
         order_id=order_id,
         tenant_id=tenant_id,
         customer_id=customer_id,
@@ -190,6 +195,17 @@ def normalise_order(
         total_amount=total,
         submitted_at=submitted_at,
     )
+    _check_size(order)
+    return order
+
+
+def _check_size(order: Order) -> None:
+    """Refuse an order too large to publish or to keep in the read model (a 4xx now,
+    rather than an accepted order no store can take)."""
+    size = len(msgspec.json.encode(order))
+    if size > MAX_ORDER_BYTES:
+        message = f"the order is too large: {size} bytes encoded, at most {MAX_ORDER_BYTES}"
+        raise ValidationFailed([FieldError("items", message)])
 
 
 def _item(index: int, item: OrderItemRequest, errors: list[FieldError]) -> OrderItem | None:

@@ -10,7 +10,7 @@ import pytest
 
 from conveyor_common.errors import FieldError
 from conveyor_common.imports.model import RejectionCode, imported_order_id
-from conveyor_common.orders import Order
+from conveyor_common.orders import MAX_ITEMS, Order
 from conveyor_processor.imports.csv_orders import csv_orders
 from conveyor_processor.imports.json_orders import json_order
 from conveyor_processor.imports.mapping import to_order
@@ -116,3 +116,9 @@ def test_an_order_id_too_long_is_a_constraint_error() -> None:
 )
 def test_rejection_codes(error: FieldError, code: RejectionCode) -> None:
     assert rejection_code(error) is code
+
+
+def test_an_order_too_large_to_keep_is_a_rejected_row_not_a_failed_import() -> None:
+    wide = "\U0001f4e6"
+    rows = [f"BIG,c,e@x.io,EUR,S{n},{wide * 256},1,1.00," for n in range(MAX_ITEMS)]
+    assert csv_order(*rows) == [(2, "items", RejectionCode.CONSTRAINT_ERROR)]
