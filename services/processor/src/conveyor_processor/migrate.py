@@ -49,6 +49,8 @@ logger = get_logger(__name__)
 
 
 class MigrateSettings(DatabaseConfig):
+    """The migrator's own settings: the worker and the producer never wait for the lock."""
+
     migration_lock_wait_seconds: float = Field(default=MIGRATION_LOCK_WAIT_SECONDS, gt=0)
 
 
