@@ -16,11 +16,7 @@ import dramatiq
 import msgspec
 import psycopg
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from psycopg import sql
-from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy import Engine
 
 from conveyor_aws import clients
 from conveyor_aws.broker.attributes import ERROR_ATTRIBUTE
@@ -33,13 +29,11 @@ from conveyor_common.events import OrderPersisted, OrderSubmitted, persisted_eve
 from conveyor_common.orders import Order, OrderItemRequest, OrderRequest, normalise_order
 from conveyor_devstack.postgres import TempPostgres
 from conveyor_processor.composition import UseCases, order_use_case
-from conveyor_processor.db import build_engine, sqlalchemy_url
-from conveyor_processor.migrate import alembic_config, downgrade, upgrade
+from conveyor_processor.db import build_engine
 from conveyor_processor.orders.persist import handle_order_submitted
 from conveyor_processor.orders.ports import OrderRepository
 from conveyor_processor.orders.repository import EventReused, SqlOrderRepository
 from conveyor_processor.settings import ProcessorSettings
-from conveyor_processor.tables import METADATA
 from conveyor_processor.worker import actor_table, build_broker
 
 pytestmark = pytest.mark.integration
@@ -205,17 +199,6 @@ def engine(db: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def empty_database(database_url: str) -> Iterator[str]:
-    """A database of its own in the test cluster, so migrating it disturbs no other test."""
-    name = f"conveyor_migrations_{uuid.uuid4().hex}"
-    with psycopg.connect(database_url, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(database_url, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-@pytest.fixture
 def settings(aws: dict[str, str], db: str) -> ProcessorSettings:
     return ProcessorSettings(
         database_url=db,
@@ -233,39 +216,6 @@ def read_model(aws: dict[str, str]) -> OrderItems:
 @pytest.fixture
 def publisher(aws: dict[str, str]) -> EventPublisher:
     return EventPublisher(topic_arn=aws["EVENTS_TOPIC_ARN"])
-
-
-# --- migrations ------------------------------------------------------------------------------
-
-
-def public_tables(database_url: str) -> set[str]:
-    rows = query(database_url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-    return {name for (name,) in rows}
-
-
-def test_migrations_build_the_models_schema_and_downgrade_to_nothing(empty_database: str) -> None:
-    # given an empty database
-    assert public_tables(empty_database) == set()
-
-    # when migrated to the newest revision
-    upgrade(empty_database)
-
-    # then the schema is exactly what the models declare, at the head revision
-    head = ScriptDirectory.from_config(alembic_config(empty_database)).get_current_head()
-    assert query(empty_database, "SELECT version_num FROM alembic_version") == [(head,)]
-    check = create_engine(sqlalchemy_url(empty_database))
-    try:
-        with check.connect() as connection:
-            assert compare_metadata(MigrationContext.configure(connection), METADATA) == []
-    finally:
-        check.dispose()
-
-    # when downgraded to base
-    downgrade(empty_database)
-
-    # then only alembic's own, empty bookkeeping table is left
-    assert public_tables(empty_database) == {"alembic_version"}
-    assert query(empty_database, "SELECT version_num FROM alembic_version") == []
 
 
 # --- repository ------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Alembic environment: the URL comes from the caller, never from an ini file.
 
-`conveyor_processor.migrate` passes it as `config.attributes["database_url"]`;
-the alembic command line falls back to DATABASE_URL.
+`conveyor_processor.migrate` passes it as `config.attributes["database_url"]`, and the
+connection to migrate on, already holding the migration lock, as
+`config.attributes["connection"]`. The alembic command line falls back to DATABASE_URL
+and takes the same lock itself.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import Connection
 
 from conveyor_processor.db import sqlalchemy_url
+from conveyor_processor.migrate import MIGRATION_LOCK_WAIT_SECONDS, locked_connection
 from conveyor_processor.tables import METADATA
 
 config = context.config
@@ -37,17 +40,20 @@ def run_offline() -> None:
 
 
 def run_online() -> None:
-    # One connection for one run: nothing to pool.
-    engine = create_engine(sqlalchemy_url(_database_url()), poolclass=pool.NullPool)
-    try:
-        with engine.connect() as connection:
-            context.configure(
-                connection=connection, target_metadata=target_metadata, compare_type=True
-            )
-            with context.begin_transaction():
-                context.run_migrations()
-    finally:
-        engine.dispose()
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _migrate_on(connection)
+        return
+    # No lock-holding connection given: alembic's command line. It takes the lock too.
+    database_url = _database_url()
+    with locked_connection(database_url, wait_seconds=MIGRATION_LOCK_WAIT_SECONDS) as own:
+        _migrate_on(own)
+
+
+def _migrate_on(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
 
 
 if context.is_offline_mode():
