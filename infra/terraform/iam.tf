@@ -1,19 +1,17 @@
 # One task role per service, each allowed only what that service does.
 # Object-level grants are scoped to the exports bucket, queues to their own
-# queue, SES to the configured sender address.
+# queue and DLQ, SES to the configured sender address. infra/README.md lists
+# the AWS calls each service makes and the grant that covers each one.
 
 locals {
   services = toset(["producer", "processor", "notifier"])
 
+  # What conveyor_aws.state_store.StateStore calls; nothing queries or scans the table.
   state_table_actions = [
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
-    "dynamodb:Query",
-    "dynamodb:BatchGetItem",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
   ]
 
   # What a dramatiq SQS consumer needs: look the queue up, receive, ack,
@@ -24,6 +22,13 @@ locals {
     "sqs:ReceiveMessage",
     "sqs:DeleteMessage",
     "sqs:ChangeMessageVisibility",
+    "sqs:SendMessage",
+  ]
+
+  # The broker looks the DLQ named in the queue's redrive policy up when it starts
+  # consuming, and parks there what a worker gives up on (the reason attached).
+  dead_letter_actions = [
+    "sqs:GetQueueUrl",
     "sqs:SendMessage",
   ]
 }
@@ -68,6 +73,19 @@ data "aws_iam_policy_document" "producer" {
     resources = [aws_dynamodb_table.state.arn]
   }
 
+  # GET /ready: the table and the topic answer (conveyor_producer.http.readiness).
+  statement {
+    sid       = "ReadinessTable"
+    actions   = ["dynamodb:DescribeTable"]
+    resources = [aws_dynamodb_table.state.arn]
+  }
+
+  statement {
+    sid       = "ReadinessTopic"
+    actions   = ["sns:GetTopicAttributes"]
+    resources = [aws_sns_topic.events.arn]
+  }
+
   statement {
     sid = "ExportDownloads"
     # Presigned export links act with the signer's rights: GetObject, nothing more.
@@ -82,6 +100,14 @@ data "aws_iam_policy_document" "producer" {
     actions   = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"]
     resources = ["${aws_s3_bucket.uploads.arn}/uploads/*"]
   }
+
+  # Without it, S3 answers a HEAD of a key not uploaded yet with 403 instead of 404, and
+  # completing a presigned upload before the file is there reads as an S3 outage.
+  statement {
+    sid       = "CheckUploads"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.uploads.arn]
+  }
 }
 
 # ---- processor: consumes its queue, writes exports, publishes results ----
@@ -94,6 +120,12 @@ data "aws_iam_policy_document" "processor" {
   }
 
   statement {
+    sid       = "ParkInDeadLetterQueue"
+    actions   = local.dead_letter_actions
+    resources = [aws_sqs_queue.dlq["processor"].arn]
+  }
+
+  statement {
     sid       = "PublishEvents"
     actions   = ["sns:Publish"]
     resources = [aws_sns_topic.events.arn]
@@ -102,6 +134,14 @@ data "aws_iam_policy_document" "processor" {
   statement {
     sid       = "JobState"
     actions   = local.state_table_actions
+    resources = [aws_dynamodb_table.state.arn]
+  }
+
+  # Imports write the read-model items of committed orders in batches
+  # (conveyor_processor.imports.read_model).
+  statement {
+    sid       = "ReadModelWrites"
+    actions   = ["dynamodb:BatchWriteItem"]
     resources = [aws_dynamodb_table.state.arn]
   }
 
@@ -143,6 +183,12 @@ data "aws_iam_policy_document" "notifier" {
   }
 
   statement {
+    sid       = "ParkInDeadLetterQueue"
+    actions   = local.dead_letter_actions
+    resources = [aws_sqs_queue.dlq["notifier"].arn]
+  }
+
+  statement {
     sid       = "DeliveryState"
     actions   = local.state_table_actions
     resources = [aws_dynamodb_table.state.arn]
@@ -150,7 +196,7 @@ data "aws_iam_policy_document" "notifier" {
 
   statement {
     sid       = "SendEmail"
-    actions   = ["ses:SendEmail", "ses:SendRawEmail"]
+    actions   = ["ses:SendEmail"]
     resources = [aws_ses_email_identity.sender.arn]
 
     condition {

@@ -1,11 +1,10 @@
 locals {
   # Events each worker consumes; the SNS filter policy drops everything else
-  # before it reaches the queue. The notifier confirms orders on OrderPersisted,
-  # which the processor publishes once the order is stored.
-  consumers = {
-    processor = ["OrderSubmitted", "ExportRequested", "FileUploaded"]
-    notifier  = ["OrderPersisted", "ExportCompleted", "ExportFailed", "FileProcessed", "FileFailed"]
-  }
+  # before it reaches the queue. Declared once, in the JSON file the Python
+  # bootstrap reads too (conveyor_aws.routing); its "about" says why the
+  # notifier hears OrderPersisted rather than OrderSubmitted.
+  routing_file = "${path.module}/../../libs/aws_clients/src/conveyor_aws/routing.json"
+  consumers    = jsondecode(file(local.routing_file)).consumers
 }
 
 resource "aws_sns_topic" "events" {

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from conveyor_aws.resources import SERVICE_EVENTS
 from conveyor_devstack.moto_server import MotoServer
 
 pytestmark = [
@@ -27,14 +28,8 @@ pytestmark = [
 REPO = Path(__file__).resolve().parents[2]
 TF_DIR = REPO / "infra" / "terraform"
 REGION = "us-east-1"
-PROCESSOR_EVENTS = ["OrderSubmitted", "ExportRequested", "FileUploaded"]
-NOTIFIER_EVENTS = [
-    "OrderPersisted",
-    "ExportCompleted",
-    "ExportFailed",
-    "FileProcessed",
-    "FileFailed",
-]
+# messaging.tf reads the routing from here, by a path relative to the module.
+ROUTING_JSON = REPO / "libs" / "aws_clients" / "src" / "conveyor_aws" / "routing.json"
 UPLOADS_CORS_ORIGINS = ("https://app.example.com", "http://localhost:5173")
 
 
@@ -86,10 +81,18 @@ def client(terraform_moto: MotoServer) -> Callable[[str], Any]:
 def applied(
     moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory, client: Callable[[str], Any]
 ) -> Iterator[dict[str, Any]]:
-    """Apply a copy of the configuration (own state and .terraform), yield its outputs, destroy."""
-    workdir = tmp_path_factory.mktemp("terraform")
+    """Apply a copy of the configuration (own state and .terraform), yield its outputs, destroy.
+
+    The copy keeps the module's place in the tree, so the routing file it reads is found.
+    """
+    copy = tmp_path_factory.mktemp("terraform")
+    workdir = copy / TF_DIR.relative_to(REPO)
+    workdir.mkdir(parents=True)
     for f in [*TF_DIR.glob("*.tf"), TF_DIR / ".terraform.lock.hcl"]:
         shutil.copy(f, workdir)
+    routing = copy / ROUTING_JSON.relative_to(REPO)
+    routing.parent.mkdir(parents=True)
+    shutil.copy(ROUTING_JSON, routing)
 
     subnet = client("ec2").describe_subnets()["Subnets"][0]["SubnetId"]
     tf_vars = [
@@ -169,8 +172,9 @@ def test_subscriptions_filter_and_raw_delivery(
     sns = client("sns")
     subs = sns.list_subscriptions_by_topic(TopicArn=applied["events_topic_arn"])["Subscriptions"]
     by_queue = {s["Endpoint"].rsplit(":", 1)[1]: s for s in subs}
-    assert set(by_queue) == {"conveyor-processor", "conveyor-notifier"}
-    expected = {"conveyor-processor": PROCESSOR_EVENTS, "conveyor-notifier": NOTIFIER_EVENTS}
+    # exactly the routing the Python code reads: one subscription per service, its events
+    expected = {f"conveyor-{service}": list(types) for service, types in SERVICE_EVENTS.items()}
+    assert set(by_queue) == set(expected) == {"conveyor-processor", "conveyor-notifier"}
     for queue, sub in by_queue.items():
         assert sub["Protocol"] == "sqs"
         attrs = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])[
@@ -201,16 +205,12 @@ def test_events_are_routed_by_event_type(
             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
         return sorted(bodies)
 
-    for event_type in (
-        "ExportRequested",
-        "ExportCompleted",
-        "OrderSubmitted",
-        "OrderPersisted",
-        "Unrelated",
-    ):
+    routed = sorted({event_type for types in SERVICE_EVENTS.values() for event_type in types})
+    for event_type in [*routed, "Unrelated"]:
         publish(event_type)
-    assert drain(urls["processor"]) == ["ExportRequested", "OrderSubmitted"]
-    assert drain(urls["notifier"]) == ["ExportCompleted", "OrderPersisted"]
+    # each queue gets its events once, and nothing else (at most 10 a receive: enough)
+    for service, event_types in SERVICE_EVENTS.items():
+        assert drain(urls[service]) == sorted(event_types)
 
 
 def test_exports_bucket(applied: dict[str, Any], client: Callable[[str], Any]) -> None:
@@ -255,19 +255,31 @@ def test_ses_identity(applied: dict[str, Any], client: Callable[[str], Any]) -> 
     assert applied["env"]["SES_SENDER"] in identities
 
 
-def s3_actions_by_bucket(iam: Any, service: str) -> dict[str, set[str]]:
-    """A service's S3 actions, by the bucket (conveyor-<name>) each statement names."""
+def statements(iam: Any, service: str) -> list[tuple[set[str], set[str]]]:
+    """A service's policy statements, each as (actions, resources)."""
     doc = iam.get_role_policy(RoleName=f"conveyor-{service}", PolicyName=f"conveyor-{service}")
     policy = doc["PolicyDocument"]
     policy = json.loads(policy) if isinstance(policy, str) else policy
+
+    def as_set(value: str | list[str]) -> set[str]:
+        return {value} if isinstance(value, str) else set(value)
+
+    return [(as_set(stmt["Action"]), as_set(stmt["Resource"])) for stmt in policy["Statement"]]
+
+
+def resources_granted(iam: Any, service: str, action: str) -> set[str]:
+    """Every resource on which a service's policy allows this action."""
+    return {r for acts, resources in statements(iam, service) if action in acts for r in resources}
+
+
+def s3_actions_by_bucket(iam: Any, service: str) -> dict[str, set[str]]:
+    """A service's S3 actions, by the bucket (conveyor-<name>) each statement names."""
     found: dict[str, set[str]] = {}
-    for stmt in policy["Statement"]:
-        acts = stmt["Action"]
-        resources = stmt["Resource"]
-        for resource in [resources] if isinstance(resources, str) else resources:
+    for acts, resources in statements(iam, service):
+        for resource in resources:
             if resource.startswith("arn:aws:s3:::conveyor-"):
                 bucket = resource.removeprefix("arn:aws:s3:::conveyor-").split("/", 1)[0]
-                found.setdefault(bucket, set()).update([acts] if isinstance(acts, str) else acts)
+                found.setdefault(bucket, set()).update(acts)
     return found
 
 
@@ -275,15 +287,7 @@ def test_service_roles_are_scoped(applied: dict[str, Any], client: Callable[[str
     iam = client("iam")
 
     def actions(service: str) -> set[str]:
-        doc = iam.get_role_policy(RoleName=f"conveyor-{service}", PolicyName=f"conveyor-{service}")
-        policy = doc["PolicyDocument"]
-        if isinstance(policy, str):
-            policy = json.loads(policy)
-        found: set[str] = set()
-        for stmt in policy["Statement"]:
-            acts = stmt["Action"]
-            found.update([acts] if isinstance(acts, str) else acts)
-        return found
+        return {action for acts, _ in statements(iam, service) for action in acts}
 
     producer, processor, notifier = actions("producer"), actions("processor"), actions("notifier")
     producer_s3 = s3_actions_by_bucket(iam, "producer")
@@ -297,12 +301,47 @@ def test_service_roles_are_scoped(applied: dict[str, Any], client: Callable[[str
     # e-mailed links are presigned by the processor; the producer only presigns reads
     assert not any(a.startswith("s3:") for a in notifier)
     # the producer presigns reads of exports, and streams or presigns uploads into the
-    # uploads bucket (and reads them back: HEAD, error-report links)
+    # uploads bucket (and reads them back: HEAD, which needs ListBucket to tell a missing
+    # key, and error-report links)
     assert producer_s3 == {
         "exports": {"s3:GetObject"},
-        "uploads": {"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"},
+        "uploads": {"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListBucket"},
     }
     assert not any(a.startswith("ses:") for a in producer | processor)
+
+
+def test_workers_find_and_fill_their_own_dlq_only(
+    applied: dict[str, Any], client: Callable[[str], Any]
+) -> None:
+    iam, sqs = client("iam"), client("sqs")
+
+    def arn(queue: str) -> str:
+        url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        queue_arn: str = attributes["Attributes"]["QueueArn"]
+        return queue_arn
+
+    for service in SERVICE_EVENTS:
+        own = {arn(f"conveyor-{service}"), arn(f"conveyor-{service}-dlq")}
+        # the broker looks the DLQ up when it starts consuming, and parks messages there
+        assert resources_granted(iam, service, "sqs:GetQueueUrl") == own
+        assert resources_granted(iam, service, "sqs:SendMessage") == own
+        assert resources_granted(iam, service, "sqs:ReceiveMessage") == {arn(f"conveyor-{service}")}
+    assert resources_granted(iam, "producer", "sqs:SendMessage") == set()
+
+
+def test_the_producer_may_probe_what_its_readiness_checks(
+    applied: dict[str, Any], client: Callable[[str], Any]
+) -> None:
+    iam = client("iam")
+    table = client("dynamodb").describe_table(TableName=applied["state_table"])["Table"]
+    # GET /ready describes the state table and reads the topic's attributes
+    assert resources_granted(iam, "producer", "dynamodb:DescribeTable") == {table["TableArn"]}
+    assert resources_granted(iam, "producer", "sns:GetTopicAttributes") == {
+        applied["events_topic_arn"]
+    }
+    for worker in ("processor", "notifier"):
+        assert resources_granted(iam, worker, "dynamodb:DescribeTable") == set()
 
 
 def test_ecs_task_definitions_wire_env(

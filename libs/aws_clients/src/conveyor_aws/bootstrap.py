@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from conveyor_aws import clients
+from conveyor_aws.publisher import EVENT_TYPE_ATTRIBUTE
 from conveyor_aws.resources import (
     DLQ_RETENTION_SECONDS,
     MAX_RECEIVE_COUNT,
@@ -106,7 +107,7 @@ def _subscribe(topic_arn: str, queue_url: str, event_types: tuple[str, ...]) -> 
     sns.set_subscription_attributes(
         SubscriptionArn=arn,
         AttributeName="FilterPolicy",
-        AttributeValue=json.dumps({"event_type": list(event_types)}),
+        AttributeValue=json.dumps({EVENT_TYPE_ATTRIBUTE: list(event_types)}),
     )
 
 

@@ -1,40 +1,19 @@
 """Names and settings of the AWS resources, in one place.
 
 infra/terraform declares the same resources for real AWS; bootstrap creates
-them on an emulator.
+them on an emulator. The routing of events to services is not repeated there:
+both read routing.json (see conveyor_aws.routing).
 """
 
 from __future__ import annotations
 
 import msgspec
 
-from conveyor_common.events import (
-    ExportCompleted,
-    ExportFailed,
-    ExportRequested,
-    FileFailed,
-    FileProcessed,
-    FileUploaded,
-    OrderPersisted,
-    OrderSubmitted,
-)
+from conveyor_aws.routing import packaged_routing
 
-# Which event types each service's queue subscribes to (SNS filter policies).
-SERVICE_EVENTS: dict[str, tuple[str, ...]] = {
-    "processor": (
-        OrderSubmitted.event_type,
-        ExportRequested.event_type,
-        FileUploaded.event_type,
-    ),
-    # OrderPersisted, not OrderSubmitted: an order is confirmed only once it is stored.
-    "notifier": (
-        OrderPersisted.event_type,
-        ExportCompleted.event_type,
-        ExportFailed.event_type,
-        FileProcessed.event_type,
-        FileFailed.event_type,
-    ),
-}
+# Which event types each service's queue subscribes to (SNS filter policies), from
+# routing.json, which Terraform reads too; checked when this module is imported.
+SERVICE_EVENTS: dict[str, tuple[str, ...]] = dict(packaged_routing().consumers)
 
 QUEUE_VISIBILITY_TIMEOUT_SECONDS = 300
 QUEUE_RETENTION_SECONDS = 4 * 24 * 3600
