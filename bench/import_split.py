@@ -1,19 +1,15 @@
-"""Where an import's time goes: reading and checking, PostgreSQL, DynamoDB's read model.
+"""Where an import's time goes: reading and checking, then PostgreSQL.
 
     uv run python bench/import_split.py [--orders 10000] [--seed 8]
 
 In one process, against a throwaway PostgreSQL and the AWS emulator, the same generated
-CSV (bench/order_csv.py) is run three times through the processor's own code:
+CSV (bench/order_csv.py) is run twice through the processor's own code:
 
 1. read and check: csv_orders over the S3 object and to_order on each order, nothing
    written (parsing, decoding and the order rules);
-2. import without the read model: ImportJobs.run with SqlOrderUpserts(read_model=None);
-3. import: ImportJobs.run as the processor composes it (read_model = the state table).
+2. import: ImportJobs.run as the processor composes it.
 
-PostgreSQL is (2) - (1), DynamoDB's read model (3) - (2): since the read-model puts are
-sent in the background while the import goes on, that is only the time they add, not
-theirs in all. The orders are deleted between runs, so each starts from empty tables.
-Figures only, as noisy as the machine.
+PostgreSQL's share is (2) - (1). Figures only, as noisy as the machine.
 """
 
 from __future__ import annotations
@@ -28,12 +24,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
-import psycopg
 from sqlalchemy import Engine
 
 from conveyor_aws.bootstrap import bootstrap
 from conveyor_aws.resources import ResourceNames
-from conveyor_aws.state_store import StateStore
 from conveyor_common.events import FileUploaded
 from conveyor_common.imports.job import ImportJob
 from conveyor_common.imports.model import FileType, ImportMode
@@ -92,9 +86,7 @@ def read_and_check(bucket: str, request: FileUploaded) -> int:
     return rows
 
 
-def imported(
-    engine: Engine, job: ImportJob, request: FileUploaded, *, read_model: StateStore | None
-) -> int:
+def imported(engine: Engine, job: ImportJob, request: FileUploaded) -> int:
     from conveyor_processor.imports.files import S3ImportFiles
     from conveyor_processor.imports.history import import_history
     from conveyor_processor.imports.kind import ImportJobs
@@ -103,7 +95,7 @@ def imported(
     hooks = ImportJobs(
         history=import_history(engine),
         files=S3ImportFiles(),
-        upserts=SqlOrderUpserts(engine, read_model=read_model),
+        upserts=SqlOrderUpserts(engine),
     )
     return hooks.run(job, request, progress=lambda units: None).rows_imported
 
@@ -119,7 +111,7 @@ def timed(label: str, run: Callable[[], int]) -> float:
 def split(database_url: str, env: dict[str, str], *, orders: int, seed: int) -> None:
     from conveyor_processor.db import build_engine
 
-    engine, store = build_engine(database_url), StateStore(table=env["STATE_TABLE"])
+    engine = build_engine(database_url)
     bucket = env["UPLOADS_BUCKET"]
     with tempfile.TemporaryDirectory(prefix="bench-split-") as directory:
         path = Path(directory, "orders.csv")
@@ -128,19 +120,11 @@ def split(database_url: str, env: dict[str, str], *, orders: int, seed: int) -> 
         job, request = uploaded(bucket, path)
     print(f"{orders:,} orders:", flush=True)
     check = timed("read and check", lambda: read_and_check(bucket, request))
-    bare = timed("import, no read model", lambda: imported(engine, job, request, read_model=None))
-    _empty(database_url)
-    whole = timed("import", lambda: imported(engine, job, request, read_model=store))
+    whole = timed("import", lambda: imported(engine, job, request))
     print(
         f"  split of the import: reading and checking {check / whole:.0%},"
-        f" PostgreSQL {(bare - check) / whole:.0%},"
-        f" DynamoDB read model {(whole - bare) / whole:.0%}"
+        f" PostgreSQL {(whole - check) / whole:.0%}"
     )
-
-
-def _empty(database_url: str) -> None:
-    with psycopg.connect(database_url) as connection:
-        connection.execute("TRUNCATE order_items, orders")
 
 
 def main() -> None:

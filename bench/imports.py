@@ -12,15 +12,11 @@ written to a temp file as it is generated, then:
    import writes), in batches, with no validation: the issue's baseline;
 3. import: POST /api/v1/files/{id}/complete, and the processor, running as its own
    process as in production (restarted first, so its peak is this import's), imports the
-   file; timed from the complete call until the file's record says it ended;
-4. raw read model, in another child: the same orders' read-model items, pre-built, put
-   with raw BatchWriteItem calls (bench/raw_read_model.py). COPY plus these is the
-   full-work baseline, the physical limit of all the work the import does. Run last so
-   that the import's figures come first on a long run.
+   file; timed from the complete call until the file's record says it ended.
 
-Two ratios of the import's rows/s: to the issue's baseline (COPY only; the issue's target
-is 0.5x) and to the full-work baseline (COPY + raw read-model writes, their times added).
-The tables are emptied between the two, so each starts from the same state. Peak RSS is
+The import's rows/s is compared with the baseline's (the issue's target is 0.5x): both
+write the same orders and items to PostgreSQL and nothing else, an imported order's only
+store. The tables are emptied between the two, so each starts from the same state. Peak RSS is
 sampled from /proc every 50 ms (the processor's tree), and its own peak (VmHWM) is shown
 beside it. Prints figures only; the machine is shared and noisy, so compare ratios
 within one run.
@@ -32,7 +28,6 @@ import argparse
 import csv
 import io
 import os
-import sys
 import tempfile
 import time
 import uuid
@@ -54,7 +49,6 @@ from conveyor_devstack.stack import Stack
 from measured import Measured, child_result, measure_child, report
 from order_csv import write_orders_csv
 from proc_memory import PeakSampler, own_peak_mib
-from raw_read_model import raw_read_model_writes
 
 FILES = "/api/v1/files"
 DEFAULT_ORDERS = "250000,1000000"
@@ -199,22 +193,6 @@ def run_baseline_child(bucket: str, key: str) -> str:
     return child_result(rows=rows, size_bytes=_object_size(bucket, key), seconds=seconds)
 
 
-def run_raw_read_model_child(bucket: str, key: str) -> str:
-    """The full-work baseline's other half: the raw read-model writes, timed."""
-    writes = raw_read_model_writes(
-        bucket, key, tenant=BASELINE_TENANT, table=os.environ["STATE_TABLE"]
-    )
-    probe = ", ".join(f"{threads} thread(s) {rate:,.0f}" for threads, rate in writes.probe.items())
-    # On stderr: the parent reads the figures from the last line of stdout.
-    print(f"  raw read-model probe (items/s): {probe}; using {writes.threads}", file=sys.stderr)
-    return child_result(
-        rows=writes.items,
-        size_bytes=_object_size(bucket, key),
-        seconds=writes.seconds,
-        threads=writes.threads,
-    )
-
-
 def _object_size(bucket: str, key: str) -> int:
     return int(boto3.client("s3").head_object(Bucket=bucket, Key=key)["ContentLength"])
 
@@ -277,21 +255,11 @@ class SizeResult:
     orders: int
     baseline: Measured
     imported: Measured
-    raw_read_model: Measured
 
     @property
     def ratio(self) -> float:
         """To the issue's baseline: csv.reader + COPY."""
         return self.imported.rows_per_second / self.baseline.rows_per_second
-
-    @property
-    def full_work_seconds(self) -> float:
-        return self.baseline.seconds + self.raw_read_model.seconds
-
-    @property
-    def full_work_ratio(self) -> float:
-        """To the full-work baseline: COPY + the raw read-model writes."""
-        return self.imported.rows_per_second / (self.baseline.rows / self.full_work_seconds)
 
     @property
     def peak_mib(self) -> float:
@@ -315,27 +283,9 @@ def run_size(stack: Stack, api: httpx.Client, *, orders: int, seed: int) -> Size
     empty_orders(str(stack.database_url))
     imported = measure_import(stack, api, record["id"])
     report("import", imported)
-    empty_orders(str(stack.database_url))
-    # After the import, so that its figures come first on a long run.
-    raw = measure_child(__file__, ["--child-raw-read-model", *where], env=stack.env)
-    result = SizeResult(orders=orders, baseline=baseline, imported=imported, raw_read_model=raw)
-    report_raw_read_model(result)
-    print(
-        f"  ratio      {result.ratio:.2f}x the issue's baseline (COPY only),"
-        f" {result.full_work_ratio:.2f}x the full-work baseline (COPY + raw read-model writes)",
-        flush=True,
-    )
+    result = SizeResult(orders=orders, baseline=baseline, imported=imported)
+    print(f"  ratio      {result.ratio:.2f}x the baseline (target >= {TARGET_RATIO}x)", flush=True)
     return result
-
-
-def report_raw_read_model(result: SizeResult) -> None:
-    raw = result.raw_read_model
-    print(
-        f"  raw read model {raw.rows:,} items {raw.seconds:.1f} s {raw.rows_per_second:,.0f}"
-        f" items/s ({raw.extra['threads']} thread(s)); full-work baseline"
-        f" {result.baseline.rows / result.full_work_seconds:,.0f} rows/s",
-        flush=True,
-    )
 
 
 def verdict(met: bool) -> str:
@@ -348,8 +298,7 @@ def print_targets(results: list[SizeResult]) -> None:
         met = result.ratio >= TARGET_RATIO
         print(
             f"  {verdict(met)} ratio to the issue's baseline at {result.orders:,} orders"
-            f" {result.ratio:.2f}x (target >= {TARGET_RATIO}x);"
-            f" to the full-work baseline {result.full_work_ratio:.2f}x"
+            f" {result.ratio:.2f}x (target >= {TARGET_RATIO}x)"
         )
     peak = max(result.peak_mib for result in results)
     print(f"  {verdict(peak <= TARGET_PEAK_MIB)} peak RSS {peak:.0f} MB (target <= 200 MB)")
@@ -368,13 +317,9 @@ def main() -> None:
     parser.add_argument("--orders", default=DEFAULT_ORDERS, help="comma-separated sizes")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--child-baseline", nargs=2, help=argparse.SUPPRESS)
-    parser.add_argument("--child-raw-read-model", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_baseline:
         print(run_baseline_child(*args.child_baseline))
-        return
-    if args.child_raw_read_model:
-        print(run_raw_read_model_child(*args.child_raw_read_model))
         return
     sizes = sorted(int(size) for size in args.orders.split(","))
     log_dir = Path(".devstack/bench-logs").resolve()

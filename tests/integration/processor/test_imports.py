@@ -21,7 +21,7 @@ from tests.integration.processor.outcomes import outcome_events
 
 from conveyor_aws import clients
 from conveyor_aws.job_store import LeasedJobStore
-from conveyor_aws.order_items import OrderItems, OrderState
+from conveyor_aws.order_items import OrderRecord, OrderState
 from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.resources import ResourceNames
 from conveyor_aws.s3_stream import MIN_PART_SIZE_BYTES
@@ -46,6 +46,8 @@ from conveyor_processor.imports.ports import BatchOutcome, ImportSession
 from conveyor_processor.imports.upserts import SqlOrderUpserts
 from conveyor_processor.jobs.announcer import SnsAnnouncer
 from conveyor_processor.jobs.runner import Outcome
+from conveyor_producer.database import Database
+from conveyor_producer.orders.stored import SqlStoredOrders
 
 pytestmark = pytest.mark.integration
 
@@ -171,6 +173,16 @@ def counts(row: dict[str, Any]) -> tuple[int, int, int, int]:
     return (row["rows_total"], row["rows_imported"], row["rows_unchanged"], row["rows_rejected"])
 
 
+def read_as_the_api_does(database_url: str, order_id: uuid.UUID) -> OrderRecord | None:
+    """The order as GET /api/v1/orders/{id} reads an imported one: from PostgreSQL."""
+    database = Database(database_url, max_size=1)
+    database.open()
+    try:
+        return SqlStoredOrders(database).find(order_id)
+    finally:
+        database.close()
+
+
 def stored_orders(database_url: str) -> list[tuple[Any, ...]]:
     with psycopg.connect(database_url) as connection:
         return connection.execute(
@@ -234,7 +246,7 @@ def runner(
         hooks=ImportJobs(
             history=import_history(engine),
             files=S3ImportFiles(part_size_bytes=MIN_PART_SIZE_BYTES),
-            upserts=SqlOrderUpserts(engine, read_model=store),
+            upserts=SqlOrderUpserts(engine),
         ),
         states=states,
         announcer=SnsAnnouncer(
@@ -279,10 +291,15 @@ def test_a_clean_file_is_imported_recorded_and_announced(
         (first, TENANT, "cust-1", "EUR", "44.98", T0, 2),
         (second, TENANT, "cust-2", "USD", "4.50", T0, 1),
     ]
-    record = OrderItems(store).latest(first)
+    # and the API reads it from PostgreSQL, its only store
+    record = read_as_the_api_does(db, first)
     assert record is not None
     assert record.status is OrderState.PERSISTED
-    assert str(record.order.total_amount) == "44.98"
+    assert (record.order.total_amount, record.order.submitted_at) == (Decimal("44.98"), T0)
+    assert [(item.sku, item.line_total) for item in record.order.items] == [
+        ("SKU-1", Decimal("39.98")),
+        ("SKU-2", Decimal("5.00")),
+    ]
     row = history_row(db, file_id)
     assert row["status"] == "COMPLETED"
     assert counts(row) == (rows, rows, 0, 0)
@@ -481,23 +498,6 @@ def test_an_unparseable_file_fails_with_a_located_reason(
     assert stored_orders(db) == []
 
 
-def test_an_import_whose_read_model_puts_fail_does_not_complete(
-    db: str, engine: Engine, states: ImportStates, runner: ImportRunner
-) -> None:
-    # the puts go out after each commit, in the background: their failure still ends
-    # the attempt, and no COMPLETED is recorded or announced
-    envelope = upload(states, CLEAN_CSV.encode())
-    hooks = runner.hooks
-    assert isinstance(hooks, ImportJobs)
-    missing = SqlOrderUpserts(engine, read_model=StateStore(table="no-such-table"))
-    failing = replace(runner, hooks=replace(hooks, upserts=missing))
-
-    assert failing.run(envelope) is Outcome.FAILED
-
-    assert history_row(db, file_id_of(envelope))["status"] == "FAILED"
-    assert outcome_events(FileProcessed.event_type) == []
-
-
 def test_the_same_file_twice_leaves_the_same_orders_unchanged(
     db: str, states: ImportStates, runner: ImportRunner
 ) -> None:
@@ -547,7 +547,6 @@ def test_validate_mode_counts_and_reports_and_writes_nothing(
         ["5", "A-3", "customerEmail", "constraint-error"]
     ]
     assert stored_orders(db) == []
-    assert OrderItems(store).latest(imported_order_id(tenant, "A-1")) is None
 
 
 class _AfterEachBatch:
@@ -583,7 +582,7 @@ def test_a_cancel_mid_import_keeps_the_committed_batches_and_says_how_many(
     hooks = runner.hooks
     assert isinstance(hooks, ImportJobs)
     tapped = _AfterEachBatch(
-        SqlOrderUpserts(engine, read_model=store),
+        SqlOrderUpserts(engine),
         lambda: states.request_cancel(file_id, now=datetime.now(UTC)),
     )
     ticks = iter(range(0, 10**9, 60))
@@ -667,7 +666,7 @@ def test_an_import_killed_mid_file_and_resumed_imports_each_order_once(
     tenant = f"resumed-{uuid.uuid4()}"
     envelope = upload(states, RESUMED_FILE, tenant=tenant)
     file_id = file_id_of(envelope)
-    _killed(runner, SqlOrderUpserts(engine, read_model=store), states, envelope)
+    _killed(runner, SqlOrderUpserts(engine), states, envelope)
     assert len(stored_orders(db)) == 19
     _resumed(runner, envelope)
 
@@ -690,31 +689,6 @@ def test_an_import_killed_mid_file_and_resumed_imports_each_order_once(
     assert stored_orders(db) == stored
 
 
-def test_orders_committed_by_a_killed_attempt_before_their_read_model_puts_get_them_on_resume(
-    db: str, engine: Engine, store: StateStore, states: ImportStates, runner: ImportRunner
-) -> None:
-    # given an attempt that dies after committing 19 orders whose read-model items were
-    # never put (the puts follow each commit: here they do not happen at all)
-    tenant = f"resumed-{uuid.uuid4()}"
-    envelope = upload(states, RESUMED_FILE, tenant=tenant)
-    _killed(runner, SqlOrderUpserts(engine, read_model=None), states, envelope)
-    assert len(stored_orders(db)) == 19
-    ids = [imported_order_id(tenant, f"R-{n}") for n in range(1, 31)]
-    assert sum(OrderItems(store).latest(order_id) is not None for order_id in ids) == 0
-
-    # when another worker resumes the import to its end
-    _resumed(runner, envelope)
-
-    # then every imported order is readable, persisted, as the file gives it
-    records = [OrderItems(store).latest(order_id) for order_id in ids]
-    assert [
-        (record.status, record.order.order_id, record.order.total_amount)
-        for record in records
-        if record is not None
-    ] == [(OrderState.PERSISTED, order_id, Decimal("7.00")) for order_id in ids]
-    assert counts(history_row(db, file_id_of(envelope))) == (62, 60, 0, 2)
-
-
 def test_a_validation_killed_mid_file_and_resumed_counts_the_same_and_writes_nothing(
     db: str, engine: Engine, store: StateStore, states: ImportStates, runner: ImportRunner
 ) -> None:
@@ -722,10 +696,9 @@ def test_a_validation_killed_mid_file_and_resumed_counts_the_same_and_writes_not
     envelope = upload(states, RESUMED_FILE, mode=ImportMode.VALIDATE, tenant=tenant)
     file_id = file_id_of(envelope)
 
-    _killed(runner, SqlOrderUpserts(engine, read_model=store), states, envelope)
+    _killed(runner, SqlOrderUpserts(engine), states, envelope)
     _resumed(runner, envelope)
 
     assert counts(history_row(db, file_id)) == (62, 60, 0, 2)
     assert [line[:4] for line in report_rows(tenant, file_id)[1:]] == RESUMED_REJECTIONS
     assert stored_orders(db) == []
-    assert OrderItems(store).latest(imported_order_id(tenant, "R-1")) is None

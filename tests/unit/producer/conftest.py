@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from litestar.testing import TestClient
 
-from conveyor_aws.order_items import OrderItems
+from conveyor_aws.order_items import OrderItems, OrderRecord
 from conveyor_common.clock import Clock, utc_now
 from conveyor_common.envelope import Envelope
 from conveyor_common.exports.job import EXPORT_JOBS, ExportJob
@@ -179,6 +179,19 @@ class FakeDatabase(FakeJobHistory[ExportJob]):
         return self.row_count
 
 
+class FakeStoredOrders:
+    """PostgreSQL's orders table, by id; `error` makes every read fail as an outage does."""
+
+    def __init__(self) -> None:
+        self.records: dict[uuid.UUID, OrderRecord] = {}
+        self.error: Exception | None = None
+
+    def find(self, order_id: uuid.UUID) -> OrderRecord | None:
+        if self.error is not None:
+            raise self.error
+        return self.records.get(order_id)
+
+
 class FakeSigner:
     def download_url(self, object_key: str, *, expires_in_seconds: int) -> str:
         return f"https://exports.example/{object_key}?expires={expires_in_seconds}"
@@ -254,6 +267,7 @@ def fake_adapters(
     import_states: FakeImportStates | None = None,
     import_history: FakeImportHistory | None = None,
     uploads: FakeUploads | None = None,
+    stored_orders: FakeStoredOrders | None = None,
 ) -> Adapters:
     """The composition root's bundle, over fakes instead of AWS and PostgreSQL."""
     database = database if database is not None else FakeDatabase()
@@ -261,6 +275,7 @@ def fake_adapters(
         publisher=publisher,
         state_table=store,
         order_records=OrderItems(store),
+        stored_orders=stored_orders if stored_orders is not None else FakeStoredOrders(),
         export_states=export_states if export_states is not None else FakeExportStates(),
         row_counter=database,
         export_history=database,
@@ -334,6 +349,11 @@ def uploads() -> FakeUploads:
 
 
 @pytest.fixture
+def stored_orders() -> FakeStoredOrders:
+    return FakeStoredOrders()
+
+
+@pytest.fixture
 def adapters(
     publisher: FakePublisher,
     store: FakeStore,
@@ -344,6 +364,7 @@ def adapters(
     import_states: FakeImportStates,
     import_history: FakeImportHistory,
     uploads: FakeUploads,
+    stored_orders: FakeStoredOrders,
 ) -> Adapters:
     return fake_adapters(
         store=store,
@@ -355,6 +376,7 @@ def adapters(
         import_states=import_states,
         import_history=import_history,
         uploads=uploads,
+        stored_orders=stored_orders,
     )
 
 

@@ -183,12 +183,9 @@ def region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
 
 
-def build(service: str, profile: ClientProfile, *, validate: bool = True) -> Any:
-    """A new client for `service` with `profile`'s timeouts, honouring `deadline`;
-    without `validate`, botocore does not check the parameters before sending them."""
+def build(service: str, profile: ClientProfile) -> Any:
+    """A new client for `service` with `profile`'s timeouts, honouring `deadline`."""
     config = profile.config(service)
-    if not validate:
-        config = config.merge(Config(parameter_validation=False))
     client = boto3.session.Session().client(  # type: ignore[call-overload]
         service, region_name=region(), config=config
     )
@@ -254,9 +251,9 @@ def _stop_at_deadline(attempts: int, caught_exception: Exception | None, **_: An
 
 
 @cache
-def _client(service: str, *, validate: bool = True) -> Any:
+def _client(service: str) -> Any:
     with _lock:
-        return build(service, _profile, validate=validate)
+        return build(service, _profile)
 
 
 def sns() -> SNSClient:
@@ -276,14 +273,6 @@ def s3() -> S3Client:
 
 def dynamodb() -> DynamoDBClient:
     client: DynamoDBClient = _client("dynamodb")
-    return client
-
-
-def dynamodb_unvalidated() -> DynamoDBClient:
-    """DynamoDB without botocore's parameter validation, for hot calls whose parameters
-    the caller builds itself (an import's BatchWriteItem puts): validating 25 items
-    costs the client a good part of the call."""
-    client: DynamoDBClient = _client("dynamodb", validate=False)
     return client
 
 

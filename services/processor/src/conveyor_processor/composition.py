@@ -80,7 +80,7 @@ def import_runner(
         hooks=ImportJobs(
             history=import_history(engine),
             files=S3ImportFiles(part_size_bytes=settings.export_part_size_bytes),
-            upserts=SqlOrderUpserts(engine, read_model=store),
+            upserts=SqlOrderUpserts(engine),
         ),
         states=LeasedJobStore(store, IMPORT_JOBS),
         announcer=SnsAnnouncer(publisher=publisher, store=store, kind=IMPORT_JOBS),

@@ -29,7 +29,8 @@ from conveyor_producer.imports.listing import IMPORT_HISTORY
 from conveyor_producer.imports.ports import ImportHistory, ImportStates, UploadLimits, UploadStorage
 from conveyor_producer.imports.storage import S3Uploads
 from conveyor_producer.jobs.listing import SqlJobHistory
-from conveyor_producer.orders.ports import OrderRecords
+from conveyor_producer.orders.ports import OrderRecords, StoredOrders
+from conveyor_producer.orders.stored import SqlStoredOrders
 from conveyor_producer.settings import ProducerSettings
 
 
@@ -41,6 +42,8 @@ class Adapters:
     # The DynamoDB state table: Idempotency-Key records.
     state_table: ItemStore
     order_records: OrderRecords
+    # PostgreSQL's orders: where imported orders are read.
+    stored_orders: StoredOrders
     export_states: ExportStates
     row_counter: RowCounter
     export_history: ExportHistory
@@ -65,6 +68,7 @@ def real_adapters(settings: ProducerSettings) -> Adapters:
         publisher=EventPublisher(topic_arn=settings.events_topic_arn),
         state_table=state_table,
         order_records=OrderItems(state_table),
+        stored_orders=SqlStoredOrders(database),
         export_states=LeasedJobStore(state_table, EXPORT_JOBS),
         row_counter=database,
         export_history=SqlJobHistory(database, EXPORT_HISTORY),

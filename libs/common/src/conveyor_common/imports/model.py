@@ -143,10 +143,20 @@ def error_report_key(tenant_id: str, file_id: uuid.UUID) -> str:
     return f"{upload_prefix(tenant_id, file_id)}{ERROR_REPORT_NAME}"
 
 
+# The UUID version of imported_order_id's ids (uuid5), which no API order id has.
+IMPORTED_ORDER_ID_VERSION = 5
+
+
 def imported_order_id(tenant_id: str, order_ref: str) -> uuid.UUID:
     """The stored order_id of a file's order: one per tenant and reference, so that a
     re-import touches the same order and two tenants never share one."""
     return uuid.uuid5(IMPORTED_ORDER_NAMESPACE, f"{tenant_id}\x1f{order_ref}")
+
+
+def is_imported_order_id(order_id: uuid.UUID) -> bool:
+    """Whether an order id is an imported order's: those are name-based (version 5),
+    while an order submitted over the API gets a random one (version 4)."""
+    return order_id.version == IMPORTED_ORDER_ID_VERSION
 
 
 def order_ref_errors(value: str) -> list[FieldError]:

@@ -33,16 +33,20 @@ def csv_orders(lines: Iterator[str], *, header: list[str] | None = None) -> Iter
     columns = _header(reader)
     if header is not None:
         header[:] = columns
+    # A required column: the header has it.
+    ref_at = columns.index(ORDER_REF_FIELD)
     group: list[_Line] = []
+    group_ref = ""
     for line, cells in _records(reader):
         if not any(cell.strip() for cell in cells):
             yield from _flush(group, columns)
             yield _blank_row(line, cells)
-        elif group and _ref(group[0][1], columns) != _ref(cells, columns):
+            continue
+        ref = _ref(cells, ref_at)
+        if group and ref != group_ref:
             yield from _flush(group, columns)
-            group.append((line, cells))
-        else:
-            group.append((line, cells))
+        group.append((line, cells))
+        group_ref = ref
     yield from _flush(group, columns)
 
 
@@ -74,9 +78,9 @@ def _header(reader: Any) -> list[str]:
     return names
 
 
-def _ref(cells: Sequence[str], columns: Sequence[str]) -> str:
-    # Trimmed, as the order's reference is.
-    return _cells(cells, columns).get(ORDER_REF_FIELD, "").strip()
+def _ref(cells: Sequence[str], ref_at: int) -> str:
+    # Trimmed, as the order's reference is; a line too short to have one has none.
+    return cells[ref_at].strip() if ref_at < len(cells) else ""
 
 
 def _cells(cells: Sequence[str], columns: Sequence[str]) -> dict[str, str]:
@@ -100,12 +104,14 @@ def _flush(group: list[_Line], columns: Sequence[str]) -> Iterator[FileOrder]:
 
 
 def _order(group: list[_Line], columns: Sequence[str]) -> FileOrder:
-    first_line, first = group[0][0], _cells(group[0][1], columns)
+    # Each line's cells by column, built once: the request and the checks share them.
+    named = [(line, _cells(cells, columns)) for line, cells in group]
+    first_line, first = named[0]
     ref = first.get(ORDER_REF_FIELD, "")
     problems = [problem for line, cells in group for problem in _width(line, ref, cells, columns)]
-    problems += _conflicts(group, columns, ref=ref, first=first)
+    problems += _conflicts(named, ref=ref, first=first)
     request: dict[str, Any] = {name: first[name] for name in HEADING_COLUMNS if name in first}
-    request["items"] = [_item(_cells(cells, columns)) for _, cells in group]
+    request["items"] = [_item(cells) for _, cells in named]
     return FileOrder(
         line=first_line,
         order_ref=ref,
@@ -134,10 +140,10 @@ def _width(line: int, ref: str, cells: list[str], columns: Sequence[str]) -> lis
 
 
 def _conflicts(
-    group: list[_Line], columns: Sequence[str], *, ref: str, first: dict[str, str]
+    named: list[tuple[int, dict[str, str]]], *, ref: str, first: dict[str, str]
 ) -> list[Rejection]:
     """An order's cells on its later lines: blank, or the same as on its first line."""
-    first_line = group[0][0]
+    first_line = named[0][0]
     return [
         Rejection(
             line=line,
@@ -146,7 +152,7 @@ def _conflicts(
             code=RejectionCode.CONSTRAINT_ERROR,
             message=f"differs from the order's first line ({first_line})",
         )
-        for line, cells in group[1:]
-        for name, value in _cells(cells, columns).items()
+        for line, cells in named[1:]
+        for name, value in cells.items()
         if name in HEADING_COLUMNS and value != first.get(name)
     ]

@@ -2,9 +2,9 @@
 reference): new ones inserted, changed ones updated, the same ones left alone.
 
 Which orders a file already gave is kept in a temporary table of the import's own
-connection, so that memory does not grow with the file. The written orders' read-model
-items are put once their batch has committed, in the background (read_model.py), and
-the session ends only when every put has succeeded.
+connection, so that memory does not grow with the file. PostgreSQL is an imported
+order's only store: it is PERSISTED from the moment it exists, so it needs no read-model
+item, and the API reads it from here (conveyor_producer.orders.stored).
 """
 
 from __future__ import annotations
@@ -15,13 +15,11 @@ from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import msgspec
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, insert, select, text, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, select, text, update
 
-from conveyor_aws.state_store import StateStore
 from conveyor_common.clock import Clock, utc_now
-from conveyor_common.orders import Order
+from conveyor_common.orders import Order, OrderItem
 from conveyor_processor.imports.ports import BatchOutcome
-from conveyor_processor.imports.read_model import ReadModelWrites
 from conveyor_processor.orders.rows import (
     ORDER_COLUMN_OF,
     ORDER_FIELDS_NOT_IN_ROW,
@@ -42,26 +40,25 @@ _COMPARED = (
     "total_amount",
 )
 _ITEM_COMPARED = ("sku", "name", "quantity", "unit_price", "line_total")
+# An item row: its order, its line, then OrderItem's fields in their declared order.
+_ITEM_COLUMNS = ("order_id", "line_no", *OrderItem.__struct_fields__)
 # The stored event id of an imported order: there is no event, but the column is unique.
 _EVENT_NAMESPACE = uuid.UUID("0c6f5a52-37a4-4d59-a2c4-6a0f4c3e9d11")
 
 
 class SqlOrderUpserts:
-    def __init__(
-        self, engine: Engine, *, read_model: StateStore | None, clock: Clock = utc_now
-    ) -> None:
+    def __init__(self, engine: Engine, *, clock: Clock = utc_now) -> None:
         self._engine = engine
-        self._read_model = read_model
         self._clock = clock
 
     @contextmanager
     def session(self, *, source: str) -> Iterator[_Session]:
-        with self._engine.connect() as connection, self._read_model_writes() as writes:
+        with self._engine.connect() as connection:
             connection.execute(text(f"DROP TABLE IF EXISTS pg_temp.{_SEEN}"))
             connection.execute(text(f"CREATE TEMP TABLE {_SEEN} (order_id uuid PRIMARY KEY)"))
             connection.commit()
             try:
-                yield _Session(self, connection, source=source, writes=writes)
+                yield _Session(self, connection, source=source)
             finally:
                 connection.rollback()
                 connection.execute(text(f"DROP TABLE IF EXISTS pg_temp.{_SEEN}"))
@@ -85,13 +82,13 @@ class SqlOrderUpserts:
         if not write:
             return {order.order_id for order in [*new, *changed]} | own
         if new:
-            connection.execute(insert(_ORDERS), [self._row(order, source=source) for order in new])
+            rows = [self._row(order, source=source) for order in new]
+            _copy(connection, _ORDERS, list(rows[0]), [list(row.values()) for row in rows])
         if changed:
             self._update(connection, changed, source=source)
         if new or changed:
-            connection.execute(
-                insert(_ITEMS), [row for order in new + changed for row in _items(order)]
-            )
+            items = [row for order in new + changed for row in _items(order)]
+            _copy(connection, _ITEMS, _ITEM_COLUMNS, items)
         return {order.order_id for order in [*new, *changed]} | own
 
     def _update(self, connection: Connection, changed: Sequence[Order], *, source: str) -> None:
@@ -132,33 +129,12 @@ class SqlOrderUpserts:
             "persisted_at": self._clock(),
         }
 
-    @contextmanager
-    def _read_model_writes(self) -> Iterator[ReadModelWrites | None]:
-        if self._read_model is None:
-            yield None
-            return
-        with ReadModelWrites(self._read_model.table) as writes:
-            yield writes
-
-    def record_read_model(self, writes: ReadModelWrites | None, orders: Sequence[Order]) -> None:
-        """Queue the committed orders' read-model items (they are put in the background)."""
-        if writes is not None and orders:
-            writes.put(orders, at=self._clock())
-
 
 class _Session:
-    def __init__(
-        self,
-        upserts: SqlOrderUpserts,
-        connection: Connection,
-        *,
-        source: str,
-        writes: ReadModelWrites | None,
-    ) -> None:
+    def __init__(self, upserts: SqlOrderUpserts, connection: Connection, *, source: str) -> None:
         self._upserts = upserts
         self._connection = connection
         self._source = source
-        self._writes = writes
 
     def apply(self, orders: Sequence[Order], *, write: bool) -> BatchOutcome:
         with self._connection.begin():
@@ -168,12 +144,6 @@ class _Session:
                 if first
                 else set()
             )
-        if write:
-            # After the commit: an attempt killed before these puts leaves the orders
-            # stored by this source, and its resumed attempt counts them in `written`
-            # (`own`), so puts them again.
-            committed = [order for order in first if order.order_id in written]
-            self._upserts.record_read_model(self._writes, committed)
         positions = {
             position
             for position, order in enumerate(orders)
@@ -235,14 +205,32 @@ def _stored(
     }
 
 
+def _copy(
+    connection: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """The rows (values in `columns`' order) into the table with one COPY, in the
+    batch's transaction: an INSERT executed for many rows is still one per row."""
+    # The names are the table's own columns (from the row builders), never the file's.
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    driver = connection.connection.driver_connection
+    assert driver is not None  # a live connection, inside its transaction
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def _content(order: Order) -> tuple[Any, ...]:
     head = tuple(getattr(order, name) for name in _COMPARED)
     lines = tuple(tuple(getattr(item, name) for name in _ITEM_COMPARED) for item in order.items)
     return head, lines
 
 
-def _items(order: Order) -> list[dict[str, Any]]:
+def _items(order: Order) -> list[tuple[Any, ...]]:
+    """The order's item rows, in _ITEM_COLUMNS' order."""
     return [
-        {"order_id": order.order_id, "line_no": line_no, **msgspec.structs.asdict(item)}
+        (order.order_id, line_no, *msgspec.structs.astuple(item))
         for line_no, item in enumerate(order.items, start=1)
     ]

@@ -14,6 +14,7 @@ def order_service(adapters: OrderAdapters) -> OrderService:
         publisher=adapters.publisher,
         state_table=adapters.state_table,
         records=adapters.order_records,
+        stored=adapters.stored_orders,
         clock=adapters.clock,
     )
 

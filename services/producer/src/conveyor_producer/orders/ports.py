@@ -23,6 +23,12 @@ class OrderRecords(Protocol):
     def latest(self, order_id: uuid.UUID) -> OrderRecord | None: ...
 
 
+class StoredOrders(Protocol):
+    """Orders in PostgreSQL, the system of record (conveyor_producer.orders.stored)."""
+
+    def find(self, order_id: uuid.UUID) -> OrderRecord | None: ...
+
+
 class OrderAdapters(Protocol):
     """The adapters the orders feature is built from."""
 
@@ -36,6 +42,11 @@ class OrderAdapters(Protocol):
 
     @property
     def order_records(self) -> OrderRecords: ...
+
+    @property
+    def stored_orders(self) -> StoredOrders:
+        """Where imported orders are read: only PostgreSQL has them."""
+        ...
 
     @property
     def clock(self) -> Clock: ...

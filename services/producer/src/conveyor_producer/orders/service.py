@@ -8,23 +8,24 @@ from __future__ import annotations
 import uuid
 from functools import partial
 
-from conveyor_aws.order_items import OrderState
+from conveyor_aws.order_items import OrderRecord, OrderState
 from conveyor_aws.state_store import ItemStore
 from conveyor_common.clock import Clock
 from conveyor_common.envelope import Envelope
 from conveyor_common.errors import ValidationFailed
 from conveyor_common.events import OrderSubmitted
+from conveyor_common.imports.model import is_imported_order_id
 from conveyor_common.orders import Order, OrderRequest, normalise_order
 from conveyor_producer.acceptance.idempotency import fingerprint
 from conveyor_producer.acceptance.idempotency_store import IdempotencyStore, Scope
 from conveyor_producer.acceptance.ports import Publisher
 from conveyor_producer.acceptance.submitter import Acceptance, Attempt, Submission, Submitter
 from conveyor_producer.orders.errors import InvalidOrder, OrderNotFound
-from conveyor_producer.orders.ports import OrderRecords
+from conveyor_producer.orders.ports import OrderRecords, StoredOrders
 from conveyor_producer.orders.requests import decode_order_request
 from conveyor_producer.orders.rules import ORDER_VOLATILE_FIELDS, is_visible
 from conveyor_producer.orders.views import AcceptedOrder, OrderView, order_view
-from conveyor_producer.outages import STATE_STORE, outages_of
+from conveyor_producer.outages import DATABASE, STATE_STORE, outages_of
 from conveyor_producer.principal import Principal
 
 # The orders' Idempotency-Key records: sk=ORDERS, naming the order_id they created.
@@ -42,9 +43,11 @@ class OrderService:
         publisher: Publisher,
         state_table: ItemStore,
         records: OrderRecords,
+        stored: StoredOrders,
         clock: Clock,
     ) -> None:
         self._records = records
+        self._stored = stored
         self._submitter = Submitter(
             keys=IdempotencyStore(state_table, scope=ORDER_KEYS), publisher=publisher
         )
@@ -81,11 +84,19 @@ class OrderService:
         )
 
     def get(self, order_id: uuid.UUID, *, principal: Principal) -> OrderView:
-        with outages_of(STATE_STORE):
-            stored = self._records.latest(order_id)
+        stored = self._latest(order_id)
         if stored is None or not is_visible(principal, tenant_id=stored.tenant_id):
             raise OrderNotFound(f"order {order_id} not found")
         return order_view(stored)
+
+    def _latest(self, order_id: uuid.UUID) -> OrderRecord | None:
+        """An imported order from PostgreSQL, its only store; any other from the read
+        model, which follows it from ACCEPTED to PERSISTED."""
+        if is_imported_order_id(order_id):
+            with outages_of(DATABASE):
+                return self._stored.find(order_id)
+        with outages_of(STATE_STORE):
+            return self._records.latest(order_id)
 
     def _normalised(self, request: OrderRequest, attempt: Attempt) -> Order:
         try:
