@@ -56,3 +56,8 @@ output "env" {
     var.aws_endpoint_url == null ? {} : { AWS_ENDPOINT_URL = var.aws_endpoint_url },
   )
 }
+
+output "producer_auth_env" {
+  description = "The producer's token settings on top of env (JWKS_URL, JWT_AUDIENCE, JWT_ISSUER; those not set are left out). JWT_SECRET is not included."
+  value       = { for e in local.producer_auth_environment : e.name => e.value }
+}
