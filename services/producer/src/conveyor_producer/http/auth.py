@@ -127,6 +127,12 @@ class TokenVerifier:
             else None
         )
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> TokenVerifier:
+        # Litestar deep-copies a router's middleware arguments when it registers the
+        # router. The verifier is shared, not copied: a copy would start with an empty
+        # key-set cache, and PyJWKClient's lock cannot be copied at all.
+        return self
+
     @property
     def blocking(self) -> bool:
         """Verification may fetch the key set over the network."""
