@@ -72,6 +72,8 @@ class KeySetServer:
     """Serves the JWKS document of `keys` at `url`, counting the fetches."""
 
     keys: list[SigningKey] = field(default_factory=list)
+    # Served instead of the keys' document when set: a broken endpoint.
+    raw_body: bytes | None = None
     fetches: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -89,6 +91,8 @@ class KeySetServer:
     def document(self) -> bytes:
         with self._lock:
             self.fetches += 1
+            if self.raw_body is not None:
+                return self.raw_body
             return json.dumps({"keys": [key.jwk() for key in self.keys]}).encode()
 
     def __enter__(self) -> KeySetServer:

@@ -257,3 +257,20 @@ def test_an_unreachable_key_set_is_a_503_problem(
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"].endswith("dependency-unavailable")
+
+
+@pytest.mark.parametrize("body", [b"<html>maintenance</html>", b'{"keys": []}'])
+def test_a_key_set_that_is_not_one_is_a_503_problem(
+    key_set: KeySetServer,
+    client_of: Callable[[str], TestClient[Any]],
+    rsa_key: SigningKey,
+    body: bytes,
+) -> None:
+    # given an endpoint answering something other than a usable key set
+    key_set.raw_body = body
+    client = client_of(key_set.url)
+
+    response = read_order(client, rsa_key.sign(claims()))
+
+    assert response.status_code == 503
+    assert response.json()["type"].endswith("dependency-unavailable")
