@@ -79,15 +79,10 @@ variable "database_url" {
 }
 
 variable "jwt_secret" {
-  description = "HS256 secret the producer verifies API tokens with. Needed only without jwks_url, and refused with it (the API would not use it)."
+  description = "HS256 secret the producer verifies API tokens with. Needed only without jwks_url, and refused with it (the API would not use it: see output producer_auth_env)."
   type        = string
   default     = null
   sensitive   = true
-
-  validation {
-    condition     = var.jwt_secret == null || var.jwks_url == null
-    error_message = "Set jwt_secret or jwks_url, not both: with a key set the API refuses HS256 tokens."
-  }
 }
 
 variable "jwks_url" {
