@@ -56,3 +56,15 @@ output "env" {
     var.aws_endpoint_url == null ? {} : { AWS_ENDPOINT_URL = var.aws_endpoint_url },
   )
 }
+
+output "producer_auth_env" {
+  description = "The producer's token settings on top of env (JWKS_URL, JWT_AUDIENCE, JWT_ISSUER; those not set are left out). JWT_SECRET is not included."
+  value       = { for e in local.producer_auth_environment : e.name => e.value }
+
+  # Here rather than in a variable validation, which could name only its own
+  # variable before Terraform 1.9 (required_version allows 1.6).
+  precondition {
+    condition     = var.jwt_secret == null || var.jwks_url == null
+    error_message = "Set jwt_secret or jwks_url, not both: with a key set the API refuses HS256 tokens."
+  }
+}

@@ -20,8 +20,20 @@ locals {
     } : { name = name, value = value }
   ]
 
+  # Tokens are checked against the key set when jwks_url is set, else with the secret.
+  verify_with_secret = var.jwks_url == null
+
+  # The producer's token checks besides the secret; unset ones are left out.
+  producer_auth_environment = [
+    for name, value in {
+      JWKS_URL     = var.jwks_url
+      JWT_AUDIENCE = var.jwt_audience
+      JWT_ISSUER   = var.jwt_issuer
+    } : { name = name, value = value } if value != null
+  ]
+
   service_secrets = {
-    producer  = ["DATABASE_URL", "JWT_SECRET"]
+    producer  = concat(["DATABASE_URL"], local.verify_with_secret ? ["JWT_SECRET"] : [])
     processor = ["DATABASE_URL"]
     notifier  = []
   }
@@ -34,10 +46,10 @@ locals {
 }
 
 resource "aws_ssm_parameter" "secret" {
-  for_each = var.deploy_services ? {
-    DATABASE_URL = var.database_url
-    JWT_SECRET   = var.jwt_secret
-  } : {}
+  for_each = var.deploy_services ? merge(
+    { DATABASE_URL = var.database_url },
+    local.verify_with_secret ? { JWT_SECRET = var.jwt_secret } : {},
+  ) : {}
 
   name  = "/conveyor/${lower(each.key)}"
   type  = "SecureString"
@@ -46,7 +58,7 @@ resource "aws_ssm_parameter" "secret" {
   lifecycle {
     precondition {
       condition     = each.value != null && each.value != ""
-      error_message = "deploy_services = true needs database_url and jwt_secret."
+      error_message = "deploy_services = true needs database_url, and jwt_secret unless jwks_url is set."
     }
   }
 }
@@ -139,7 +151,7 @@ locals {
       image        = var.image
       essential    = true
       command      = ["python", "-m", "conveyor_producer"]
-      environment  = concat(local.service_environment, [{ name = "PORT", value = tostring(var.producer_port) }])
+      environment  = concat(local.service_environment, local.producer_auth_environment, [{ name = "PORT", value = tostring(var.producer_port) }])
       secrets      = local.secrets_for.producer
       portMappings = [{ containerPort = var.producer_port, protocol = "tcp" }]
       healthCheck = {

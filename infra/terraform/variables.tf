@@ -79,10 +79,43 @@ variable "database_url" {
 }
 
 variable "jwt_secret" {
-  description = "Secret the producer signs and verifies API tokens with."
+  description = "HS256 secret the producer verifies API tokens with. Needed only without jwks_url, and refused with it (the API would not use it: see output producer_auth_env)."
   type        = string
   default     = null
   sensitive   = true
+}
+
+variable "jwks_url" {
+  description = "HTTPS URL of the identity provider's JSON Web Key Set (JWKS_URL). Tokens are then RS256 or ES256, signed by one of its keys."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.jwks_url == null || can(regex("^https://[^/?#]+", var.jwks_url))
+    error_message = "jwks_url must be an https:// URL: the key set decides which tokens are trusted."
+  }
+}
+
+variable "jwt_audience" {
+  description = "The aud claim every API token must carry (JWT_AUDIENCE); null checks none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.jwt_audience == null || var.jwt_audience != ""
+    error_message = "jwt_audience is null (no check) or a non-empty string."
+  }
+}
+
+variable "jwt_issuer" {
+  description = "The iss claim every API token must carry (JWT_ISSUER), e.g. the identity provider's issuer URL; null checks none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.jwt_issuer == null || var.jwt_issuer != ""
+    error_message = "jwt_issuer is null (no check) or a non-empty string."
+  }
 }
 
 variable "subnet_ids" {

@@ -1,4 +1,5 @@
-"""Prints a development bearer token signed with JWT_SECRET.
+"""Prints a development bearer token signed with JWT_SECRET (HS256, so only for an API
+without JWKS_URL), carrying JWT_AUDIENCE and JWT_ISSUER when they are set.
 
 python -m conveyor_producer.token --sub alice --tenant acme --roles admin --ttl 3600 \
     --email alice@example.com
@@ -23,6 +24,7 @@ DEFAULT_TTL_SECONDS = 3600
 class TokenSettings(BaseConfig):
     jwt_secret: SecretStr
     jwt_audience: str | None = None
+    jwt_issuer: str | None = None
 
 
 def issue_token(
@@ -33,6 +35,7 @@ def issue_token(
     roles: Sequence[str] = (),
     ttl_seconds: int = DEFAULT_TTL_SECONDS,
     audience: str | None = None,
+    issuer: str | None = None,
     email: str | None = None,
 ) -> str:
     issued_at = utc_now()
@@ -45,6 +48,8 @@ def issue_token(
     }
     if audience:
         claims["aud"] = audience
+    if issuer:
+        claims["iss"] = issuer
     if email:
         claims["email"] = email
     return jwt.encode(claims, secret, algorithm=SHARED_SECRET_ALGORITHM)
@@ -70,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             roles=roles,
             ttl_seconds=args.ttl,
             audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
             email=args.email,
         )
     )

@@ -1,8 +1,10 @@
 """Bearer-token authentication: the Principal a request is made by.
 
-Tokens are HS256 signed with JWT_SECRET, or RS256 checked against JWKS_URL when
-that is set. Every `/api/v1` route sits behind `BearerAuthMiddleware`; roles are
-checked per route with `requires_role`.
+Tokens are checked one of two ways, never both: HS256 with JWT_SECRET, or, when
+JWKS_URL is set, RS256 or ES256 against the key set published there (an HS256
+token is then refused, whatever the secret). The audience and the issuer are
+checked when they are configured. Every `/api/v1` route sits behind
+`BearerAuthMiddleware`; roles are checked per route with `requires_role`.
 """
 
 from __future__ import annotations
@@ -24,13 +26,15 @@ from litestar.types import ASGIApp, Scopes
 
 from conveyor_common.text import EMAIL_LENGTH, refuse_control_characters
 from conveyor_producer.principal import Principal
-from conveyor_producer.settings import ProducerSettings
+from conveyor_producer.settings import DEFAULT_KEY_SET_REFETCH_COOLDOWN_SECONDS, ProducerSettings
 
 SHARED_SECRET_ALGORITHM = "HS256"  # noqa: S105 (an algorithm name)
-KEY_SET_ALGORITHMS = ("RS256",)
+# Asymmetric only: anyone can read a key set, so a symmetric key in it would let anyone sign.
+KEY_SET_ALGORITHMS = frozenset({"RS256", "ES256"})
 # Tolerated clock difference between the token issuer and this service.
 CLOCK_SKEW_SECONDS = 30
-# Key-set responses are cached; a rotated key is picked up within this time.
+# Key-set responses are cached this long; a token naming a key the cached set lacks
+# refetches it sooner (at most once per refetch cooldown).
 KEY_SET_CACHE_SECONDS = 300
 KEY_SET_TIMEOUT_SECONDS = 5
 BEARER_CHALLENGE = "Bearer"
@@ -55,33 +59,84 @@ class InvalidToken(ValueError):
 
 
 class KeySetUnavailable(RuntimeError):
-    """The JWKS endpoint could not be reached, so no token can be checked right now."""
+    """The JWKS endpoint could not be reached or sent no usable key set, so no token
+    can be checked right now (a 503, not the caller's fault)."""
+
+
+class KeySet:
+    """The signing keys published at a JWKS URL.
+
+    PyJWKClient caches the set for KEY_SET_CACHE_SECONDS and, when a token names a
+    `kid` the cached set lacks, fetches it again at once, so a rotated-in key is
+    picked up on its first use. That forced refetch happens at most once per
+    `refetch_cooldown_seconds` after any successful fetch: within the cooldown an
+    unknown `kid` is refused without a request, so a flood of made-up ones costs the
+    endpoint one fetch per cooldown. Fetches are serialised by the client's lock.
+    """
+
+    def __init__(self, url: str, *, refetch_cooldown_seconds: float) -> None:
+        self._client = jwt.PyJWKClient(
+            url,
+            lifespan=KEY_SET_CACHE_SECONDS,
+            timeout=KEY_SET_TIMEOUT_SECONDS,
+            cooldown_duration=refetch_cooldown_seconds,
+        )
+
+    def key_for(self, token: str) -> tuple[Any, list[str]]:
+        """The key that signed `token` and the one algorithm it may be checked with."""
+        header = jwt.get_unverified_header(token)
+        algorithm, kid = header.get("alg"), header.get("kid")
+        # Refused before the key set is consulted: neither may cause a fetch.
+        if algorithm not in KEY_SET_ALGORITHMS:
+            allowed = " or ".join(sorted(KEY_SET_ALGORITHMS))
+            raise jwt.InvalidAlgorithmError(f"the token must be signed with {allowed}")
+        if not isinstance(kid, str) or not kid:
+            raise jwt.InvalidTokenError("the token names no key (kid)")
+        try:
+            key = self._client.get_signing_key(kid)
+        # Unreachable, no usable keys, or a body that is not JSON (a ValueError).
+        except (jwt.PyJWKClientConnectionError, jwt.PyJWKSetError, ValueError) as exc:
+            raise KeySetUnavailable(f"the JWKS endpoint failed: {exc}") from exc
+        # The key decides the algorithm: an RSA key never checks an ES256 signature.
+        if key.algorithm_name != algorithm:
+            raise jwt.InvalidAlgorithmError(f"key {kid!r} does not sign {algorithm}")
+        return key.key, [algorithm]
 
 
 class TokenVerifier:
+    """Checks a token's signature, expiry, audience and issuer, then its claims."""
+
     def __init__(
         self,
         *,
         secret: str | None = None,
         jwks_url: str | None = None,
         audience: str | None = None,
+        issuer: str | None = None,
+        refetch_cooldown_seconds: float = DEFAULT_KEY_SET_REFETCH_COOLDOWN_SECONDS,
     ) -> None:
-        if not secret and not jwks_url:
-            raise ValueError("a secret or a JWKS URL is needed to verify tokens")
+        if bool(secret) == bool(jwks_url):
+            raise ValueError("either a secret or a JWKS URL (not both) verifies tokens")
         self._secret = secret
         self._audience = audience
-        self._jwks = (
-            jwt.PyJWKClient(
-                jwks_url, lifespan=KEY_SET_CACHE_SECONDS, timeout=KEY_SET_TIMEOUT_SECONDS
-            )
+        self._issuer = issuer
+        self._required = ["exp", "sub"] + (["iss"] if issuer is not None else [])
+        self._key_set = (
+            KeySet(jwks_url, refetch_cooldown_seconds=refetch_cooldown_seconds)
             if jwks_url
             else None
         )
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> TokenVerifier:
+        # Litestar deep-copies a router's middleware arguments when it registers the
+        # router. The verifier is shared, not copied: a copy would start with an empty
+        # key-set cache, and PyJWKClient's lock cannot be copied at all.
+        return self
+
     @property
     def blocking(self) -> bool:
         """Verification may fetch the key set over the network."""
-        return self._jwks is not None
+        return self._key_set is not None
 
     def verify(self, token: str) -> Principal:
         try:
@@ -91,14 +146,10 @@ class TokenVerifier:
                 key,
                 algorithms=algorithms,
                 audience=self._audience,
+                issuer=self._issuer,
                 leeway=CLOCK_SKEW_SECONDS,
-                options={
-                    "require": ["exp", "sub"],
-                    "verify_aud": self._audience is not None,
-                },
+                options={"require": self._required, "verify_aud": self._audience is not None},
             )
-        except jwt.PyJWKClientConnectionError as exc:
-            raise KeySetUnavailable(str(exc)) from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
         try:
@@ -111,8 +162,8 @@ class TokenVerifier:
         )
 
     def _key_for(self, token: str) -> tuple[Any, list[str]]:
-        if self._jwks is not None:
-            return self._jwks.get_signing_key_from_jwt(token).key, list(KEY_SET_ALGORITHMS)
+        if self._key_set is not None:
+            return self._key_set.key_for(token)
         return self._secret, [SHARED_SECRET_ALGORITHM]
 
 
@@ -127,10 +178,15 @@ def _check_text(claims: _Claims) -> None:
 
 
 def verifier_from_settings(settings: ProducerSettings) -> TokenVerifier:
+    """With JWKS_URL the secret plays no part (it may still be set for the token CLI)."""
+    key_set = str(settings.jwks_url) if settings.jwks_url else None
+    secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
     return TokenVerifier(
-        secret=settings.jwt_secret.get_secret_value(),
-        jwks_url=str(settings.jwks_url) if settings.jwks_url else None,
+        secret=None if key_set else secret,
+        jwks_url=key_set,
         audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
+        refetch_cooldown_seconds=settings.jwks_refetch_cooldown_seconds,
     )
 
 
