@@ -137,14 +137,6 @@ data "aws_iam_policy_document" "processor" {
     resources = [aws_dynamodb_table.state.arn]
   }
 
-  # Imports write the read-model items of committed orders in batches
-  # (conveyor_processor.imports.read_model).
-  statement {
-    sid       = "ReadModelWrites"
-    actions   = ["dynamodb:BatchWriteItem"]
-    resources = [aws_dynamodb_table.state.arn]
-  }
-
   statement {
     sid       = "ReadUploadsWriteExports"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
