@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conveyor_aws import clients
-from conveyor_aws.broker.liveness import Liveness
+from conveyor_aws.broker.liveness_recorder import LivenessRecorder
 from conveyor_aws.broker.worker import run_worker
 from conveyor_common.log import configure_logging
 from conveyor_common.settings import load
@@ -18,7 +18,7 @@ def main() -> None:
     configure_logging(SERVICE, settings)
     clients.configure(clients.WORKER_PROFILE.overridden_by(settings))
     run_worker(
-        build_broker(settings, liveness=Liveness(settings.liveness_path(SERVICE))),
+        build_broker(settings, liveness=LivenessRecorder(settings.liveness_path(SERVICE))),
         threads=settings.worker_threads,
         queues=[settings.notifier_queue],
     )

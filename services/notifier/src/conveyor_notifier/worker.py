@@ -5,7 +5,7 @@ from __future__ import annotations
 import dramatiq
 
 from conveyor_aws.broker.envelope_broker import EnvelopeBroker
-from conveyor_aws.broker.liveness import Liveness
+from conveyor_aws.broker.liveness_recorder import LivenessRecorder
 from conveyor_aws.mail import SesSender
 from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import decode
@@ -33,7 +33,7 @@ def build_broker(
     *,
     ledger: SentOnceLedger | None = None,
     mailer: Mailer | None = None,
-    liveness: Liveness | None = None,
+    liveness: LivenessRecorder | None = None,
 ) -> EnvelopeBroker:
     """A broker with an actor per e-mail kind, each named after its event type."""
     broker = EnvelopeBroker(

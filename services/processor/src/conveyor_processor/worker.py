@@ -10,7 +10,7 @@ import dramatiq
 
 from conveyor_aws import clients
 from conveyor_aws.broker.envelope_broker import EnvelopeBroker
-from conveyor_aws.broker.liveness import Liveness
+from conveyor_aws.broker.liveness_recorder import LivenessRecorder
 from conveyor_aws.broker.worker import run_worker
 from conveyor_aws.delivery import DEFAULT_POLICY, RetryPolicy
 from conveyor_common.envelope import decode
@@ -57,7 +57,7 @@ def build_broker(
     actors: Mapping[str, Actor],
     *,
     retry_policy: RetryPolicy = DEFAULT_POLICY,
-    liveness: Liveness | None = None,
+    liveness: LivenessRecorder | None = None,
 ) -> EnvelopeBroker:
     """The broker with the given actors, all on the processor queue."""
     broker = EnvelopeBroker(
@@ -102,7 +102,7 @@ def main() -> None:
     broker = build_broker(
         settings,
         actor_table(use_cases(settings, engine=engine)),
-        liveness=Liveness(settings.liveness_path(SERVICE)),
+        liveness=LivenessRecorder(settings.liveness_path(SERVICE)),
     )
     try:
         run_worker(broker, threads=settings.worker_threads, queues=[settings.processor_queue])

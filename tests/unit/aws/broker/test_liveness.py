@@ -15,15 +15,18 @@ from conveyor_aws.broker.liveness import (
     DEFAULT_MAX_AGE_SECONDS,
     EXIT_ALIVE,
     EXIT_NOT_ALIVE,
+    MIN_MAX_AGE_SECONDS,
     RECORD_INTERVAL_SECONDS,
-    Liveness,
+    WORKERS,
     LivenessConfig,
     last_recorded,
     main,
     problem,
 )
+from conveyor_aws.broker.liveness_recorder import LivenessRecorder
 from conveyor_aws.broker.worker import _until_consuming
 from conveyor_aws.clients import SQS_LONG_POLL_SECONDS, SQS_READ_TIMEOUT_SECONDS
+from conveyor_aws.resources import SERVICE_EVENTS
 from conveyor_common.settings import EXIT_CONFIG_ERROR
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -45,7 +48,7 @@ class FailingQueue(FakeQueue):
         raise ConnectionError("AccessDenied")
 
 
-def consumer_with(liveness: Liveness, queue: FakeQueue) -> EnvelopeConsumer:
+def consumer_with(liveness: LivenessRecorder, queue: FakeQueue) -> EnvelopeConsumer:
     consumer = a_consumer(FakeQueue(), queue)
     consumer.liveness = liveness
     return consumer
@@ -53,7 +56,7 @@ def consumer_with(liveness: Liveness, queue: FakeQueue) -> EnvelopeConsumer:
 
 def test_a_record_is_alive_until_it_is_older_than_the_bound(tmp_path: Path) -> None:
     clock, path = FakeClock(), tmp_path / "worker.alive"
-    Liveness(path, clock=clock).record()
+    LivenessRecorder(path, clock=clock).record()
 
     recorded_at = last_recorded(path)
 
@@ -81,7 +84,7 @@ def test_an_unreadable_or_naive_record_counts_as_none(tmp_path: Path, content: s
 
 def test_records_are_written_at_most_once_per_interval(tmp_path: Path) -> None:
     clock, path = FakeClock(), tmp_path / "worker.alive"
-    liveness = Liveness(path, clock=clock)
+    liveness = LivenessRecorder(path, clock=clock)
 
     liveness.record()
     clock.advance(RECORD_INTERVAL_SECONDS / 2)
@@ -96,9 +99,9 @@ def test_records_are_written_at_most_once_per_interval(tmp_path: Path) -> None:
 
 def test_reset_removes_what_an_earlier_process_recorded(tmp_path: Path) -> None:
     path = tmp_path / "worker.alive"
-    Liveness(path).record()
+    LivenessRecorder(path).record()
 
-    restarted = Liveness(path)
+    restarted = LivenessRecorder(path)
     restarted.reset()
     restarted.reset()
 
@@ -107,20 +110,20 @@ def test_reset_removes_what_an_earlier_process_recorded(tmp_path: Path) -> None:
 
 
 def test_an_unwritable_record_does_not_stop_the_consumer(tmp_path: Path) -> None:
-    liveness = Liveness(tmp_path / "missing-dir" / "worker.alive")
+    liveness = LivenessRecorder(tmp_path / "missing-dir" / "worker.alive")
     liveness.record()
     assert liveness.consuming.is_set()
     assert last_recorded(tmp_path / "missing-dir" / "worker.alive") is None
 
 
 def test_the_consumer_records_a_receive_that_answered_even_empty() -> None:
-    liveness = Liveness()
+    liveness = LivenessRecorder()
     assert next(consumer_with(liveness, FakeQueue())) is None
     assert liveness.consuming.is_set()
 
 
 def test_the_consumer_records_nothing_when_the_receive_fails() -> None:
-    liveness = Liveness()
+    liveness = LivenessRecorder()
     consumer = consumer_with(liveness, FailingQueue())
 
     for _ in range(3):
@@ -132,7 +135,7 @@ def test_the_consumer_records_nothing_when_the_receive_fails() -> None:
 
 def test_a_consumer_with_every_slot_busy_is_alive_without_receiving() -> None:
     # given a consumer whose prefetched messages are all still being worked on
-    liveness = Liveness()
+    liveness = LivenessRecorder()
     consumer = consumer_with(liveness, FailingQueue())
     consumer.message_refc = consumer.prefetch
 
@@ -141,9 +144,15 @@ def test_a_consumer_with_every_slot_busy_is_alive_without_receiving() -> None:
     assert liveness.consuming.is_set()
 
 
-def test_the_default_bound_outlasts_a_long_poll_retried_after_a_read_timeout() -> None:
-    assert DEFAULT_MAX_AGE_SECONDS > SQS_READ_TIMEOUT_SECONDS + SQS_LONG_POLL_SECONDS
+def test_the_default_bound_outlasts_the_longest_healthy_pass() -> None:
+    # a long poll, a back-off as long, and a receive attempt lost to its read timeout
+    assert DEFAULT_MAX_AGE_SECONDS >= 2 * SQS_LONG_POLL_SECONDS + SQS_READ_TIMEOUT_SECONDS
     assert LivenessConfig().liveness_max_age_seconds == DEFAULT_MAX_AGE_SECONDS
+    assert MIN_MAX_AGE_SECONDS > RECORD_INTERVAL_SECONDS
+
+
+def test_the_check_knows_every_worker_with_a_queue() -> None:
+    assert sorted(WORKERS) == sorted(SERVICE_EVENTS)
 
 
 def test_each_service_has_its_own_file_unless_one_is_set(tmp_path: Path) -> None:
@@ -162,9 +171,9 @@ def test_the_check_exits_0_only_for_a_fresh_record(
     monkeypatch.setenv("LIVENESS_MAX_AGE_SECONDS", "5")
 
     assert main(["notifier"]) == EXIT_NOT_ALIVE
-    Liveness(path).record()
+    LivenessRecorder(path).record()
     assert main(["notifier"]) == EXIT_ALIVE
-    Liveness(path, clock=lambda: datetime.now(UTC) - timedelta(seconds=6)).record()
+    LivenessRecorder(path, clock=lambda: datetime.now(UTC) - timedelta(seconds=6)).record()
     assert main(["notifier"]) == EXIT_NOT_ALIVE
 
     err = capsys.readouterr().err.splitlines()
@@ -172,20 +181,20 @@ def test_the_check_exits_0_only_for_a_fresh_record(
     assert err[1].startswith("notifier not alive: its consumer last worked 6.")
 
 
-def test_the_check_refuses_an_unknown_service_and_a_bound_below_two_records(
+def test_the_check_refuses_an_unknown_worker_and_too_short_a_bound(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with pytest.raises(SystemExit) as unknown:
         main(["producer"])
     assert unknown.value.code == 2
-    monkeypatch.setenv("LIVENESS_MAX_AGE_SECONDS", str(RECORD_INTERVAL_SECONDS))
+    monkeypatch.setenv("LIVENESS_MAX_AGE_SECONDS", str(MIN_MAX_AGE_SECONDS - 0.5))
     with pytest.raises(SystemExit) as too_short:
         main(["processor"])
     assert too_short.value.code == EXIT_CONFIG_ERROR
 
 
 def test_the_start_waits_for_the_first_receive_or_a_stop() -> None:
-    liveness, stop = Liveness(), threading.Event()
+    liveness, stop = LivenessRecorder(), threading.Event()
     stop.set()
     assert _until_consuming(liveness, stop) is False
 

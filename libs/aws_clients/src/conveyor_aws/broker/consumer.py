@@ -10,7 +10,7 @@
 - if a message's retry could not be sent (SQS unreachable), the original is
   not deleted: it comes back once its visibility lapses;
 - each pass that did not fail is recorded for the worker's health check
-  (conveyor_aws.broker.liveness).
+  (conveyor_aws.broker.liveness_recorder).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from conveyor_aws.broker.attributes import (
     history_from_attributes,
     parked_attributes,
 )
-from conveyor_aws.broker.liveness import Liveness
+from conveyor_aws.broker.liveness_recorder import LivenessRecorder
 from conveyor_aws.delivery import history_options
 from conveyor_common.envelope import InvalidEnvelope, decode
 from conveyor_common.log import get_logger
@@ -52,7 +52,7 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
         visibility_timeout: int | None,
         queue_name: str,
         event_types: frozenset[str],
-        liveness: Liveness,
+        liveness: LivenessRecorder,
     ) -> None:
         super().__init__(
             queue,

@@ -17,7 +17,7 @@ from dramatiq_sqs.broker import MAX_DELAY_SECONDS, SQSBroker
 from conveyor_aws import clients
 from conveyor_aws.broker.attributes import retry_attributes
 from conveyor_aws.broker.consumer import EnvelopeConsumer
-from conveyor_aws.broker.liveness import Liveness
+from conveyor_aws.broker.liveness_recorder import LivenessRecorder
 from conveyor_aws.broker.middleware import DeliveryPolicy, VisibilityHeartbeat
 from conveyor_aws.delivery import DEFAULT_POLICY, RetryPolicy, history_from_options
 
@@ -35,10 +35,10 @@ class EnvelopeBroker(SQSBroker):  # type: ignore[misc]
         visibility_timeout_seconds: int,
         retry_policy: RetryPolicy = DEFAULT_POLICY,
         time_limit_ms: int = DEFAULT_TIME_LIMIT_MS,
-        liveness: Liveness | None = None,
+        liveness: LivenessRecorder | None = None,
     ) -> None:
-        # Every consumer of this broker records its passes here (conveyor_aws.broker.liveness).
-        self.liveness = liveness or Liveness()
+        # Every consumer of this broker records its passes here, for the health check.
+        self.liveness = liveness or LivenessRecorder()
         heartbeat = VisibilityHeartbeat(visibility_timeout_seconds=visibility_timeout_seconds)
         super().__init__(
             middleware=[

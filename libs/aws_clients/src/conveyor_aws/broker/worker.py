@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import dramatiq
 
 from conveyor_aws.broker.envelope_broker import EnvelopeBroker
-from conveyor_aws.broker.liveness import Liveness
+from conveyor_aws.broker.liveness_recorder import LivenessRecorder
 from conveyor_common.log import get_logger
 
 # How often the start looks whether the consumer has received yet, or a signal came.
@@ -40,7 +40,7 @@ def run_worker(broker: EnvelopeBroker, *, threads: int, queues: Iterable[str]) -
     logger.info("worker stopped")
 
 
-def _until_consuming(liveness: Liveness, stop: threading.Event) -> bool:
+def _until_consuming(liveness: LivenessRecorder, stop: threading.Event) -> bool:
     """Wait for the first receive that worked; False if told to stop first."""
     while not stop.is_set():
         if liveness.consuming.wait(FIRST_RECEIVE_POLL_SECONDS):
