@@ -48,6 +48,7 @@ START_TIMEOUT_SECONDS = 30
 POLL_SECONDS = 0.1
 # dramatiq's message when its consumer fails and is started again.
 CONSUMER_FAILED_MARK = "Consumer encountered an unexpected error"
+STOP_WAIT_MS = 500
 
 
 def wait_for(condition: Callable[[], bool], *, seconds: float, what: str) -> None:
@@ -202,7 +203,8 @@ def test_a_consumer_that_loses_its_queue_is_not_alive_within_the_bound(
         wait_for(lambda: not alive(path), seconds=bound, what="the liveness check to fail")
         assert time.monotonic() - deleted_at >= MAX_AGE_SECONDS - DRAMATIQ_PASS_SECONDS
     finally:
-        worker.stop()
+        # Its consumer thread sleeps out dramatiq's 3 s restart delay, then ends by itself.
+        worker.stop(timeout=STOP_WAIT_MS)
 
 
 def test_a_missing_dlq_stops_the_consumer_before_it_records(aws: dict[str, str]) -> None:
