@@ -139,6 +139,18 @@ locals {
     }
   }
 
+  # A worker is unhealthy once its consumer has not received from SQS for
+  # LIVENESS_MAX_AGE_SECONDS (conveyor_aws.broker.liveness); ECS then replaces the task.
+  worker_health_check = {
+    for svc in ["processor", "notifier"] : svc => {
+      command     = ["CMD", "python", "-m", "conveyor_aws.broker.liveness", svc]
+      interval    = 30
+      timeout     = 10
+      retries     = 3
+      startPeriod = 60
+    }
+  }
+
   secrets_for = {
     for svc, names in local.service_secrets : svc => [
       for n in names : { name = n, valueFrom = try(aws_ssm_parameter.secret[n].arn, "") }
@@ -147,16 +159,21 @@ locals {
 
   containers = {
     producer = [{
-      name         = "producer"
-      image        = var.image
-      essential    = true
-      command      = ["python", "-m", "conveyor_producer"]
-      environment  = concat(local.service_environment, local.producer_auth_environment, [{ name = "PORT", value = tostring(var.producer_port) }])
+      name      = "producer"
+      image     = var.image
+      essential = true
+      command   = ["python", "-m", "conveyor_producer"]
+      # All interfaces: the producer listens on 127.0.0.1 unless told otherwise, and
+      # then nothing outside the container (the load balancer) reaches it.
+      environment = concat(local.service_environment, local.producer_auth_environment, [
+        { name = "HOST", value = "0.0.0.0" },
+        { name = "PORT", value = tostring(var.producer_port) },
+      ])
       secrets      = local.secrets_for.producer
       portMappings = [{ containerPort = var.producer_port, protocol = "tcp" }]
       healthCheck = {
-        # The slim image has no curl; a TCP connect proves the server is up.
-        command     = ["CMD", "python", "-c", "import socket; socket.create_connection(('127.0.0.1', ${var.producer_port}), 2)"]
+        # The slim image has no curl; urlopen fails on no answer or an HTTP error status.
+        command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${var.producer_port}/health', timeout=2)"]
         interval    = 15
         timeout     = 5
         retries     = 3
@@ -184,6 +201,7 @@ locals {
         environment      = local.service_environment
         secrets          = local.secrets_for.processor
         dependsOn        = [{ containerName = "migrate", condition = "SUCCESS" }]
+        healthCheck      = local.worker_health_check.processor
         logConfiguration = local.log_configuration.processor
       },
     ]
@@ -195,6 +213,7 @@ locals {
       command          = ["python", "-m", "conveyor_notifier"]
       environment      = local.service_environment
       secrets          = local.secrets_for.notifier
+      healthCheck      = local.worker_health_check.notifier
       logConfiguration = local.log_configuration.notifier
     }]
   }

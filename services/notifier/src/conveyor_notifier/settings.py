@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from conveyor_aws.broker.liveness import LivenessConfig
 from conveyor_common.settings import AwsConfig, WorkerConfig
 
 
-class NotifierSettings(AwsConfig, WorkerConfig):
+class NotifierSettings(AwsConfig, WorkerConfig, LivenessConfig):
     notifier_queue: str
     ses_sender: str
     # Log e-mails instead of sending them, where no SES identity is set up.

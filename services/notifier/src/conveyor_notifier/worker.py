@@ -5,6 +5,7 @@ from __future__ import annotations
 import dramatiq
 
 from conveyor_aws.broker.envelope_broker import EnvelopeBroker
+from conveyor_aws.broker.liveness_recorder import LivenessRecorder
 from conveyor_aws.mail import SesSender
 from conveyor_aws.state_store import StateStore
 from conveyor_common.envelope import decode
@@ -32,9 +33,12 @@ def build_broker(
     *,
     ledger: SentOnceLedger | None = None,
     mailer: Mailer | None = None,
+    liveness: LivenessRecorder | None = None,
 ) -> EnvelopeBroker:
     """A broker with an actor per e-mail kind, each named after its event type."""
-    broker = EnvelopeBroker(visibility_timeout_seconds=settings.visibility_timeout_seconds)
+    broker = EnvelopeBroker(
+        visibility_timeout_seconds=settings.visibility_timeout_seconds, liveness=liveness
+    )
     sent_once = ledger or SentOnceLedger(store=StateStore(table=settings.state_table))
     sender = mailer or build_mailer(settings)
 

@@ -10,6 +10,7 @@ import dramatiq
 
 from conveyor_aws import clients
 from conveyor_aws.broker.envelope_broker import EnvelopeBroker
+from conveyor_aws.broker.liveness_recorder import LivenessRecorder
 from conveyor_aws.broker.worker import run_worker
 from conveyor_aws.delivery import DEFAULT_POLICY, RetryPolicy
 from conveyor_common.envelope import decode
@@ -56,11 +57,13 @@ def build_broker(
     actors: Mapping[str, Actor],
     *,
     retry_policy: RetryPolicy = DEFAULT_POLICY,
+    liveness: LivenessRecorder | None = None,
 ) -> EnvelopeBroker:
     """The broker with the given actors, all on the processor queue."""
     broker = EnvelopeBroker(
         visibility_timeout_seconds=settings.visibility_timeout_seconds,
         retry_policy=retry_policy,
+        liveness=liveness,
     )
     for event_type, actor in actors.items():
         _declare(broker, event_type, actor, queue_name=settings.processor_queue)
@@ -96,7 +99,11 @@ def main() -> None:
     clients.configure(clients.WORKER_PROFILE.overridden_by(settings))
     temp_dir = claim_temp_dir(settings)
     engine = build_engine(settings.database_url)
-    broker = build_broker(settings, actor_table(use_cases(settings, engine=engine)))
+    broker = build_broker(
+        settings,
+        actor_table(use_cases(settings, engine=engine)),
+        liveness=LivenessRecorder(settings.liveness_path(SERVICE)),
+    )
     try:
         run_worker(broker, threads=settings.worker_threads, queues=[settings.processor_queue])
     finally:

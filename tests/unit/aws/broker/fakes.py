@@ -12,6 +12,7 @@ import dramatiq
 from dramatiq_sqs.broker import _SQSMessage
 
 from conveyor_aws.broker.consumer import EnvelopeConsumer
+from conveyor_aws.broker.liveness_recorder import LivenessRecorder
 from conveyor_common.envelope import encode, wrap
 from conveyor_common.events import OrderSubmitted
 from conveyor_common.orders import OrderItemRequest, OrderRequest, normalise_order
@@ -90,6 +91,7 @@ def a_consumer(dlq: FakeQueue, queue: FakeQueue | None = None) -> EnvelopeConsum
         visibility_timeout=300,
         queue_name="q",
         event_types=frozenset({EVENT_TYPE}),
+        liveness=LivenessRecorder(),
     )
 
 

@@ -12,5 +12,7 @@ This package adapts the two, one concept per module:
   and the heartbeat that keeps long-running messages invisible;
 - `attributes`: the SQS message attributes and dramatiq message options that
   carry a message's history and fate between those parts;
+- `liveness_recorder`: each pass of the consumer that worked, recorded in a file,
+  which `liveness` (the record and the workers' container health check) reads;
 - `worker`: the run loop, until SIGTERM or SIGINT.
 """

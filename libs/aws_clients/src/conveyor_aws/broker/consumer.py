@@ -8,7 +8,9 @@
 - a message the delivery policy parked goes to the DLQ with its reason in the
   `conveyor_error` attribute;
 - if a message's retry could not be sent (SQS unreachable), the original is
-  not deleted: it comes back once its visibility lapses.
+  not deleted: it comes back once its visibility lapses;
+- each pass that did not fail is recorded for the worker's health check
+  (conveyor_aws.broker.liveness_recorder).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from conveyor_aws.broker.attributes import (
     history_from_attributes,
     parked_attributes,
 )
+from conveyor_aws.broker.liveness_recorder import LivenessRecorder
 from conveyor_aws.delivery import history_options
 from conveyor_common.envelope import InvalidEnvelope, decode
 from conveyor_common.log import get_logger
@@ -49,6 +52,7 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
         visibility_timeout: int | None,
         queue_name: str,
         event_types: frozenset[str],
+        liveness: LivenessRecorder,
     ) -> None:
         super().__init__(
             queue,
@@ -59,6 +63,7 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
         )
         self.queue_name = queue_name
         self.event_types = event_types
+        self.liveness = liveness
 
     def __next__(self) -> dramatiq.Message[Any] | None:
         if not self.messages and self.message_refc < self.prefetch:
@@ -74,6 +79,9 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
                 if message is not None:
                     self.messages.append(message)
                     self.message_refc += 1
+        # Received, or had no room to: either way this pass worked. A receive that
+        # raised never gets here, and dramatiq starts a new consumer.
+        self.liveness.record()
         if self.messages:
             self.misses = 0
             ready: dramatiq.Message[Any] = self.messages.popleft()

@@ -17,6 +17,7 @@ from dramatiq_sqs.broker import MAX_DELAY_SECONDS, SQSBroker
 from conveyor_aws import clients
 from conveyor_aws.broker.attributes import retry_attributes
 from conveyor_aws.broker.consumer import EnvelopeConsumer
+from conveyor_aws.broker.liveness_recorder import LivenessRecorder
 from conveyor_aws.broker.middleware import DeliveryPolicy, VisibilityHeartbeat
 from conveyor_aws.delivery import DEFAULT_POLICY, RetryPolicy, history_from_options
 
@@ -34,7 +35,10 @@ class EnvelopeBroker(SQSBroker):  # type: ignore[misc]
         visibility_timeout_seconds: int,
         retry_policy: RetryPolicy = DEFAULT_POLICY,
         time_limit_ms: int = DEFAULT_TIME_LIMIT_MS,
+        liveness: LivenessRecorder | None = None,
     ) -> None:
+        # Every consumer of this broker records its passes here, for the health check.
+        self.liveness = liveness or LivenessRecorder()
         heartbeat = VisibilityHeartbeat(visibility_timeout_seconds=visibility_timeout_seconds)
         super().__init__(
             middleware=[
@@ -63,6 +67,7 @@ class EnvelopeBroker(SQSBroker):  # type: ignore[misc]
             visibility_timeout=self.visibility_timeout,
             queue_name=queue_name,
             event_types=event_types,
+            liveness=self.liveness,
         )
 
     def _ensure_queue(self, queue_name: str) -> None:
@@ -71,16 +76,19 @@ class EnvelopeBroker(SQSBroker):  # type: ignore[misc]
             raise dramatiq.QueueNotFound(queue_name)  # type: ignore[no-untyped-call]
         if queue_name in self.queues:
             return
-        try:
-            queue = self.sqs.get_queue_by_name(QueueName=queue_name)
-        except self.sqs.meta.client.exceptions.QueueDoesNotExist:
-            raise MissingQueue(f"SQS queue {queue_name!r} does not exist") from None
+        queue = self._existing_queue(queue_name)
         redrive = json.loads(queue.attributes.get("RedrivePolicy") or "null")
         if not redrive:
             raise MissingQueue(f"SQS queue {queue_name!r} has no redrive policy to a DLQ")
         dlq_name = redrive["deadLetterTargetArn"].rsplit(":", 1)[-1]
-        self.dead_letter_queues[queue_name] = self.sqs.get_queue_by_name(QueueName=dlq_name)
+        self.dead_letter_queues[queue_name] = self._existing_queue(dlq_name)
         self.queues[queue_name] = queue
+
+    def _existing_queue(self, name: str) -> Any:
+        try:
+            return self.sqs.get_queue_by_name(QueueName=name)
+        except self.sqs.meta.client.exceptions.QueueDoesNotExist:
+            raise MissingQueue(f"SQS queue {name!r} does not exist") from None
 
     def enqueue(
         self, message: dramatiq.Message[Any], *, delay: int | None = None
