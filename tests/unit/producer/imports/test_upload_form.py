@@ -15,7 +15,7 @@ from tests.unit.producer.conftest import FILES, TENANT, FakeUploads, bearer
 
 from conveyor_common.imports.model import MAX_FILE_NAME_LENGTH
 from conveyor_common.text import EMAIL_LENGTH, MAX_RECIPIENTS
-from conveyor_producer.imports.form import MAX_PART_HEADER_BYTES, MAX_PARTS
+from conveyor_producer.imports.form import MAX_PART_HEADER_BYTES, MAX_PARTS, MAX_TEXT_FIELD_BYTES
 
 ALICE = bearer(email="alice@example.com")
 CSV = b"orderId,customerId\r\nA-1,c-1\r\n"
@@ -250,3 +250,29 @@ def test_notify_at_the_cap_of_the_longest_addresses_is_taken(client: TestClient[
     )
 
     assert upload.status_code == 202, upload.text
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        (file_part(), text_part("comment", "x" * (MAX_TEXT_FIELD_BYTES + 1))),
+        (
+            b'Content-Disposition: form-data; name="file"\r\n\r\n'
+            + b"x" * (MAX_TEXT_FIELD_BYTES + 1),
+        ),
+    ],
+    ids=["unknown-field", "file-without-a-name"],
+)
+def test_a_part_the_form_ignores_is_bounded_too(
+    client: TestClient[Any], uploads: FakeUploads, parts: tuple[bytes, ...]
+) -> None:
+    # an ignored part is not read, but a client could stream one without end
+    response = post_form(client, form(*parts))
+    assert response.status_code == 413, response.text
+    assert f"exceeds {MAX_TEXT_FIELD_BYTES:,} bytes" in response.json()["detail"]
+    assert uploads.objects == {}
+
+
+def test_a_small_part_the_form_ignores_is_no_harm(client: TestClient[Any]) -> None:
+    response = post_form(client, form(text_part("comment", "hello"), file_part()))
+    assert response.status_code == 202, response.text

@@ -103,10 +103,16 @@ class _FormReader:
                 raise FileTooLarge(f"the file exceeds {self._max_file_bytes:,} bytes")
             self._digest.update(data)
             part.sink.write(data)
-        elif part.segment.name in TEXT_FIELDS:
-            part.text += data
-            if len(part.text) > MAX_TEXT_FIELD_BYTES:
-                raise FileTooLarge(f"the field {part.segment.name!r} is too long")
+        else:
+            # Every other part is bounded too, even one this form ignores (an unknown
+            # field, a `file` part without a file name): else it could stream forever.
+            part.size += len(data)
+            if part.size > MAX_TEXT_FIELD_BYTES:
+                raise FileTooLarge(
+                    f"the field {part.segment.name!r} exceeds {MAX_TEXT_FIELD_BYTES:,} bytes"
+                )
+            if part.segment.name in TEXT_FIELDS:
+                part.text += data
 
     def end(self, part: _Part) -> None:
         if part.sink is None and part.segment.name in TEXT_FIELDS:
