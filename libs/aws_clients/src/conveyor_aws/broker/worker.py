@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
 from collections.abc import Iterable
@@ -29,6 +30,11 @@ def run_worker(broker: EnvelopeBroker, *, threads: int, queues: Iterable[str]) -
         signal.signal(signum, lambda *_: stop.set())
     queue_names = sorted(queues)
     broker.liveness.reset()
+    # What start-up built lives as long as the process: frozen, full collections no
+    # longer walk it. A busy handler (an import's batches) allocates fast enough to make
+    # those collections frequent, and each one walked every module and client.
+    gc.collect()
+    gc.freeze()
     worker = dramatiq.Worker(broker, queues=set(queue_names), worker_threads=threads)
     worker.start()
     logger.info("worker threads up, receiving from SQS", threads=threads, queues=queue_names)
