@@ -32,16 +32,14 @@ def cell(value: Any) -> str:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Columns left-aligned to their widest cell, numbers right-aligned, no trailing blanks."""
+    """Columns left-aligned to their widest cell, numbers right-aligned (a column whose
+    values are all numbers or missing), no trailing blanks."""
     texts = [[cell(value) for value in row] for row in rows]
     widths = [
         max([len(header), *(len(row[column]) for row in texts)])
         for column, header in enumerate(headers)
     ]
-    numeric = [
-        bool(rows) and all(isinstance(row[column], int | float) for row in rows)
-        for column in range(len(headers))
-    ]
+    numeric = [_numeric([row[column] for row in rows]) for column in range(len(headers))]
 
     def line(values: Sequence[str]) -> str:
         padded = [
@@ -51,6 +49,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
         return "  ".join(padded).rstrip()
 
     return "\n".join([line(list(headers)), *(line(row) for row in texts)])
+
+
+def _numeric(values: Sequence[Any]) -> bool:
+    present = [value for value in values if value is not None]
+    return bool(present) and all(
+        isinstance(value, int | float) and not isinstance(value, bool) for value in present
+    )
 
 
 def fields(labelled: Sequence[tuple[str, Any]]) -> str:
