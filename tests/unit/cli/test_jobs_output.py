@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conveyor_cli.api import problem_line
+from conveyor_cli.api import problem_line, retry_after
 from conveyor_cli.files import outcome
 from conveyor_cli.job_kinds import EXPORT, IMPORT, job_status
 from conveyor_cli.jobs import page_line
@@ -137,3 +137,19 @@ def test_an_answer_that_is_no_problem_shows_its_status_and_body() -> None:
     response = httpx.Response(502, text="<html>bad gateway</html>")
 
     assert problem_line(response) == "502 Bad Gateway: <html>bad gateway</html>"
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "wait"),
+    [
+        (503, {"Retry-After": "2"}, 2.0),
+        (503, {"Retry-After": "600"}, 10.0),
+        (503, {}, None),
+        (503, {"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}, None),
+        (500, {"Retry-After": "2"}, None),
+    ],
+)
+def test_only_a_503_with_retry_after_in_seconds_is_sent_again(
+    status: int, headers: dict[str, str], wait: float | None
+) -> None:
+    assert retry_after(httpx.Response(status, headers=headers)) == wait

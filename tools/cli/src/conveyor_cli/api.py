@@ -5,6 +5,7 @@ services' database or state table."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -21,6 +22,11 @@ API_URL_VARIABLE = "CONVEYOR_API_URL"
 TOKEN_VARIABLE = "CONVEYOR_TOKEN"  # noqa: S105 (the variable's name, not a secret)
 # The API answers within seconds or with a 503; an upload to S3 has its own timeout.
 REQUEST_TIMEOUT_SECONDS = 30.0
+# The API sheds load with 503 and Retry-After while a dependency is slow: a read, or an
+# action that is the same when repeated, is sent again this often, waiting at most this.
+UNAVAILABLE_RETRIES = 3
+MAX_RETRY_AFTER_SECONDS = 10.0
+UNAVAILABLE = 503
 
 
 def api_options(command: F) -> F:
@@ -54,19 +60,40 @@ class Api:
 
     def get(self, path: str, **params: Any) -> Any:
         query = {name: value for name, value in params.items() if value is not None}
-        return self._answer(lambda: self.http.get(_api_path(path), params=query))
+        return self._answer(lambda: self.http.get(_api_path(path), params=query), retry=True)
 
-    def post(self, path: str, *, json: Any = None) -> Any:
-        return self._answer(lambda: self.http.post(_api_path(path), json=json))
+    def post(self, path: str, *, json: Any = None, idempotent: bool = False) -> Any:
+        """With `idempotent`, a 503 is retried: sending it again does the same."""
+        return self._answer(lambda: self.http.post(_api_path(path), json=json), retry=idempotent)
 
-    def _answer(self, send: Callable[[], httpx.Response]) -> Any:
-        try:
-            response = send()
-        except httpx.HTTPError as error:
-            raise ApiError(f"cannot reach the API at {self.http.base_url}: {error}") from error
+    def _answer(self, send: Callable[[], httpx.Response], *, retry: bool) -> Any:
+        retries = UNAVAILABLE_RETRIES if retry else 0
+        while True:
+            response = self._sent(send)
+            wait = retry_after(response)
+            if wait is None or retries == 0:
+                break
+            retries -= 1
+            time.sleep(wait)
         if response.is_error:
             raise ApiError(problem_line(response), status=response.status_code)
         return response.json()
+
+    def _sent(self, send: Callable[[], httpx.Response]) -> httpx.Response:
+        try:
+            return send()
+        except httpx.HTTPError as error:
+            raise ApiError(f"cannot reach the API at {self.http.base_url}: {error}") from error
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """How long to wait before sending again: only a 503 with a Retry-After in seconds."""
+    if response.status_code != UNAVAILABLE:
+        return None
+    try:
+        return min(max(float(response.headers["Retry-After"]), 0.0), MAX_RETRY_AFTER_SECONDS)
+    except (KeyError, ValueError):
+        return None
 
 
 @contextmanager

@@ -73,7 +73,8 @@ def send_to_s3(upload: dict[str, Any], path: Path, *, on_position: Callable[[int
 
 
 def complete(api: Api, upload: dict[str, Any]) -> dict[str, Any]:
-    answer: dict[str, Any] = api.post(upload["links"]["complete"])
+    # Completing again answers the same, so a 503 is retried.
+    answer: dict[str, Any] = api.post(upload["links"]["complete"], idempotent=True)
     return answer
 
 
