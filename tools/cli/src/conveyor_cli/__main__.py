@@ -4,4 +4,5 @@ from __future__ import annotations
 
 from conveyor_cli.main import cli
 
-cli()
+if __name__ == "__main__":
+    cli()
