@@ -46,11 +46,11 @@ def upload(
     """Upload a CSV, JSON or JSON Lines file of orders and import it."""
     mode = ImportMode.VALIDATE if validate else ImportMode.IMPORT
     with connected(api_url, token) as api:
-        upload = presign(api, path, mode=mode)
+        form = presign(api, path, mode=mode)
         size = path.stat().st_size
         with progress_bar(f"uploading {path.name}", length=size, show_pos=True) as bar:
-            send_to_s3(upload, path, on_position=bar.to)
-        view: dict[str, Any] = complete(api, upload)
+            send_to_s3(form, path, on_position=bar.to)
+        view: dict[str, Any] = complete(api, form)
         if wait:
             with progress_bar(f"{mode.value} {view['fileId']}", length=100) as bar:
                 view = wait_for_import(

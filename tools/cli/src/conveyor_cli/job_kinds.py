@@ -13,7 +13,7 @@ from conveyor_producer.exports.views import EXPORTS_PATH
 from conveyor_producer.imports.views import FILES_PATH, FileStatus
 
 # Every status name either kind speaks: the job core's, and the files' PENDING (QUEUED).
-STATUS_NAMES = tuple(dict.fromkeys([*JobStatus, *FileStatus]))
+STATUS_NAMES = tuple(dict.fromkeys(status.value for status in (*JobStatus, *FileStatus)))
 
 
 def job_status(name: str) -> JobStatus:

@@ -11,7 +11,7 @@ import click
 from conveyor_cli import output
 from conveyor_cli.api import Api, ApiError, api_options, connected
 from conveyor_cli.job_kinds import KINDS, STATUS_NAMES, JobKind, job_status
-from conveyor_producer.jobs.rules import DEFAULT_PAGE_SIZE
+from conveyor_producer.jobs.rules import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE
 
 NOT_FOUND = 404
 
@@ -48,8 +48,10 @@ def show_job(job_id: uuid.UUID, kind: str | None, api_url: str, token: str, as_j
     type=click.Choice(STATUS_NAMES, case_sensitive=False),
     help="Only jobs in this state (PENDING and QUEUED are the same).",
 )
-@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--limit", type=click.IntRange(min=1), default=DEFAULT_PAGE_SIZE, show_default=True)
+@click.option("--page", type=click.IntRange(1, MAX_PAGE), default=1, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(1, MAX_PAGE_SIZE), default=DEFAULT_PAGE_SIZE, show_default=True
+)
 @api_options
 @output.json_option
 def list_jobs(
