@@ -1,5 +1,8 @@
-"""Prints a development bearer token signed with JWT_SECRET (HS256, so only for an API
-without JWKS_URL), carrying JWT_AUDIENCE and JWT_ISSUER when they are set.
+"""Development bearer tokens signed with JWT_SECRET (HS256, so only for an API without
+JWKS_URL), carrying JWT_AUDIENCE and JWT_ISSUER when they are set.
+
+`conveyor token` (tools/cli) is the command that prints one; this module's own entry
+point keeps the older name working, with the same options:
 
 python -m conveyor_producer.token --sub alice --tenant acme --roles admin --ttl 3600 \
     --email alice@example.com
@@ -55,6 +58,34 @@ def issue_token(
     return jwt.encode(claims, secret, algorithm=SHARED_SECRET_ALGORITHM)
 
 
+def split_roles(values: Sequence[str]) -> list[str]:
+    """Role names given space or comma separated, in one value or several."""
+    return [role for value in values for role in value.split(",") if role]
+
+
+def development_token(
+    *,
+    sub: str,
+    tenant: str,
+    roles: Sequence[str] = (),
+    ttl_seconds: int = DEFAULT_TTL_SECONDS,
+    email: str | None = None,
+) -> str:
+    """A token signed with JWT_SECRET, for JWT_AUDIENCE and from JWT_ISSUER if they are
+    set, as the API checks it."""
+    settings = load(TokenSettings)
+    return issue_token(
+        settings.jwt_secret.get_secret_value(),
+        sub=sub,
+        tenant=tenant,
+        roles=roles,
+        ttl_seconds=ttl_seconds,
+        audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
+        email=email,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Print a development bearer token.")
     parser.add_argument("--sub", required=True)
@@ -65,17 +96,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--ttl", type=int, default=DEFAULT_TTL_SECONDS, help="seconds")
     parser.add_argument("--email", help="the caller's address, where exports are announced")
     args = parser.parse_args(argv)
-    settings = load(TokenSettings)
-    roles = [role for value in args.roles for role in value.split(",") if role]
     print(
-        issue_token(
-            settings.jwt_secret.get_secret_value(),
+        development_token(
             sub=args.sub,
             tenant=args.tenant,
-            roles=roles,
+            roles=split_roles(args.roles),
             ttl_seconds=args.ttl,
-            audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer,
             email=args.email,
         )
     )

@@ -1,39 +1,29 @@
-"""`conveyor`: operations commands.
+"""`conveyor`: the operator's command.
 
+    conveyor queues [--queue Q] [--json]
     conveyor dlq show [--queue Q] [--event-type T] [--json]
     conveyor dlq redrive [--queue Q] [--event-type T]
+    conveyor jobs show ID [--kind export|import] [--json]
+    conveyor jobs list --kind export|import [--status S] [--page N] [--limit N] [--json]
+    conveyor files upload PATH [--validate] [--no-wait] [--json]
+    conveyor token --sub S --tenant T [--roles R] [--ttl SECONDS] [--email E] [--json]
 
-Queues are the workers' queues (PROCESSOR_QUEUE, NOTIFIER_QUEUE from the
-environment, else the default names); each one's DLQ comes from its redrive
-policy. AWS is reached as the services reach it (AWS_REGION, AWS_ENDPOINT_URL).
+`queues` and `dlq` reach AWS as the services do (AWS_REGION, AWS_ENDPOINT_URL, the
+queue names PROCESSOR_QUEUE and NOTIFIER_QUEUE); `jobs` and `files` are clients of the
+producer's REST API (CONVEYOR_API_URL, CONVEYOR_TOKEN); `token` signs with JWT_SECRET.
+Output is text for people; --json prints one JSON document instead. Progress bars go
+to stderr.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-
 import click
 
-from conveyor_aws import clients, dlq
-from conveyor_aws.resources import SERVICE_EVENTS, ResourceNames
-
-
-def worker_queues() -> list[str]:
-    names = ResourceNames()
-    return [
-        os.environ.get(f"{service.upper()}_QUEUE") or names.queue(service)
-        for service in SERVICE_EVENTS
-    ]
-
-
-def _pairs(queue: str | None) -> list[dlq.QueuePair]:
-    sqs = clients.sqs()
-    try:
-        return [dlq.queue_pair(sqs, name) for name in ([queue] if queue else worker_queues())]
-    except (dlq.NotADeadLetterSource, sqs.exceptions.QueueDoesNotExist) as error:
-        raise click.ClickException(str(error)) from error
+from conveyor_cli.dead_letters import dlq_group
+from conveyor_cli.files import files_group
+from conveyor_cli.jobs import jobs_group
+from conveyor_cli.queues import queues_command
+from conveyor_cli.token import token_command
 
 
 @click.group()
@@ -41,52 +31,9 @@ def cli() -> None:
     """Conveyor operations."""
 
 
-@cli.group(name="dlq")
-def dlq_group() -> None:
-    """Inspect and redrive the dead-letter queues."""
-
-
-@dlq_group.command()
-@click.option("--queue", help="A worker queue (or its DLQ); default: every worker's.")
-@click.option("--event-type", help="Only messages of this event type.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON document instead of a table.")
-def show(queue: str | None, event_type: str | None, as_json: bool) -> None:
-    """List what is parked in each DLQ, without consuming it."""
-    report = {
-        pair.dlq_name: dlq.peek(clients.sqs(), pair, event_type=event_type)
-        for pair in _pairs(queue)
-    }
-    if as_json:
-        document = {
-            name: {"count": len(letters), "messages": [letter.as_json() for letter in letters]}
-            for name, letters in report.items()
-        }
-        click.echo(json.dumps(document, indent=2))
-        return
-    for name, letters in report.items():
-        click.echo(f"{name}: {len(letters)} message(s)")
-        for letter in letters:
-            click.echo(
-                f"  {letter.event_type or '?'}  {letter.event_id or '-'}  "
-                f"receives={letter.receive_count}  {letter.reason or '(no reason recorded)'}"
-            )
-
-
-@dlq_group.command()
-@click.option("--queue", help="A worker queue (or its DLQ); default: every worker's.")
-@click.option("--event-type", help="Only messages of this event type.")
-def redrive(queue: str | None, event_type: str | None) -> None:
-    """Send parked messages back to the queue they came from, each once."""
-    for pair in _pairs(queue):
-        result = dlq.redrive(clients.sqs(), pair, event_type=event_type)
-        if result.task_handle is not None:
-            click.echo(f"{pair.dlq_name} -> {pair.name}: SQS move task {result.task_handle}")
-        else:
-            click.echo(
-                f"{pair.dlq_name} -> {pair.name}: moved {result.moved}, "
-                f"dropped {result.duplicates} duplicate(s)"
-            )
+for command in (queues_command, dlq_group, jobs_group, files_group, token_command):
+    cli.add_command(command)
 
 
 if __name__ == "__main__":
-    sys.exit(cli())
+    cli()
