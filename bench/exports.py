@@ -74,14 +74,16 @@ def row_filters(limit: int) -> dict[str, Any]:
     return {"createdAt": {"to": (SEEDED_FROM + timedelta(seconds=limit)).isoformat()}}
 
 
-def resolved(export_format: ExportFormat, limit: int) -> ResolvedExport:
-    request = ExportRequest(resource="orders", format=export_format, filters=row_filters(limit))
+def resolved(export_format: ExportFormat, limit: int, columns: list[str] | None) -> ResolvedExport:
+    request = ExportRequest(
+        resource="orders", format=export_format, filters=row_filters(limit), columns=columns
+    )
     return resolve(request)
 
 
-def run_child(kind: str, export_format: ExportFormat, limit: int) -> str:
+def run_child(kind: str, export_format: ExportFormat, limit: int, columns: list[str] | None) -> str:
     database_url = os.environ["DATABASE_URL"]
-    export = resolved(export_format, limit)
+    export = resolved(export_format, limit, columns)
     started = time.monotonic()
     if kind == "baseline":
         rows, size_bytes = BASELINES[export_format](database_url, export, limit)
@@ -211,8 +213,12 @@ BASELINES = {
 # --- parent side: run children, sample their memory -----------------------------------------
 
 
-def measure(kind: str, export_format: ExportFormat, limit: int, env: dict[str, str]) -> Measured:
+def measure(
+    kind: str, export_format: ExportFormat, limit: int, *, columns: str | None, env: dict[str, str]
+) -> Measured:
     arguments = ["--child", kind, "--formats", export_format.value, "--rows", str(limit)]
+    if columns:
+        arguments += ["--columns", columns]
     return measure_child(__file__, arguments, env=env)
 
 
@@ -227,17 +233,39 @@ def compare(export_format: ExportFormat, *, baseline: Measured, processor: Measu
     print(f"  peak RSS   {peak:.0f} MB (target <= {limit} MB: {verdict})", flush=True)
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=500_000)
     parser.add_argument("--formats", default="csv,xlsx,pdf")
     parser.add_argument("--pdf-rows", type=int, default=MAX_ROWS_PDF)
     parser.add_argument("--pdf-baseline-rows", type=int, default=1000)
+    # The export's columns (default: all): e.g. without itemCount, to see what its count costs.
+    parser.add_argument("--columns", help="comma-separated column names of the orders export")
     parser.add_argument("--child", choices=["baseline", "processor"], help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def bench_format(
+    export_format: ExportFormat, args: argparse.Namespace, *, seeded: int, env: dict[str, str]
+) -> None:
+    if export_format is ExportFormat.PDF:
+        limit, baseline_limit = min(args.pdf_rows, seeded), args.pdf_baseline_rows
+    else:
+        limit = baseline_limit = args.rows
+    print(f"{export_format.value}:", flush=True)
+    baseline = measure("baseline", export_format, baseline_limit, columns=args.columns, env=env)
+    report("baseline", baseline)
+    processor = measure("processor", export_format, limit, columns=args.columns, env=env)
+    report("processor", processor)
+    compare(export_format, baseline=baseline, processor=processor)
+
+
+def main() -> None:
+    args = arguments()
     formats = [ExportFormat(name) for name in args.formats.split(",")]
     if args.child:
-        print(run_child(args.child, formats[0], args.rows))
+        columns = args.columns.split(",") if args.columns else None
+        print(run_child(args.child, formats[0], args.rows, columns))
         return
 
     os.environ["UV_PYTHON_DOWNLOADS"] = "never"
@@ -251,16 +279,7 @@ def main() -> None:
         env = {**os.environ, **moto.env, "DATABASE_URL": postgres.url}
         env |= bootstrap(ResourceNames())
         for export_format in formats:
-            if export_format is ExportFormat.PDF:
-                limit, baseline_limit = min(args.pdf_rows, seeded), args.pdf_baseline_rows
-            else:
-                limit = baseline_limit = args.rows
-            print(f"{export_format.value}:", flush=True)
-            baseline = measure("baseline", export_format, baseline_limit, env)
-            report("baseline", baseline)
-            processor = measure("processor", export_format, limit, env)
-            report("processor", processor)
-            compare(export_format, baseline=baseline, processor=processor)
+            bench_format(export_format, args, seeded=seeded, env=env)
 
 
 if __name__ == "__main__":
