@@ -1,7 +1,7 @@
 """Export throughput and memory: the processor's code path against a raw baseline.
 
     uv run python bench/exports.py [--rows 500000] [--formats csv,xlsx,pdf] [--pdf-rows N]
-        [--pdf-baseline-rows 1000]
+        [--pdf-baseline-rows 1000] [--columns orderId,createdAt,...]
 
 Seeds `rows` orders (one item each) into a throwaway PostgreSQL with COPY, starts
 the AWS emulator, then for each format runs, each in its own child process:
