@@ -157,3 +157,81 @@ def test_a_date_time_beyond_the_calendar_once_in_utc_is_refused() -> None:
     with pytest.raises(ValidationFailed) as refused:
         resolve(request(filters={"createdAt": {"from": "0001-01-01T00:00:00+05:00"}}))
     assert refused.value.errors[0].field == "filters.createdAt.from"
+
+
+def insert_order(
+    url: str, *, name: str | None, items: int, created_at: datetime, customer_id: str = "c"
+) -> None:
+    with psycopg.connect(url) as conn:
+        order_id = uuid.uuid4()
+        conn.execute(
+            "INSERT INTO orders (order_id, tenant_id, customer_id, customer_email, "
+            "customer_name, currency, total_amount, created_at, persisted_at, event_id, "
+            "correlation_id) VALUES (%s, 'acme', %s, 'c@example.com', %s, 'EUR', 1, %s, %s, "
+            "%s, 'seed')",
+            (order_id, customer_id, name, created_at, created_at, uuid.uuid4()),
+        )
+        for line_no in range(1, items + 1):
+            conn.execute(
+                "INSERT INTO order_items (order_id, line_no, sku, name, quantity, unit_price, "
+                "line_total) VALUES (%s, %s, 'SKU', 'thing', 1, 1, 1)",
+                (order_id, line_no),
+            )
+
+
+# Every formula trigger, and text that only looks close to one.
+NAMES = [
+    ("=1+1", "'=1+1"),
+    ("+1", "'+1"),
+    ("-1", "'-1"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"),
+    ("\rx", "'\rx"),
+    ("'quoted", "'quoted"),
+    ("Ärger", "Ärger"),
+    ("a=1", "a=1"),
+    ("", ""),
+    (None, ""),
+]
+
+
+def test_copy_counts_every_item_and_escapes_every_trigger(db: str) -> None:
+    # given orders with 0, 1 and 7 items, names starting with every trigger, one second apart
+    for index, (name, _) in enumerate(NAMES):
+        items = (0, 1, 7)[index % 3]
+        insert_order(db, name=name, items=items, created_at=START + timedelta(seconds=index))
+    export = resolve(request(columns=["customerName", "itemCount"]))
+
+    # when copied as the CSV export does
+    table = copy_rows(db, *astuple(copy_query(export, tenant_id="acme")))
+
+    # then each name is escaped exactly when it starts with a trigger, each count is exact
+    assert table[0] == ["Customer", "Items"]
+    assert table[1:] == [
+        [escaped, str((0, 1, 7)[index % 3])] for index, (_, escaped) in enumerate(NAMES)
+    ]
+
+
+def test_copy_writes_times_as_utc_iso_seconds_whatever_the_session_settings(db: str) -> None:
+    # given an order created with a fraction of a second, and one in a year before 1000
+    insert_order(db, name="a", items=1, created_at=datetime(2026, 3, 1, 23, 59, 59, 999999, UTC))
+    insert_order(db, name="b", items=1, created_at=datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC))
+    export = resolve(request(columns=["createdAt", "persistedAt", "customerId"]))
+    query = copy_query(export, tenant_id="acme")
+
+    # when copied in a session whose time zone and date style are not UTC and ISO
+    buffer = io.BytesIO()
+    with psycopg.connect(db) as conn:
+        conn.execute("SET TimeZone = 'America/New_York'")
+        conn.execute("SET DateStyle = 'SQL, DMY'")
+        with conn.cursor().copy(query.sql, query.params) as copy:
+            for block in copy:
+                buffer.write(block)
+    table = list(csv.reader(io.StringIO(buffer.getvalue().decode())))
+
+    # then times are UTC, ISO 8601, truncated to the second, with "T" and "Z"
+    assert table == [
+        ["Created at", "Persisted at", "Customer ID"],
+        ["0999-01-02T03:04:05Z", "0999-01-02T03:04:05Z", "c"],
+        ["2026-03-01T23:59:59Z", "2026-03-01T23:59:59Z", "c"],
+    ]

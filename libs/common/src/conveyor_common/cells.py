@@ -9,6 +9,8 @@ from __future__ import annotations
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE_PREFIX = "'"
+# The triggers' code points, as PostgreSQL's ascii() gives a text's first character.
+_TRIGGER_CODES = ", ".join(str(ord(trigger)) for trigger in FORMULA_TRIGGERS)
 
 
 def escape_formula(value: str) -> str:
@@ -16,8 +18,14 @@ def escape_formula(value: str) -> str:
 
 
 def escape_formula_sql(expression: str) -> str:
-    """The same rule as a PostgreSQL expression, for text columns on the COPY path."""
+    """The same rule as a PostgreSQL expression, for text columns on the COPY path.
+
+    ascii() reads the first character's code point in a UTF8 database (the schema's;
+    0 for '', NULL for NULL, which stays NULL): integer comparisons, where
+    left(…, 1) IN (…) built a text per cell and compared it six times, about twice
+    the cost on a large export.
+    """
     return (
-        f"CASE WHEN left({expression}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') "
-        f"THEN '''' || {expression} ELSE {expression} END"
+        f"CASE WHEN ascii({expression}) IN ({_TRIGGER_CODES}) "
+        f"THEN '{ESCAPE_PREFIX * 2}' || {expression} ELSE {expression} END"
     )

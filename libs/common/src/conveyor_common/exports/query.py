@@ -12,8 +12,9 @@ from typing import Any
 from conveyor_common.cells import escape_formula_sql
 from conveyor_common.exports.registry import Column, ColumnType, ResolvedExport
 
-# ISO 8601 in UTC, the same text whichever session time zone the server has.
-_UTC_ISO = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+# ISO 8601 in UTC to the second, the same text whichever time zone and DateStyle the
+# session has: jsonb always writes times as ISO 8601. About half to_char's cost per cell.
+_UTC_ISO = "(to_jsonb(date_trunc('second', {} AT TIME ZONE 'UTC')) #>> '{{}}') || 'Z'"
 
 
 @dataclass(frozen=True)
