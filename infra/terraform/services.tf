@@ -1,8 +1,10 @@
-# ECS Fargate deployment of the three services from one image. Everything here
+# ECS Fargate deployment of the three services, each from its own image. Everything here
 # is skipped when deploy_services = false (e.g. applying against an emulator).
 
 locals {
   ecs_count = var.deploy_services ? 1 : 0
+  # No images without ECS services (the precondition below insists on them otherwise).
+  images = var.images != null ? var.images : { producer = null, processor = null, notifier = null }
 
   # Same variables the services read locally; secrets come from SSM below.
   service_environment = [
@@ -160,7 +162,7 @@ locals {
   containers = {
     producer = [{
       name      = "producer"
-      image     = var.image
+      image     = local.images.producer
       essential = true
       command   = ["python", "-m", "conveyor_producer"]
       # All interfaces: the producer listens on 127.0.0.1 unless told otherwise, and
@@ -186,7 +188,7 @@ locals {
       {
         # Schema migrations run to completion before the worker starts.
         name             = "migrate"
-        image            = var.image
+        image            = local.images.processor
         essential        = false
         command          = ["python", "-m", "conveyor_processor.migrate"]
         environment      = local.service_environment
@@ -195,7 +197,7 @@ locals {
       },
       {
         name             = "processor"
-        image            = var.image
+        image            = local.images.processor
         essential        = true
         command          = ["python", "-m", "conveyor_processor"]
         environment      = local.service_environment
@@ -208,7 +210,7 @@ locals {
 
     notifier = [{
       name             = "notifier"
-      image            = var.image
+      image            = local.images.notifier
       essential        = true
       command          = ["python", "-m", "conveyor_notifier"]
       environment      = local.service_environment
@@ -241,8 +243,8 @@ resource "aws_ecs_task_definition" "service" {
 
   lifecycle {
     precondition {
-      condition     = var.image != null
-      error_message = "deploy_services = true needs var.image."
+      condition     = var.images != null
+      error_message = "deploy_services = true needs var.images."
     }
   }
 }

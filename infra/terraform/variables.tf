@@ -65,10 +65,14 @@ variable "deploy_services" {
   default     = true
 }
 
-variable "image" {
-  description = "Container image built from the repository Dockerfile, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/conveyor:1.0.0."
-  type        = string
-  default     = null
+variable "images" {
+  description = "Each service's container image, built from services/<service>/Dockerfile, e.g. producer = \"123456789012.dkr.ecr.us-east-1.amazonaws.com/conveyor-producer:1.0.0\". The processor's image also runs the migrations."
+  type = object({
+    producer  = string
+    processor = string
+    notifier  = string
+  })
+  default = null
 }
 
 variable "database_url" {

@@ -97,7 +97,7 @@ def applied(
     subnet = client("ec2").describe_subnets()["Subnets"][0]["SubnetId"]
     tf_vars = [
         f"-var=aws_endpoint_url={moto_endpoint}",
-        "-var=image=conveyor:test",
+        '-var=images={producer="conveyor-producer:test",processor="conveyor-processor:test",notifier="conveyor-notifier:test"}',
         f'-var=subnet_ids=["{subnet}"]',
         "-var=database_url=postgresql://conveyor:conveyor@db:5432/conveyor",
         "-var=jwt_secret=test-secret",
