@@ -69,7 +69,8 @@ def post_an_order_and_an_export(stack: Stack) -> None:
         order = api.post("/api/v1/orders", json=an_order())
         assert order.status_code == 202, order.text
         export = api.post(
-            "/api/v1/exports", json={"resource": "orders", "notify": ["ops@example.com"]}
+            "/api/v1/exports",
+            json={"resource": "orders", "format": "csv", "notify": ["ops@example.com"]},
         )
         assert export.status_code == 202, export.text
 
