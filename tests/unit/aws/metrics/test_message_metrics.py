@@ -9,7 +9,14 @@ from typing import Any
 import psycopg
 import pytest
 from prometheus_client import REGISTRY
-from tests.unit.aws.broker.fakes import EVENT_TYPE, FakeQueue, a_consumer, a_delivery
+from tests.unit.aws.broker.fakes import (
+    EVENT_TYPE,
+    FakeQueue,
+    FakeSqsMessage,
+    a_consumer,
+    a_delivery,
+    an_unknown_envelope_body,
+)
 
 from conveyor_aws.broker.envelope_broker import EnvelopeBroker
 from conveyor_aws.broker.middleware import DeliveryPolicy
@@ -91,6 +98,20 @@ def test_the_handling_time_is_observed_whatever_the_outcome() -> None:
     labels = {"service": service, "event_type": EVENT_TYPE}
     assert sample("conveyor_message_handling_seconds_count", **labels) == 1
     assert sample("conveyor_message_handling_seconds_sum", **labels) == 2.5
+
+
+def test_an_undeliverable_body_counts_as_a_dlq_send() -> None:
+    service = f"test-{uuid.uuid4().hex[:8]}"
+    queue = FakeQueue()
+    queue.to_receive = [FakeSqsMessage(an_unknown_envelope_body("Nobody"))]
+    consumer = a_consumer(FakeQueue(), queue)
+    consumer.service = service
+
+    assert next(consumer) is None
+
+    labels = {"service": service, "queue": "q"}
+    assert sample("conveyor_dlq_sends_total", **labels, reason="undeliverable") == 1
+    assert sample("conveyor_dlq_sends_total", **labels, reason="parked") == 0
 
 
 def test_the_outcome_rule() -> None:
