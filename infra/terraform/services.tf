@@ -153,6 +153,16 @@ locals {
     }
   }
 
+  # Where each worker serves /metrics for Prometheus (METRICS_PORT, read by
+  # conveyor_aws.metrics.server); the producer serves it on producer_port.
+  worker_metrics_ports = { processor = 9101, notifier = 9102 }
+  worker_metrics = {
+    for svc, port in local.worker_metrics_ports : svc => {
+      environment  = [{ name = "METRICS_PORT", value = tostring(port) }]
+      portMappings = [{ containerPort = port, protocol = "tcp" }]
+    }
+  }
+
   secrets_for = {
     for svc, names in local.service_secrets : svc => [
       for n in names : { name = n, valueFrom = try(aws_ssm_parameter.secret[n].arn, "") }
@@ -200,8 +210,9 @@ locals {
         image            = local.images.processor
         essential        = true
         command          = ["python", "-m", "conveyor_processor"]
-        environment      = local.service_environment
+        environment      = concat(local.service_environment, local.worker_metrics.processor.environment)
         secrets          = local.secrets_for.processor
+        portMappings     = local.worker_metrics.processor.portMappings
         dependsOn        = [{ containerName = "migrate", condition = "SUCCESS" }]
         healthCheck      = local.worker_health_check.processor
         logConfiguration = local.log_configuration.processor
@@ -213,8 +224,9 @@ locals {
       image            = local.images.notifier
       essential        = true
       command          = ["python", "-m", "conveyor_notifier"]
-      environment      = local.service_environment
+      environment      = concat(local.service_environment, local.worker_metrics.notifier.environment)
       secrets          = local.secrets_for.notifier
+      portMappings     = local.worker_metrics.notifier.portMappings
       healthCheck      = local.worker_health_check.notifier
       logConfiguration = local.log_configuration.notifier
     }]

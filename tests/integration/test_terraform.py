@@ -356,7 +356,7 @@ def test_ecs_task_definitions_wire_env(
     ]
     env = {e["name"]: e["value"] for e in containers["processor"]["environment"]}
     expected = {k: v for k, v in applied["env"].items() if k != "AWS_ENDPOINT_URL"}
-    assert env == expected
+    assert env == expected | {"METRICS_PORT": "9101"}
     assert [s["name"] for s in containers["processor"]["secrets"]] == ["DATABASE_URL"]
 
     services = ecs.describe_services(

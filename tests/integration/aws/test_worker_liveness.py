@@ -165,7 +165,7 @@ def a_queue_with_its_dlq(name: str | None = None) -> tuple[str, str]:
 
 
 def a_broker(queue_name: str, liveness: LivenessRecorder) -> EnvelopeBroker:
-    broker = EnvelopeBroker(visibility_timeout_seconds=30, liveness=liveness)
+    broker = EnvelopeBroker(service="test", visibility_timeout_seconds=30, liveness=liveness)
 
     def ignore(envelope_json: str) -> None:
         pass

@@ -79,7 +79,7 @@ def test_worker_sqs_calls_outlast_a_long_poll_and_s3_calls_a_part_upload() -> No
 def test_the_brokers_own_sqs_resource_gets_the_worker_profile() -> None:
     clients.configure(clients.WORKER_PROFILE)
 
-    broker = EnvelopeBroker(visibility_timeout_seconds=30)
+    broker = EnvelopeBroker(service="test", visibility_timeout_seconds=30)
 
     assert waits(broker.sqs.meta.client.meta.config) == (
         clients.WORKER_CONNECT_TIMEOUT_SECONDS,

@@ -18,6 +18,7 @@ from conveyor_notifier.orders import emails as order_emails
 from conveyor_notifier.send_once import Mailer, send_once
 from conveyor_notifier.settings import NotifierSettings
 
+SERVICE = "notifier"
 # Every feature's e-mails, by event type: a feature with e-mails adds its table here.
 EMAIL_KINDS = email_kinds(
     order_emails.EMAIL_KINDS, export_emails.EMAIL_KINDS, import_emails.EMAIL_KINDS
@@ -37,7 +38,9 @@ def build_broker(
 ) -> EnvelopeBroker:
     """A broker with an actor per e-mail kind, each named after its event type."""
     broker = EnvelopeBroker(
-        visibility_timeout_seconds=settings.visibility_timeout_seconds, liveness=liveness
+        service=SERVICE,
+        visibility_timeout_seconds=settings.visibility_timeout_seconds,
+        liveness=liveness,
     )
     sent_once = ledger or SentOnceLedger(store=StateStore(table=settings.state_table))
     sender = mailer or build_mailer(settings)

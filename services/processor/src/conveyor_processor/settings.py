@@ -7,12 +7,15 @@ from pathlib import Path
 from pydantic import Field
 
 from conveyor_aws.broker.liveness import LivenessConfig
+from conveyor_aws.metrics.server import MetricsConfig
 from conveyor_aws.s3_stream import DEFAULT_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES
 from conveyor_common.settings import AwsConfig, DatabaseConfig, PublisherConfig, WorkerConfig
 from conveyor_processor.exports.temp_dir import default_root
 
 
-class ProcessorSettings(AwsConfig, DatabaseConfig, PublisherConfig, WorkerConfig, LivenessConfig):
+class ProcessorSettings(
+    AwsConfig, DatabaseConfig, PublisherConfig, WorkerConfig, LivenessConfig, MetricsConfig
+):
     processor_queue: str
     exports_bucket: str
     # A worker that stops renewing its claim this long is presumed dead.

@@ -13,6 +13,8 @@ from conveyor_aws.broker.envelope_broker import EnvelopeBroker
 from conveyor_aws.broker.liveness_recorder import LivenessRecorder
 from conveyor_aws.broker.worker import run_worker
 from conveyor_aws.delivery import DEFAULT_POLICY, RetryPolicy
+from conveyor_aws.metrics.queues import QueueCollector, broker_queues
+from conveyor_aws.metrics.server import serve_metrics
 from conveyor_common.envelope import decode
 from conveyor_common.events import ExportRequested, FileUploaded, OrderSubmitted
 from conveyor_common.log import configure_logging, get_logger
@@ -20,6 +22,7 @@ from conveyor_common.settings import load
 from conveyor_processor.composition import Handler, UseCases, use_cases
 from conveyor_processor.db import build_engine
 from conveyor_processor.exports.temp_dir import OwnedTempDir
+from conveyor_processor.job_metrics import JobsCollector
 from conveyor_processor.settings import ProcessorSettings
 
 SERVICE = "processor"
@@ -61,6 +64,7 @@ def build_broker(
 ) -> EnvelopeBroker:
     """The broker with the given actors, all on the processor queue."""
     broker = EnvelopeBroker(
+        service=SERVICE,
         visibility_timeout_seconds=settings.visibility_timeout_seconds,
         retry_policy=retry_policy,
         liveness=liveness,
@@ -104,6 +108,7 @@ def main() -> None:
         actor_table(use_cases(settings, engine=engine)),
         liveness=LivenessRecorder(settings.liveness_path(SERVICE)),
     )
+    serve_metrics(settings, QueueCollector(broker_queues(broker)), JobsCollector(engine))
     try:
         run_worker(broker, threads=settings.worker_threads, queues=[settings.processor_queue])
     finally:

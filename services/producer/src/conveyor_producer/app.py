@@ -12,6 +12,7 @@ from conveyor_producer.http.aws_budget import aws_budget_middleware
 from conveyor_producer.http.correlation import correlation_middleware, echo_correlation_id
 from conveyor_producer.http.features import Feature, feature_services, provided
 from conveyor_producer.http.lifespan import lifespan_of
+from conveyor_producer.http.metrics import MetricsController, metrics_middleware
 from conveyor_producer.http.openapi import SECURITY_SCHEME, openapi_config
 from conveyor_producer.http.operations import READINESS, health, ready
 from conveyor_producer.http.paths import API_PREFIX
@@ -34,9 +35,10 @@ def create_app(settings: ProducerSettings, adapters: Adapters) -> Litestar:
         dependencies=feature_services(FEATURES, adapters),
     )
     return Litestar(
-        route_handlers=[api, health, ready],
+        route_handlers=[api, health, ready, MetricsController],
         dependencies={READINESS: provided(ReadinessService(adapters.readiness_checks))},
         middleware=[
+            metrics_middleware(),
             correlation_middleware,
             aws_budget_middleware(settings.aws_request_budget_seconds),
         ],

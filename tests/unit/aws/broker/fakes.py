@@ -90,6 +90,7 @@ def a_consumer(dlq: FakeQueue, queue: FakeQueue | None = None) -> EnvelopeConsum
         dead_letter_queue=dlq,
         visibility_timeout=300,
         queue_name="q",
+        service="test",
         event_types=frozenset({EVENT_TYPE}),
         liveness=LivenessRecorder(),
     )

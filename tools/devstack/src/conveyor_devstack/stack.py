@@ -17,6 +17,7 @@ from conveyor_devstack.postgres import TempPostgres
 from conveyor_devstack.services import WORKER_READY_MARK, ServiceProcess
 
 DEV_JWT_SECRET = "conveyor-dev-secret-change-me-in-production"  # noqa: S105
+WORKERS = ("processor", "notifier")
 
 
 class Stack(Lifecycle):
@@ -30,6 +31,8 @@ class Stack(Lifecycle):
     ) -> None:
         self.database_url = database_url or os.environ.get("DATABASE_URL")
         self.producer_port = producer_port or free_port()
+        # Each worker serves /metrics on a port of its own; the producer on its API port.
+        self.metrics_ports = {worker: free_port() for worker in WORKERS}
         self.log_dir = log_dir or Path(tempfile.mkdtemp(prefix="conveyor-logs-"))
         self.extra_env = extra_env or {}
         self.moto = MotoServer()
@@ -40,6 +43,11 @@ class Stack(Lifecycle):
     @property
     def producer_url(self) -> str:
         return f"http://{LOOPBACK}:{self.producer_port}"
+
+    def metrics_url(self, service: str) -> str:
+        if service == "producer":
+            return f"{self.producer_url}/metrics"
+        return f"http://{LOOPBACK}:{self.metrics_ports[service]}/metrics"
 
     def _start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -53,13 +61,14 @@ class Stack(Lifecycle):
             "JWT_SECRET": os.environ.get("JWT_SECRET", DEV_JWT_SECRET),
             "PORT": str(self.producer_port),
             "HOST": LOOPBACK,
+            "METRICS_HOST": LOOPBACK,
             **self.extra_env,
         }
         self.env |= self._bootstrap()
         subprocess.run(
             [sys.executable, "-m", "conveyor_processor.migrate"], env=self.env, check=True
         )
-        for name in ("processor", "notifier", "producer"):
+        for name in (*WORKERS, "producer"):
             self.start_service(name)
 
     def _bootstrap(self) -> dict[str, str]:
@@ -74,8 +83,9 @@ class Stack(Lifecycle):
 
     def start_service(self, name: str, *, env: dict[str, str] | None = None) -> ServiceProcess:
         """Start (or restart) one service, with extra settings if given, and wait until ready."""
+        own_env = {"METRICS_PORT": str(port)} if (port := self.metrics_ports.get(name)) else {}
         service = ServiceProcess(
-            name, f"conveyor_{name}", env=self.env | (env or {}), log_dir=self.log_dir
+            name, f"conveyor_{name}", env=self.env | own_env | (env or {}), log_dir=self.log_dir
         )
         self.services[name] = service.start()
         if name == "producer":

@@ -31,6 +31,7 @@ from conveyor_aws.broker.attributes import (
 )
 from conveyor_aws.broker.liveness_recorder import LivenessRecorder
 from conveyor_aws.delivery import history_options
+from conveyor_aws.metrics.messages import DLQ_SENDS, DlqReason
 from conveyor_common.envelope import InvalidEnvelope, decode
 from conveyor_common.log import get_logger
 
@@ -51,6 +52,7 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
         dead_letter_queue: Any,
         visibility_timeout: int | None,
         queue_name: str,
+        service: str,
         event_types: frozenset[str],
         liveness: LivenessRecorder,
     ) -> None:
@@ -62,6 +64,7 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
             visibility_timeout=visibility_timeout,
         )
         self.queue_name = queue_name
+        self.service = service
         self.event_types = event_types
         self.liveness = liveness
 
@@ -127,6 +130,7 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
         )
         try:
             self._send_to_dlq(sqs_message.body, event_type=event_type, reason=reason)
+            DLQ_SENDS.labels(self.service, self.queue_name, DlqReason.UNDELIVERABLE).inc()
             sqs_message.delete()
         except Exception:
             # Not deleted: SQS's redrive policy moves it to the DLQ after its receives.
@@ -159,6 +163,7 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
             self._send_to_dlq(
                 message._sqs_message.body, event_type=message.actor_name, reason=reason
             )
+            DLQ_SENDS.labels(self.service, self.queue_name, DlqReason.PARKED).inc()
             message._sqs_message.delete()
         finally:
             self.message_refc -= 1

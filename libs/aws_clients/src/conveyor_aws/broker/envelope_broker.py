@@ -20,6 +20,7 @@ from conveyor_aws.broker.consumer import EnvelopeConsumer
 from conveyor_aws.broker.liveness_recorder import LivenessRecorder
 from conveyor_aws.broker.middleware import DeliveryPolicy, VisibilityHeartbeat
 from conveyor_aws.delivery import DEFAULT_POLICY, RetryPolicy, history_from_options
+from conveyor_aws.metrics.messages import MessageMetrics
 
 DEFAULT_TIME_LIMIT_MS = 30 * 60 * 1_000
 
@@ -32,6 +33,7 @@ class EnvelopeBroker(SQSBroker):  # type: ignore[misc]
     def __init__(
         self,
         *,
+        service: str,
         visibility_timeout_seconds: int,
         retry_policy: RetryPolicy = DEFAULT_POLICY,
         time_limit_ms: int = DEFAULT_TIME_LIMIT_MS,
@@ -39,9 +41,14 @@ class EnvelopeBroker(SQSBroker):  # type: ignore[misc]
     ) -> None:
         # Every consumer of this broker records its passes here, for the health check.
         self.liveness = liveness or LivenessRecorder()
+        # The worker's name, which labels its metrics.
+        self.service = service
         heartbeat = VisibilityHeartbeat(visibility_timeout_seconds=visibility_timeout_seconds)
         super().__init__(
+            # First, so that its after-hook runs last (dramatiq runs them in reverse),
+            # once the delivery policy has decided the message's outcome.
             middleware=[
+                MessageMetrics(service=service),
                 TimeLimit(time_limit=time_limit_ms),
                 DeliveryPolicy(retry_policy),
                 heartbeat,
@@ -66,6 +73,7 @@ class EnvelopeBroker(SQSBroker):  # type: ignore[misc]
             dead_letter_queue=self.dead_letter_queues[queue_name],
             visibility_timeout=self.visibility_timeout,
             queue_name=queue_name,
+            service=self.service,
             event_types=event_types,
             liveness=self.liveness,
         )
