@@ -84,6 +84,10 @@ class Stack(Lifecycle):
     def start_service(self, name: str, *, env: dict[str, str] | None = None) -> ServiceProcess:
         """Start (or restart) one service, with extra settings if given, and wait until ready."""
         own_env = {"METRICS_PORT": str(port)} if (port := self.metrics_ports.get(name)) else {}
+        if name in WORKERS:
+            # Beside the logs: the default, in the worker's temp directory, would read
+            # as a file a job left behind, and would be shared by stacks on one machine.
+            own_env["LIVENESS_FILE"] = str(self.log_dir / f"{name}.alive")
         service = ServiceProcess(
             name, f"conveyor_{name}", env=self.env | own_env | (env or {}), log_dir=self.log_dir
         )
