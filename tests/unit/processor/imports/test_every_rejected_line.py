@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from conveyor_common.cells import FORMULA_TRIGGERS
 from conveyor_common.imports.model import RejectionCode
-from conveyor_common.orders import Order
+from conveyor_common.orders import MAX_ITEMS, Order
 from conveyor_processor.imports.csv_orders import csv_orders
 from conveyor_processor.imports.file_order import FileOrder
 from conveyor_processor.imports.importer import Counts, FileImport, ImportTarget
@@ -214,3 +214,25 @@ def test_a_line_lists_at_most_its_cap_of_problems_then_says_how_many_more() -> N
     assert [row for row in rows if row[0] == "9"] == [
         ["9", "J-2", "sku", "missing-field", "missing", "x"]
     ]
+
+
+def test_an_order_past_its_item_limit_reports_every_line_holding_few_of_them() -> None:
+    # given one order of MAX_ITEMS + 3 lines, then a good one
+    long_order = [f"L,c,l@example.com,EUR,S{n},1,1.00" for n in range(MAX_ITEMS + 3)]
+    orders = list(
+        csv_orders(
+            iter([HEADER + "\n", *(row + "\n" for row in long_order), "B,c,b@x.io,EUR,S,1,1\n"])
+        )
+    )
+    # then the reader holds at most MAX_ITEMS + 1 of its lines: the rest come one by one
+    assert [order.rows for order in orders] == [MAX_ITEMS + 1, 1, 1, 1]
+    counts, report = imported(*long_order, "B,c,b@example.com,EUR,S1,1,1.00")
+    # and every one of its lines is rejected and reported, the good order taken
+    assert (counts.rows_total, counts.rows_rejected) == (MAX_ITEMS + 4, MAX_ITEMS + 3)
+    assert [int(row[0]) for row in report] == list(range(2, MAX_ITEMS + 5))
+    assert {row[1] for row in report} == {"L"}
+    assert report[-1][3:5] == [
+        "order-rejected",
+        f"rejected with its order, from line 2: more than {MAX_ITEMS} items",
+    ]
+    assert any(row[2] == "items" for row in report)

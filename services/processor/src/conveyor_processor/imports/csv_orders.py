@@ -13,6 +13,7 @@ from conveyor_common.imports.model import (
     ORDER_REF_FIELD,
     RejectionCode,
 )
+from conveyor_common.orders import MAX_ITEMS
 from conveyor_processor.imports.file_order import FileOrder, FileUnreadable
 from conveyor_processor.imports.rejections import Rejection
 
@@ -33,21 +34,52 @@ def csv_orders(lines: Iterator[str], *, header: list[str] | None = None) -> Iter
     columns = _header(reader)
     if header is not None:
         header[:] = columns
-    # A required column: the header has it.
-    ref_at = columns.index(ORDER_REF_FIELD)
-    group: list[_Line] = []
-    group_ref = ""
+    orders = _Grouping(columns)
     for line, cells in _records(reader):
+        yield from orders.add(line, cells)
+    yield from orders.flush()
+
+
+class _Grouping:
+    """Consecutive lines sharing an orderId, as orders. An order of more than MAX_ITEMS
+    lines is refused for its length whatever else it holds: it is handed on at
+    MAX_ITEMS + 1 lines, and each further line of it is reported on its own rather than
+    held, so that memory does not grow with one order's length."""
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        self._columns = columns
+        # A required column: the header has it.
+        self._ref_at = columns.index(ORDER_REF_FIELD)
+        self._group: list[_Line] = []
+        self._ref = ""
+        self._first_line = 0
+        self._past_the_items = False
+
+    def add(self, line: int, cells: list[str]) -> Iterator[FileOrder]:
         if not any(cell.strip() for cell in cells):
-            yield from _flush(group, columns)
+            yield from self.flush()
+            self._past_the_items = False
             yield _blank_row(line, cells)
-            continue
-        ref = _ref(cells, ref_at)
-        if group and ref != group_ref:
-            yield from _flush(group, columns)
-        group.append((line, cells))
-        group_ref = ref
-    yield from _flush(group, columns)
+            return
+        ref = _ref(cells, self._ref_at)
+        if self._past_the_items and ref == self._ref:
+            yield _past_the_items(line, cells, ref=ref, first_line=self._first_line)
+            return
+        self._past_the_items = False
+        if self._group and ref != self._ref:
+            yield from self.flush()
+        if not self._group:
+            self._first_line = line
+        self._group.append((line, cells))
+        self._ref = ref
+        if len(self._group) > MAX_ITEMS:
+            yield from self.flush()
+            self._past_the_items = True
+
+    def flush(self) -> Iterator[FileOrder]:
+        if self._group:
+            yield _order(self._group, self._columns)
+            self._group = []
 
 
 def _records(reader: Any) -> Iterator[_Line]:
@@ -97,21 +129,32 @@ def _blank_row(line: int, cells: list[str]) -> FileOrder:
     )
 
 
-def _flush(group: list[_Line], columns: Sequence[str]) -> Iterator[FileOrder]:
-    if group:
-        yield _order(group, columns)
-        group.clear()
+def _past_the_items(line: int, cells: list[str], *, ref: str, first_line: int) -> FileOrder:
+    rejected = Rejection(
+        line=line,
+        order_ref=ref,
+        field="",
+        code=RejectionCode.ORDER_REJECTED,
+        message=f"rejected with its order, from line {first_line}: more than {MAX_ITEMS} items",
+    )
+    return FileOrder(
+        line=line, order_ref=ref, request=None, problems=(rejected,), values={line: tuple(cells)}
+    )
 
 
 def _order(group: list[_Line], columns: Sequence[str]) -> FileOrder:
-    # Each line's cells by column, built once: the request and the checks share them.
-    named = [(line, _cells(cells, columns)) for line, cells in group]
-    first_line, first = named[0]
+    first_line, first = group[0][0], _cells(group[0][1], columns)
     ref = first.get(ORDER_REF_FIELD, "")
     problems = [problem for line, cells in group for problem in _width(line, ref, cells, columns)]
-    problems += _conflicts(named, ref=ref, first=first)
+    items = [_item(first)]
+    # Each later line's cells by column, built once for its item and its checks, and
+    # not kept: an order may have a great many lines.
+    for line, raw in group[1:]:
+        cells = _cells(raw, columns)
+        items.append(_item(cells))
+        problems += _conflicts(line, cells, ref=ref, first=first, first_line=first_line)
     request: dict[str, Any] = {name: first[name] for name in HEADING_COLUMNS if name in first}
-    request["items"] = [_item(cells) for _, cells in named]
+    request["items"] = items
     return FileOrder(
         line=first_line,
         order_ref=ref,
@@ -140,10 +183,9 @@ def _width(line: int, ref: str, cells: list[str], columns: Sequence[str]) -> lis
 
 
 def _conflicts(
-    named: list[tuple[int, dict[str, str]]], *, ref: str, first: dict[str, str]
+    line: int, cells: dict[str, str], *, ref: str, first: dict[str, str], first_line: int
 ) -> list[Rejection]:
-    """An order's cells on its later lines: blank, or the same as on its first line."""
-    first_line = named[0][0]
+    """A later line's order cells: blank, or the same as on the order's first line."""
     return [
         Rejection(
             line=line,
@@ -152,7 +194,6 @@ def _conflicts(
             code=RejectionCode.CONSTRAINT_ERROR,
             message=f"differs from the order's first line ({first_line})",
         )
-        for line, cells in named[1:]
         for name, value in cells.items()
         if name in HEADING_COLUMNS and value != first.get(name)
     ]
