@@ -15,6 +15,7 @@ from functools import partial
 import httpx
 import pytest
 
+from conveyor_aws.resources import QUEUE_VISIBILITY_TIMEOUT_SECONDS
 from conveyor_devstack.mailbox import captured_emails
 from conveyor_devstack.stack import Stack
 
@@ -27,8 +28,9 @@ FREEZE_SECONDS = 15.0
 # What the issue promises while AWS does not answer.
 POST_BOUND_SECONDS = 5.0
 READY_BOUND_SECONDS = 2.0
-# Long enough for a request that was in flight when AWS froze to finish after the thaw.
-RECOVERY_SECONDS = 60.0
+# Long enough for a request that was in flight when AWS froze to finish after the thaw,
+# and for messages a cut-off receive had taken to come back when their visibility lapses.
+RECOVERY_SECONDS = QUEUE_VISIBILITY_TIMEOUT_SECONDS + 60.0
 ORDERS_BEFORE = 3
 
 
@@ -71,6 +73,7 @@ def accepted_order(api: httpx.Client, email: str) -> str | None:
     return order_id
 
 
+@pytest.mark.timeout(900)
 def test_a_frozen_aws_endpoint_gets_fast_503s_and_loses_no_accepted_order(
     stack: Stack, tenant_api: httpx.Client
 ) -> None:

@@ -107,6 +107,7 @@ def confirmations(stack: Stack, order_ids: set[str]) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.timeout(900)
 def test_no_accepted_order_is_lost_or_confirmed_early_when_postgres_stops_for_30_s(
     stack: Stack, database_server: TempPostgres, aws_client: Callable[[str], Any]
 ) -> None:
