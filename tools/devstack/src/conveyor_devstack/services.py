@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -17,9 +18,18 @@ STOP_TIMEOUT_SECONDS = 60
 
 
 class ServiceProcess:
-    def __init__(self, name: str, module: str, *, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        module: str,
+        *,
+        env: dict[str, str],
+        log_dir: Path,
+        command: Sequence[str] | None = None,
+    ) -> None:
+        """Runs `python -m module`, or command (e.g. a packaged service) when given."""
         self.name = name
-        self.module = module
+        self.command = list(command) if command else [sys.executable, "-m", module]
         self.env = env
         self.log_path = log_dir / f"{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -30,7 +40,7 @@ class ServiceProcess:
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", self.module],
+            self.command,
             env=self.env,
             stdout=log,
             stderr=log,
