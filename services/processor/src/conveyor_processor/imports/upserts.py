@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import msgspec
@@ -44,10 +45,12 @@ _COMPARED = (
 _ITEM_COMPARED = ("sku", "name", "quantity", "unit_price", "line_total")
 # An item row: its order, its line, then OrderItem's fields in their declared order.
 _ITEM_COLUMNS = ("order_id", "line_no", *OrderItem.__struct_fields__)
-# The Order fields an order row holds, in their declared order.
+# The Order fields an order row holds, in their declared order, and what picks their
+# values out of the order's tuple.
 _ORDER_FIELDS = tuple(
     name for name in Order.__struct_fields__ if name not in ORDER_FIELDS_NOT_IN_ROW
 )
+_ORDER_VALUES = itemgetter(*(Order.__struct_fields__.index(name) for name in _ORDER_FIELDS))
 # An order row: those fields under their column names, then what the import adds.
 _ORDER_ROW_COLUMNS = (
     *(ORDER_COLUMN_OF.get(name, name) for name in _ORDER_FIELDS),
@@ -55,6 +58,17 @@ _ORDER_ROW_COLUMNS = (
     "correlation_id",
     "persisted_at",
 )
+# Records a batch's order ids as seen; answers the positions (from 0) of those seen
+# before, in an earlier batch or earlier in this one: usually none, so little comes back.
+_REPEATED = f"""
+WITH batch AS (SELECT id, position FROM unnest(%b::uuid[]) WITH ORDINALITY AS b (id, position)),
+first AS (SELECT DISTINCT ON (id) id, position FROM batch ORDER BY id, position),
+fresh AS (
+    INSERT INTO {_SEEN} (order_id) SELECT id FROM first ON CONFLICT DO NOTHING RETURNING order_id
+)
+SELECT position - 1 FROM batch
+WHERE position NOT IN (SELECT first.position FROM first JOIN fresh ON fresh.order_id = first.id)
+"""
 _HEADS = (
     f"SELECT order_id, correlation_id, {', '.join(_COMPARED)} FROM {_ORDERS.name}"
     " WHERE order_id = ANY(%b::uuid[])"
@@ -167,21 +181,13 @@ def _first_in_file(
     connection: Connection, orders: Sequence[Order]
 ) -> tuple[list[Order], frozenset[int]]:
     """The orders the file gives for the first time, and the positions of the others."""
-    positions: dict[uuid.UUID, int] = {}
-    for position, order in enumerate(orders):
-        positions.setdefault(order.order_id, position)
-    fresh: set[uuid.UUID] = set()
-    if positions:
-        with _cursor(connection) as cursor:
-            cursor.execute(
-                f"INSERT INTO {_SEEN} (order_id) SELECT unnest(%b::uuid[])"
-                " ON CONFLICT DO NOTHING RETURNING order_id",
-                [list(positions)],
-            )
-            fresh = {row[0] for row in cursor}
-    first = [orders[position] for order_id, position in positions.items() if order_id in fresh]
-    kept = {positions[order.order_id] for order in first}
-    return first, frozenset(set(range(len(orders))) - kept)
+    if not orders:
+        return [], frozenset()
+    with _cursor(connection) as cursor:
+        cursor.execute(_REPEATED, [[order.order_id for order in orders]])
+        repeated = frozenset(row[0] for row in cursor)
+    first = [order for position, order in enumerate(orders) if position not in repeated]
+    return first, repeated
 
 
 class _Stored(NamedTuple):
@@ -236,7 +242,7 @@ def _copy(
 def _order_row(order: Order, *, source: str, persisted_at: datetime) -> tuple[Any, ...]:
     """The order's row, in _ORDER_ROW_COLUMNS' order."""
     return (
-        *(getattr(order, name) for name in _ORDER_FIELDS),
+        *_ORDER_VALUES(msgspec.structs.astuple(order)),
         # Its event id: an imported order has no event, and the column is unique. Its own
         # id is a version 5 UUID, which no event's (random, version 4) id can equal.
         order.order_id,
