@@ -3,7 +3,9 @@ which it reports as repeating an order the file gave before."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -102,3 +104,29 @@ def test_another_import_of_the_same_orders_starts_a_fresh_record_of_what_it_saw(
     assert again.duplicates == frozenset()
     assert again.written == frozenset({1})
     assert stored(db)["cust-B"][1] == 3
+
+
+def test_two_imports_of_the_same_orders_at_once_store_each_order_once(
+    db: str, engine: Engine
+) -> None:
+    orders = [order(f"R-{number}") for number in range(400)]
+    batches = [orders[start : start + 50] for start in range(0, len(orders), 50)]
+    upserts = SqlOrderUpserts(engine)
+    start = threading.Barrier(2)
+
+    def run(source: str) -> set[int]:
+        written: set[int] = set()
+        with upserts.session(source=source) as session:
+            start.wait()
+            for number, batch in enumerate(batches):
+                outcome = session.apply(batch, write=True)
+                written |= {number * 50 + position for position in outcome.written}
+        return written
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        one, two = pool.map(run, ["file:one", "file:two"])
+
+    assert len(stored(db)) == len(orders)
+    # Each order was written by one import; the other found it stored as it is.
+    assert one | two == set(range(len(orders)))
+    assert not one & two

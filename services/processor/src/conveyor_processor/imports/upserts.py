@@ -33,6 +33,8 @@ from conveyor_processor.orders.rows import (
 _ORDERS: Table = OrderRow.__table__  # type: ignore[attr-defined]
 _ITEMS: Table = OrderItemRow.__table__  # type: ignore[attr-defined]
 _SEEN = "import_seen_orders"
+# The advisory lock key of a tenant's import batches (hashed with the tenant id).
+_LOCK_PREFIX = "conveyor-import-batch:"
 # What makes two versions of an order the same: all but when it was submitted and stored.
 _COMPARED = (
     "tenant_id",
@@ -102,6 +104,8 @@ class SqlOrderUpserts:
     ) -> set[uuid.UUID]:
         """Insert or update the orders (only find out which, unless `write`); the ids of
         those this file gives: new, changed, or stored as they are by this same `source`."""
+        if write:
+            _lock_tenant(connection, orders[0].tenant_id)
         stored = _stored(connection, [order.order_id for order in orders], lock=write)
         new = [order for order in orders if order.order_id not in stored]
         changed = [
@@ -195,6 +199,17 @@ class _Stored(NamedTuple):
 
     content: tuple[Any, ...]
     source: str
+
+
+def _lock_tenant(connection: Connection, tenant_id: str) -> None:
+    """Hold the tenant's import lock until the batch commits. Row locks cover only the
+    orders already stored: without it, two imports giving the same new order would both
+    insert it, and the second would fail on the key. One lock per batch, whatever its
+    size, and never a deadlock; imports of other tenants never wait."""
+    connection.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"{_LOCK_PREFIX}{tenant_id}"},
+    )
 
 
 def _stored(
