@@ -18,6 +18,7 @@ from conveyor_producer.http.operations import READINESS, health, ready
 from conveyor_producer.http.paths import API_PREFIX
 from conveyor_producer.http.problems import exception_handlers
 from conveyor_producer.http.readiness import ReadinessService
+from conveyor_producer.http.tracing import tracing_plugins
 from conveyor_producer.imports.feature import FILES
 from conveyor_producer.orders.feature import ORDERS
 from conveyor_producer.settings import ProducerSettings
@@ -47,6 +48,7 @@ def create_app(settings: ProducerSettings, adapters: Adapters) -> Litestar:
         lifespan=[lifespan_of([*adapters.resources, *adapters.readiness_checks])],
         request_max_body_size=settings.max_request_body_bytes,
         openapi_config=openapi_config(),
+        plugins=tracing_plugins(),
         logging_config=None,
     )
 
