@@ -13,7 +13,9 @@ and OTEL_BSP_* variables itself.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from opentelemetry import propagate, trace
@@ -83,6 +85,16 @@ def _install(service: str, instrumentors: Iterable[Instrumentor]) -> TracerProvi
 def provider() -> TracerProvider | None:
     """The provider start_tracing installed; None while tracing is off."""
     return _provider
+
+
+def untraced() -> AbstractContextManager[object]:
+    """Calls made inside make no span: a worker's receive polls, most of which find
+    nothing, would each be a trace of their own. Nothing to do while tracing is off."""
+    if _provider is None:
+        return contextlib.nullcontext()
+    from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+    return suppress_instrumentation()
 
 
 def context_of(attributes: Mapping[str, Any]) -> dict[str, str]:

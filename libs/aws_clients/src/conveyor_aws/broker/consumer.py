@@ -73,13 +73,15 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
 
     def __next__(self) -> dramatiq.Message[Any] | None:
         if not self.messages and self.message_refc < self.prefetch:
-            received = self.queue.receive_messages(
-                MaxNumberOfMessages=self.prefetch,
-                WaitTimeSeconds=self.wait_time_seconds,
-                VisibilityTimeout=self.visibility_timeout,
-                MessageAttributeNames=["All"],
-                AttributeNames=["ApproximateReceiveCount"],
-            )
+            # Each message's handling is its span (conveyor_aws.broker.tracing), in its trace.
+            with tracing.untraced():
+                received = self.queue.receive_messages(
+                    MaxNumberOfMessages=self.prefetch,
+                    WaitTimeSeconds=self.wait_time_seconds,
+                    VisibilityTimeout=self.visibility_timeout,
+                    MessageAttributeNames=["All"],
+                    AttributeNames=["ApproximateReceiveCount"],
+                )
             for sqs_message in received:
                 message = self._to_dramatiq(sqs_message)
                 if message is not None:
