@@ -6,7 +6,8 @@ locals {
   # No images without ECS services (the precondition below insists on them otherwise).
   images = var.images != null ? var.images : { producer = null, processor = null, notifier = null }
 
-  # Same variables the services read locally; secrets come from SSM below.
+  # Same variables the services read locally; secrets come from SSM below. Unset ones
+  # (tracing's endpoint: off) are left out.
   service_environment = [
     for name, value in {
       AWS_REGION       = var.aws_region
@@ -19,7 +20,9 @@ locals {
       SES_SENDER       = var.ses_sender
       LOG_LEVEL        = var.log_level
       SKIP_SES         = tostring(var.skip_ses)
-    } : { name = name, value = value }
+      # Where every service exports its spans over OTLP/HTTP (README "Tracing").
+      OTEL_EXPORTER_OTLP_ENDPOINT = var.otel_exporter_otlp_endpoint
+    } : { name = name, value = value } if value != null
   ]
 
   # Tokens are checked against the key set when jwks_url is set, else with the secret.

@@ -51,6 +51,12 @@ variable "log_level" {
   default     = "INFO"
 }
 
+variable "otel_exporter_otlp_endpoint" {
+  description = "OTEL_EXPORTER_OTLP_ENDPOINT for the services: an OTLP/HTTP receiver (e.g. a collector sidecar, http://localhost:4318). Null: tracing off."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Extra tags added to every resource."
   type        = map(string)

@@ -26,10 +26,12 @@ def envelope_body(event_type: str) -> str:
     return json.dumps({"event_id": str(uuid.uuid4()), "event_type": event_type, "payload": {}})
 
 
-def park(url: str, body: str, *, reason: str, event_type: str | None = None) -> None:
+def park(url: str, body: str, *, reason: str, event_type: str | None = None, **extra: str) -> None:
     attributes: dict[str, Any] = {ERROR_ATTRIBUTE: {"DataType": "String", "StringValue": reason}}
     if event_type:
         attributes["event_type"] = {"DataType": "String", "StringValue": event_type}
+    for name, value in extra.items():
+        attributes[name] = {"DataType": "String", "StringValue": value}
     clients.sqs().send_message(QueueUrl=url, MessageBody=body, MessageAttributes=attributes)
 
 
@@ -94,6 +96,27 @@ def test_redriving_one_event_type_moves_only_those_once(pair: dlq.QueuePair) -> 
     assert (result.moved, result.duplicates, result.task_handle) == (2, 1, None)
     assert bodies(pair.url) == sorted([first, second])
     assert bodies(pair.dlq_url) == [export]
+
+
+def test_a_redriven_message_stays_in_its_trace_with_a_fresh_history(
+    pair: dlq.QueuePair,
+) -> None:
+    # given a parked message that came with a trace context
+    traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    body = envelope_body("OrderSubmitted")
+    park(pair.dlq_url, body, reason="r", event_type="OrderSubmitted", traceparent=traceparent)
+
+    # when it is redriven
+    dlq.redrive(clients.sqs(), pair, event_type="OrderSubmitted")
+
+    # then it is back with its routing and its trace context, and without its reason
+    [message] = clients.sqs().receive_message(
+        QueueUrl=pair.url, WaitTimeSeconds=1, MessageAttributeNames=["All"]
+    )["Messages"]
+    clients.sqs().delete_message(QueueUrl=pair.url, ReceiptHandle=message["ReceiptHandle"])
+    attributes = message["MessageAttributes"]
+    assert set(attributes) == {"event_type", "traceparent"}
+    assert attributes["traceparent"]["StringValue"] == traceparent
 
 
 def test_redriving_everything_falls_back_when_sqs_cannot_move_messages(

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from conveyor_aws import tracing
 from conveyor_aws.broker.attributes import ERROR_ATTRIBUTE
 from conveyor_aws.publisher import EVENT_TYPE_ATTRIBUTE
 
@@ -227,11 +228,13 @@ def _dead_letter(queue: str, message: Any) -> DeadLetter:
 
 
 def _routing_attributes(message: Any) -> dict[str, Any]:
-    """Only what routes the message: a redriven message starts a fresh retry history."""
+    """What routes the message, and its trace context: a redriven message starts a fresh
+    retry history, in the trace of the request it came from."""
+    attributes = tracing.as_attributes(tracing.context_of(message.get("MessageAttributes") or {}))
     event_type = _dead_letter("", message).event_type
-    if not event_type:
-        return {}
-    return {EVENT_TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": event_type}}
+    if event_type:
+        attributes[EVENT_TYPE_ATTRIBUTE] = {"DataType": "String", "StringValue": event_type}
+    return attributes
 
 
 def _text(value: Any) -> str | None:

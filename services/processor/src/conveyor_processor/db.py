@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from sqlalchemy import Engine, create_engine
+
+from conveyor_aws.tracing import Instrumentor
 
 _PSYCOPG_SCHEME = "postgresql+psycopg"
 _LIBPQ_SCHEMES = ("postgresql", "postgres")
@@ -21,3 +25,9 @@ def sqlalchemy_url(database_url: str) -> str:
 def build_engine(database_url: str) -> Engine:
     # pre_ping: a worker idles for long stretches and the server may drop idle connections.
     return create_engine(sqlalchemy_url(database_url), pool_pre_ping=True)
+
+
+def database_instrumentors() -> list[Instrumentor]:
+    """What tracing instruments in the processor: each statement as SQLAlchemy runs it, and as
+    psycopg sends it (COPY and the job history's own connections included)."""
+    return [SQLAlchemyInstrumentor(), PsycopgInstrumentor()]

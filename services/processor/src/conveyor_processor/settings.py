@@ -9,12 +9,19 @@ from pydantic import Field
 from conveyor_aws.broker.liveness import LivenessConfig
 from conveyor_aws.metrics.server import MetricsConfig
 from conveyor_aws.s3_stream import DEFAULT_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES
+from conveyor_aws.tracing import TracingConfig
 from conveyor_common.settings import AwsConfig, DatabaseConfig, PublisherConfig, WorkerConfig
 from conveyor_processor.exports.temp_dir import default_root
 
 
 class ProcessorSettings(
-    AwsConfig, DatabaseConfig, PublisherConfig, WorkerConfig, LivenessConfig, MetricsConfig
+    AwsConfig,
+    DatabaseConfig,
+    PublisherConfig,
+    WorkerConfig,
+    LivenessConfig,
+    MetricsConfig,
+    TracingConfig,
 ):
     processor_queue: str
     exports_bucket: str

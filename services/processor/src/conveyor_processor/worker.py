@@ -15,12 +15,13 @@ from conveyor_aws.broker.worker import run_worker
 from conveyor_aws.delivery import DEFAULT_POLICY, RetryPolicy
 from conveyor_aws.metrics.queues import QueueCollector, broker_queues
 from conveyor_aws.metrics.server import serve_metrics
+from conveyor_aws.tracing import start_tracing
 from conveyor_common.envelope import decode
 from conveyor_common.events import ExportRequested, FileUploaded, OrderSubmitted
 from conveyor_common.log import configure_logging, get_logger
 from conveyor_common.settings import load
 from conveyor_processor.composition import Handler, UseCases, use_cases
-from conveyor_processor.db import build_engine
+from conveyor_processor.db import build_engine, database_instrumentors
 from conveyor_processor.exports.temp_dir import OwnedTempDir
 from conveyor_processor.job_metrics import JobsCollector
 from conveyor_processor.settings import ProcessorSettings
@@ -100,6 +101,8 @@ def claim_temp_dir(settings: ProcessorSettings) -> OwnedTempDir:
 def main() -> None:
     settings = load(ProcessorSettings)
     configure_logging(SERVICE, settings)
+    # Before the engine: SQLAlchemy's instrumentation traces the engines made after it.
+    start_tracing(SERVICE, settings, instrumentors=database_instrumentors())
     clients.configure(clients.WORKER_PROFILE.overridden_by(settings))
     temp_dir = claim_temp_dir(settings)
     engine = build_engine(settings.database_url)

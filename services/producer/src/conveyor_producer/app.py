@@ -18,6 +18,7 @@ from conveyor_producer.http.operations import READINESS, health, ready
 from conveyor_producer.http.paths import API_PREFIX
 from conveyor_producer.http.problems import exception_handlers
 from conveyor_producer.http.readiness import ReadinessService
+from conveyor_producer.http.tracing import tracing_hook, tracing_plugins
 from conveyor_producer.imports.feature import FILES
 from conveyor_producer.orders.feature import ORDERS
 from conveyor_producer.settings import ProducerSettings
@@ -43,10 +44,12 @@ def create_app(settings: ProducerSettings, adapters: Adapters) -> Litestar:
             aws_budget_middleware(settings.aws_request_budget_seconds),
         ],
         before_send=[echo_correlation_id],
+        before_request=tracing_hook(),
         exception_handlers=exception_handlers(*(feature.problems for feature in FEATURES)),
         lifespan=[lifespan_of([*adapters.resources, *adapters.readiness_checks])],
         request_max_body_size=settings.max_request_body_bytes,
         openapi_config=openapi_config(),
+        plugins=tracing_plugins(),
         logging_config=None,
     )
 

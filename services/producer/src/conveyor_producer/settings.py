@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from conveyor_aws.tracing import TracingConfig
 from conveyor_common.imports.model import (
     DEFAULT_MAX_PRESIGNED_BYTES,
     DEFAULT_MAX_UPLOAD_BYTES,
@@ -19,7 +20,7 @@ ONE_MEBIBYTE = 1024 * 1024
 DEFAULT_KEY_SET_REFETCH_COOLDOWN_SECONDS = 30.0
 
 
-class ProducerSettings(AwsConfig, DatabaseConfig, PublisherConfig):
+class ProducerSettings(AwsConfig, DatabaseConfig, PublisherConfig, TracingConfig):
     # When set, tokens are RS256 or ES256 and verified against this key set only: the
     # secret is then not used, and an HS256 token is refused.
     jwks_url: AnyHttpUrl | None = None

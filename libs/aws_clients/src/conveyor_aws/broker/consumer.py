@@ -23,11 +23,14 @@ import dramatiq
 from dramatiq.common import compute_backoff
 from dramatiq_sqs.broker import SQSConsumer, _SQSMessage
 
+from conveyor_aws import tracing
 from conveyor_aws.broker.attributes import (
     FAILURE_OPTION,
     KEEP_OPTION,
+    carried_trace,
     history_from_attributes,
     parked_attributes,
+    trace_options,
 )
 from conveyor_aws.broker.liveness_recorder import LivenessRecorder
 from conveyor_aws.delivery import history_options
@@ -70,13 +73,15 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
 
     def __next__(self) -> dramatiq.Message[Any] | None:
         if not self.messages and self.message_refc < self.prefetch:
-            received = self.queue.receive_messages(
-                MaxNumberOfMessages=self.prefetch,
-                WaitTimeSeconds=self.wait_time_seconds,
-                VisibilityTimeout=self.visibility_timeout,
-                MessageAttributeNames=["All"],
-                AttributeNames=["ApproximateReceiveCount"],
-            )
+            # Each message's handling is its span (conveyor_aws.broker.tracing), in its trace.
+            with tracing.untraced():
+                received = self.queue.receive_messages(
+                    MaxNumberOfMessages=self.prefetch,
+                    WaitTimeSeconds=self.wait_time_seconds,
+                    VisibilityTimeout=self.visibility_timeout,
+                    MessageAttributeNames=["All"],
+                    AttributeNames=["ApproximateReceiveCount"],
+                )
             for sqs_message in received:
                 message = self._to_dramatiq(sqs_message)
                 if message is not None:
@@ -107,13 +112,14 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
         except InvalidEnvelope as exc:
             self._park_undeliverable(sqs_message, f"undeliverable: {exc}", exc.event_type)
             return None
-        history = history_from_attributes(sqs_message.message_attributes or {})
+        attributes = sqs_message.message_attributes or {}
+        history = history_from_attributes(attributes)
         message: dramatiq.Message[Any] = dramatiq.Message(
             queue_name=self.queue_name,
             actor_name=envelope.event_type,
             args=(sqs_message.body,),
             kwargs={},
-            options=history_options(history),
+            options=history_options(history) | trace_options(attributes),
             message_id=str(envelope.event_id),
             message_timestamp=int(envelope.occurred_at.timestamp() * 1_000),
         )
@@ -129,7 +135,8 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
             reason=reason,
         )
         try:
-            self._send_to_dlq(sqs_message.body, event_type=event_type, reason=reason)
+            trace = tracing.context_of(sqs_message.message_attributes or {})
+            self._send_to_dlq(sqs_message.body, event_type=event_type, reason=reason, trace=trace)
             DLQ_SENDS.labels(self.service, self.queue_name, DlqReason.UNDELIVERABLE).inc()
             sqs_message.delete()
         except Exception:
@@ -138,8 +145,10 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
             with contextlib.suppress(Exception):
                 sqs_message.change_visibility(VisibilityTimeout=POISON_REDELIVERY_SECONDS)
 
-    def _send_to_dlq(self, body: str, *, event_type: str | None, reason: str) -> None:
-        attributes = parked_attributes(event_type=event_type, reason=reason)
+    def _send_to_dlq(
+        self, body: str, *, event_type: str | None, reason: str, trace: dict[str, str]
+    ) -> None:
+        attributes = parked_attributes(event_type=event_type, reason=reason, trace=trace)
         self.dead_letter_queue.send_message(MessageBody=body, MessageAttributes=attributes)
 
     def ack(self, message: _SQSMessage) -> None:
@@ -161,7 +170,10 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
         try:
             reason = str(message.options.get(FAILURE_OPTION) or "failed")
             self._send_to_dlq(
-                message._sqs_message.body, event_type=message.actor_name, reason=reason
+                message._sqs_message.body,
+                event_type=message.actor_name,
+                reason=reason,
+                trace=carried_trace(message.options),
             )
             DLQ_SENDS.labels(self.service, self.queue_name, DlqReason.PARKED).inc()
             message._sqs_message.delete()

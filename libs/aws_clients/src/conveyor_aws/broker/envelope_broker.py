@@ -13,12 +13,14 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware import TimeLimit
 from dramatiq_sqs.broker import MAX_DELAY_SECONDS, SQSBroker
+from opentelemetry.trace import TracerProvider
 
-from conveyor_aws import clients
-from conveyor_aws.broker.attributes import retry_attributes
+from conveyor_aws import clients, tracing
+from conveyor_aws.broker.attributes import carried_trace, retry_attributes
 from conveyor_aws.broker.consumer import EnvelopeConsumer
 from conveyor_aws.broker.liveness_recorder import LivenessRecorder
 from conveyor_aws.broker.middleware import DeliveryPolicy, VisibilityHeartbeat
+from conveyor_aws.broker.tracing import ProcessSpans
 from conveyor_aws.delivery import DEFAULT_POLICY, RetryPolicy, history_from_options
 from conveyor_aws.metrics.messages import MessageMetrics
 
@@ -38,16 +40,21 @@ class EnvelopeBroker(SQSBroker):  # type: ignore[misc]
         retry_policy: RetryPolicy = DEFAULT_POLICY,
         time_limit_ms: int = DEFAULT_TIME_LIMIT_MS,
         liveness: LivenessRecorder | None = None,
+        tracer_provider: TracerProvider | None = None,
     ) -> None:
         # Every consumer of this broker records its passes here, for the health check.
         self.liveness = liveness or LivenessRecorder()
         # The worker's name, which labels its metrics.
         self.service = service
         heartbeat = VisibilityHeartbeat(visibility_timeout_seconds=visibility_timeout_seconds)
+        # Spans only while tracing is on: off, a message costs no tracing call at all.
+        tracer_provider = tracer_provider or tracing.provider()
+        spans = [ProcessSpans(tracer_provider)] if tracer_provider is not None else []
         super().__init__(
-            # First, so that its after-hook runs last (dramatiq runs them in reverse),
-            # once the delivery policy has decided the message's outcome.
+            # The spans and the metrics first, so that their after-hooks run last (dramatiq
+            # runs them in reverse), once the delivery policy has decided the outcome.
             middleware=[
+                *spans,
                 MessageMetrics(service=service),
                 TimeLimit(time_limit=time_limit_ms),
                 DeliveryPolicy(retry_policy),
@@ -108,7 +115,9 @@ class EnvelopeBroker(SQSBroker):  # type: ignore[misc]
             MessageBody=message.args[0],
             DelaySeconds=min((delay or 0) // 1_000, MAX_DELAY_SECONDS),
             MessageAttributes=retry_attributes(
-                message.actor_name, history_from_options(message.options)
+                message.actor_name,
+                history_from_options(message.options),
+                carried_trace(message.options),
             ),
         )
         self.emit_after("enqueue", message, delay)

@@ -56,12 +56,13 @@ class _Grouping:
         self._past_the_items = False
 
     def add(self, line: int, cells: list[str]) -> Iterator[FileOrder]:
-        if not any(cell.strip() for cell in cells):
+        ref = _ref(cells, self._ref_at)
+        # A line with an orderId is not blank: the cells are looked at only without one.
+        if not ref and not any(cell.strip() for cell in cells):
             yield from self.flush()
             self._past_the_items = False
             yield _blank_row(line, cells)
             return
-        ref = _ref(cells, self._ref_at)
         if self._past_the_items and ref == self._ref:
             yield _past_the_items(line, cells, ref=ref, first_line=self._first_line)
             return
@@ -145,7 +146,8 @@ def _past_the_items(line: int, cells: list[str], *, ref: str, first_line: int) -
 def _order(group: list[_Line], columns: Sequence[str]) -> FileOrder:
     first_line, first = group[0][0], _cells(group[0][1], columns)
     ref = first.get(ORDER_REF_FIELD, "")
-    problems = [problem for line, cells in group for problem in _width(line, ref, cells, columns)]
+    width = len(columns)
+    problems = [_too_wide(line, ref, cells, width) for line, cells in group if len(cells) > width]
     items = [_item(first)]
     # Each later line's cells by column, built once for its item and its checks, and
     # not kept: an order may have a great many lines.
@@ -171,15 +173,11 @@ def _item(cells: dict[str, str]) -> dict[str, str]:
     return {field: cells[column] for column, field in ITEM_FIELDS.items() if column in cells}
 
 
-def _width(line: int, ref: str, cells: list[str], columns: Sequence[str]) -> list[Rejection]:
-    if len(cells) <= len(columns):
-        return []
-    message = f"the line has {len(cells)} values but the header {len(columns)} columns"
-    return [
-        Rejection(
-            line=line, order_ref=ref, field="", code=RejectionCode.UNKNOWN_COLUMN, message=message
-        )
-    ]
+def _too_wide(line: int, ref: str, cells: list[str], width: int) -> Rejection:
+    message = f"the line has {len(cells)} values but the header {width} columns"
+    return Rejection(
+        line=line, order_ref=ref, field="", code=RejectionCode.UNKNOWN_COLUMN, message=message
+    )
 
 
 def _conflicts(

@@ -12,10 +12,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import msgspec
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, select, text, update
+import psycopg
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, text, update
 
 from conveyor_common.clock import Clock, utc_now
 from conveyor_common.orders import Order, OrderItem
@@ -30,6 +33,8 @@ from conveyor_processor.orders.rows import (
 _ORDERS: Table = OrderRow.__table__  # type: ignore[attr-defined]
 _ITEMS: Table = OrderItemRow.__table__  # type: ignore[attr-defined]
 _SEEN = "import_seen_orders"
+# The advisory lock key of a tenant's import batches (hashed with the tenant id).
+_LOCK_PREFIX = "conveyor-import-batch:"
 # What makes two versions of an order the same: all but when it was submitted and stored.
 _COMPARED = (
     "tenant_id",
@@ -42,8 +47,38 @@ _COMPARED = (
 _ITEM_COMPARED = ("sku", "name", "quantity", "unit_price", "line_total")
 # An item row: its order, its line, then OrderItem's fields in their declared order.
 _ITEM_COLUMNS = ("order_id", "line_no", *OrderItem.__struct_fields__)
-# The stored event id of an imported order: there is no event, but the column is unique.
-_EVENT_NAMESPACE = uuid.UUID("0c6f5a52-37a4-4d59-a2c4-6a0f4c3e9d11")
+# The Order fields an order row holds, in their declared order, and what picks their
+# values out of the order's tuple.
+_ORDER_FIELDS = tuple(
+    name for name in Order.__struct_fields__ if name not in ORDER_FIELDS_NOT_IN_ROW
+)
+_ORDER_VALUES = itemgetter(*(Order.__struct_fields__.index(name) for name in _ORDER_FIELDS))
+# An order row: those fields under their column names, then what the import adds.
+_ORDER_ROW_COLUMNS = (
+    *(ORDER_COLUMN_OF.get(name, name) for name in _ORDER_FIELDS),
+    "event_id",
+    "correlation_id",
+    "persisted_at",
+)
+# Records a batch's order ids as seen; answers the positions (from 0) of those seen
+# before, in an earlier batch or earlier in this one: usually none, so little comes back.
+_REPEATED = f"""
+WITH batch AS (SELECT id, position FROM unnest(%b::uuid[]) WITH ORDINALITY AS b (id, position)),
+first AS (SELECT DISTINCT ON (id) id, position FROM batch ORDER BY id, position),
+fresh AS (
+    INSERT INTO {_SEEN} (order_id) SELECT id FROM first ON CONFLICT DO NOTHING RETURNING order_id
+)
+SELECT position - 1 FROM batch
+WHERE position NOT IN (SELECT first.position FROM first JOIN fresh ON fresh.order_id = first.id)
+"""
+_HEADS = (
+    f"SELECT order_id, correlation_id, {', '.join(_COMPARED)} FROM {_ORDERS.name}"
+    " WHERE order_id = ANY(%b::uuid[])"
+)
+_LINES = (
+    f"SELECT order_id, {', '.join(_ITEM_COMPARED)} FROM {_ITEMS.name}"
+    " WHERE order_id = ANY(%b::uuid[]) ORDER BY order_id, line_no"
+)
 
 
 class SqlOrderUpserts:
@@ -69,6 +104,8 @@ class SqlOrderUpserts:
     ) -> set[uuid.UUID]:
         """Insert or update the orders (only find out which, unless `write`); the ids of
         those this file gives: new, changed, or stored as they are by this same `source`."""
+        if write:
+            _lock_tenant(connection, orders[0].tenant_id)
         stored = _stored(connection, [order.order_id for order in orders], lock=write)
         new = [order for order in orders if order.order_id not in stored]
         changed = [
@@ -82,8 +119,9 @@ class SqlOrderUpserts:
         if not write:
             return {order.order_id for order in [*new, *changed]} | own
         if new:
-            rows = [self._row(order, source=source) for order in new]
-            _copy(connection, _ORDERS, list(rows[0]), [list(row.values()) for row in rows])
+            persisted_at = self._clock()
+            rows = [_order_row(order, source=source, persisted_at=persisted_at) for order in new]
+            _copy(connection, _ORDERS, _ORDER_ROW_COLUMNS, rows)
         if changed:
             self._update(connection, changed, source=source)
         if new or changed:
@@ -94,40 +132,31 @@ class SqlOrderUpserts:
     def _update(self, connection: Connection, changed: Sequence[Order], *, source: str) -> None:
         ids = [order.order_id for order in changed]
         connection.execute(delete(_ITEMS).where(_ITEMS.c.order_id.in_(ids)))
-        columns = [
-            name
-            for name in self._row(changed[0], source=source)
-            if name not in ("order_id", "event_id")
-        ]
+        # All but the key and the event id, which an order keeps for good.
+        columns = [name for name in _ORDER_ROW_COLUMNS if name not in ("order_id", "event_id")]
         statement = (
             update(_ORDERS)
             .where(_ORDERS.c.order_id == bindparam("key"))
             .values({name: bindparam(f"new_{name}") for name in columns})
         )
+        persisted_at = self._clock()
+        rows = [
+            dict(
+                zip(
+                    _ORDER_ROW_COLUMNS,
+                    _order_row(order, source=source, persisted_at=persisted_at),
+                    strict=True,
+                )
+            )
+            for order in changed
+        ]
         connection.execute(
             statement,
             [
-                {"key": order.order_id}
-                | {
-                    f"new_{name}": value
-                    for name, value in self._row(order, source=source).items()
-                    if name in columns
-                }
-                for order in changed
+                {"key": row["order_id"]} | {f"new_{name}": row[name] for name in columns}
+                for row in rows
             ],
         )
-
-    def _row(self, order: Order, *, source: str) -> dict[str, Any]:
-        values = {
-            ORDER_COLUMN_OF.get(name, name): getattr(order, name)
-            for name in order.__struct_fields__
-            if name not in ORDER_FIELDS_NOT_IN_ROW
-        }
-        return values | {
-            "event_id": uuid.uuid5(_EVENT_NAMESPACE, str(order.order_id)),
-            "correlation_id": source,
-            "persisted_at": self._clock(),
-        }
 
 
 class _Session:
@@ -156,25 +185,13 @@ def _first_in_file(
     connection: Connection, orders: Sequence[Order]
 ) -> tuple[list[Order], frozenset[int]]:
     """The orders the file gives for the first time, and the positions of the others."""
-    positions: dict[uuid.UUID, int] = {}
-    for position, order in enumerate(orders):
-        positions.setdefault(order.order_id, position)
-    fresh = (
-        set(
-            connection.execute(
-                text(
-                    f"INSERT INTO {_SEEN} (order_id) SELECT unnest(CAST(:ids AS uuid[]))"
-                    " ON CONFLICT DO NOTHING RETURNING order_id"
-                ),
-                {"ids": list(positions)},
-            ).scalars()
-        )
-        if positions
-        else set()
-    )
-    first = [orders[position] for order_id, position in positions.items() if order_id in fresh]
-    kept = {positions[order.order_id] for order in first}
-    return first, frozenset(set(range(len(orders))) - kept)
+    if not orders:
+        return [], frozenset()
+    with _cursor(connection) as cursor:
+        cursor.execute(_REPEATED, [[order.order_id for order in orders]])
+        repeated = frozenset(row[0] for row in cursor)
+    first = [order for position, order in enumerate(orders) if position not in repeated]
+    return first, repeated
 
 
 class _Stored(NamedTuple):
@@ -184,25 +201,42 @@ class _Stored(NamedTuple):
     source: str
 
 
+def _lock_tenant(connection: Connection, tenant_id: str) -> None:
+    """Hold the tenant's import lock until the batch commits. Row locks cover only the
+    orders already stored: without it, two imports giving the same new order would both
+    insert it, and the second would fail on the key. One lock per batch, whatever its
+    size, and never a deadlock; imports of other tenants never wait."""
+    connection.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"{_LOCK_PREFIX}{tenant_id}"},
+    )
+
+
 def _stored(
     connection: Connection, ids: list[uuid.UUID], *, lock: bool
 ) -> dict[uuid.UUID, _Stored]:
     """The stored versions of these orders, locked until the batch commits if `lock`."""
-    query = select(
-        _ORDERS.c.order_id, _ORDERS.c.correlation_id, *(_ORDERS.c[name] for name in _COMPARED)
-    ).where(_ORDERS.c.order_id.in_(ids))
-    heads = connection.execute(query.with_for_update() if lock else query).all()
-    items: dict[uuid.UUID, list[tuple[Any, ...]]] = {row[0]: [] for row in heads}
-    for row in connection.execute(
-        select(_ITEMS.c.order_id, *(_ITEMS.c[name] for name in _ITEM_COMPARED))
-        .where(_ITEMS.c.order_id.in_(ids))
-        .order_by(_ITEMS.c.order_id, _ITEMS.c.line_no)
-    ):
-        items[row[0]].append(tuple(row[1:]))
+    with _cursor(connection) as cursor:
+        cursor.execute(_HEADS + (" FOR UPDATE" if lock else ""), [ids])
+        heads = cursor.fetchall()
+        items: dict[uuid.UUID, list[tuple[Any, ...]]] = {row[0]: [] for row in heads}
+        if heads:
+            cursor.execute(_LINES, [[row[0] for row in heads]])
+            for row in cursor:
+                items[row[0]].append(tuple(row[1:]))
     return {
         row[0]: _Stored(content=(tuple(row[2:]), tuple(items[row[0]])), source=row[1])
         for row in heads
     }
+
+
+def _cursor(connection: Connection) -> psycopg.Cursor[tuple[Any, ...]]:
+    """The driver's own cursor, in the batch's transaction: ids go to PostgreSQL as one
+    binary array (%b), many times cheaper to send than a list of parameters or text."""
+    driver = connection.connection.driver_connection
+    assert driver is not None  # a live connection, inside its transaction
+    cursor: psycopg.Cursor[tuple[Any, ...]] = driver.cursor()
+    return cursor
 
 
 def _copy(
@@ -215,11 +249,21 @@ def _copy(
     batch's transaction: an INSERT executed for many rows is still one per row."""
     # The names are the table's own columns (from the row builders), never the file's.
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    driver = connection.connection.driver_connection
-    assert driver is not None  # a live connection, inside its transaction
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+    with _cursor(connection) as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)
+
+
+def _order_row(order: Order, *, source: str, persisted_at: datetime) -> tuple[Any, ...]:
+    """The order's row, in _ORDER_ROW_COLUMNS' order."""
+    return (
+        *_ORDER_VALUES(msgspec.structs.astuple(order)),
+        # Its event id: an imported order has no event, and the column is unique. Its own
+        # id is a version 5 UUID, which no event's (random, version 4) id can equal.
+        order.order_id,
+        source,
+        persisted_at,
+    )
 
 
 def _content(order: Order) -> tuple[Any, ...]:
