@@ -66,9 +66,9 @@ locals {
         timeout      = 5
         start_period = 20
       }
-      cpu          = 256
-      memory       = 512
-      init_command = null
+      cpu            = 256
+      memory         = 512
+      init_container = null
     }
 
     processor = {
@@ -81,18 +81,18 @@ locals {
       memory       = 1024 # PDF rendering with WeasyPrint
       # Migrators of tasks started together take turns under a PostgreSQL advisory
       # lock, so the schema is migrated once, before any worker starts.
-      init_command = ["python", "-m", "conveyor_processor.migrate"]
+      init_container = { name = "migrate", command = ["python", "-m", "conveyor_processor.migrate"] }
     }
 
     notifier = {
-      command      = ["python", "-m", "conveyor_notifier"]
-      environment  = merge(local.common_environment, { METRICS_PORT = tostring(local.worker_metrics_ports.notifier) })
-      secrets      = {}
-      port         = local.worker_metrics_ports.notifier
-      health_check = local.worker_health_check.notifier
-      cpu          = 256
-      memory       = 512
-      init_command = null
+      command        = ["python", "-m", "conveyor_notifier"]
+      environment    = merge(local.common_environment, { METRICS_PORT = tostring(local.worker_metrics_ports.notifier) })
+      secrets        = {}
+      port           = local.worker_metrics_ports.notifier
+      health_check   = local.worker_health_check.notifier
+      cpu            = 256
+      memory         = 512
+      init_container = null
     }
   }
 }
@@ -109,7 +109,7 @@ module "service" {
   memory                = each.value.memory
   desired_count         = var.desired_count[each.key]
   command               = each.value.command
-  init_command          = each.value.init_command
+  init_container        = each.value.init_container
   environment           = each.value.environment
   secrets               = each.value.secrets
   secrets_kms_key_arns  = length(each.value.secrets) > 0 ? [module.database.kms_key_arn] : []

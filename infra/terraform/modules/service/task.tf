@@ -14,11 +14,11 @@ locals {
   ]
 
   # Runs to completion before the service's container starts (the processor's migrations).
-  init_container = var.init_command == null ? [] : [{
-    name             = "init"
+  init_container = var.init_container == null ? [] : [{
+    name             = var.init_container.name
     image            = local.image
     essential        = false
-    command          = var.init_command
+    command          = var.init_container.command
     environment      = local.environment
     secrets          = local.secrets
     logConfiguration = local.log_configuration
@@ -32,7 +32,7 @@ locals {
     environment  = local.environment
     secrets      = local.secrets
     portMappings = var.port == null ? [] : [{ containerPort = var.port, protocol = "tcp" }]
-    dependsOn    = var.init_command == null ? [] : [{ containerName = "init", condition = "SUCCESS" }]
+    dependsOn    = var.init_container == null ? [] : [{ containerName = var.init_container.name, condition = "SUCCESS" }]
     healthCheck = {
       command     = var.health_check.command
       interval    = var.health_check.interval

@@ -57,10 +57,13 @@ variable "command" {
   type        = list(string)
 }
 
-variable "init_command" {
-  description = "A command that must run to completion in the same image before the service's container starts (the processor's migrations); null for none."
-  type        = list(string)
-  default     = null
+variable "init_container" {
+  description = "A container that must run to completion in the same image before the service's own starts (the processor's migrations): its name and command; null for none."
+  type = object({
+    name    = string
+    command = list(string)
+  })
+  default = null
 }
 
 variable "environment" {
