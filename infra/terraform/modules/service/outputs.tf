@@ -47,3 +47,8 @@ output "target_group_arn_suffix" {
   description = "The target group's CloudWatch dimension (TargetGroup); null without a load balancer."
   value       = try(aws_lb_target_group.this[0].arn_suffix, null)
 }
+
+output "scaling_policy_arn" {
+  description = "ARN of the queue-depth target-tracking policy; null without queue_autoscaling."
+  value       = try(aws_appautoscaling_policy.backlog_per_task[0].arn, null)
+}
