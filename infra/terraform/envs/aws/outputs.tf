@@ -10,17 +10,17 @@ output "repository_urls" {
 
 output "events_topic_arn" {
   description = "ARN of the SNS topic all events are published to."
-  value       = module.messaging.topic_arn
+  value       = module.platform.topic_arn
 }
 
 output "queue_urls" {
   description = "Main SQS queue URL per consumer."
-  value       = module.messaging.queue_urls
+  value       = module.platform.queue_urls
 }
 
 output "dead_letter_queue_urls" {
   description = "Dead-letter queue URL per consumer."
-  value       = module.messaging.dead_letter_queue_urls
+  value       = module.platform.dead_letter_queue_urls
 }
 
 output "cluster_name" {

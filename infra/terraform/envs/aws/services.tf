@@ -8,18 +8,11 @@ locals {
   worker_metrics_ports = { processor = 9101, notifier = 9102 }
 
   # Same variables the services read locally; no secret among them.
-  common_environment = {
-    AWS_REGION       = var.aws_region
-    EVENTS_TOPIC_ARN = module.messaging.topic_arn
-    PROCESSOR_QUEUE  = module.messaging.queue_names["processor"]
-    NOTIFIER_QUEUE   = module.messaging.queue_names["notifier"]
-    STATE_TABLE      = module.state.table_name
-    EXPORTS_BUCKET   = module.storage.exports_bucket
-    UPLOADS_BUCKET   = module.storage.uploads_bucket
-    SES_SENDER       = module.email.sender
-    LOG_LEVEL        = var.log_level
-    SKIP_SES         = tostring(var.skip_ses)
-  }
+  common_environment = merge(module.platform.environment, {
+    AWS_REGION = var.aws_region
+    LOG_LEVEL  = var.log_level
+    SKIP_SES   = tostring(var.skip_ses)
+  })
 
   # The URL carries no password: libpq reads it from PGPASSWORD, which ECS fills from
   # the secret RDS keeps, so no credential passes through Terraform.
@@ -115,7 +108,7 @@ module "service" {
   secrets_kms_key_arns  = length(each.value.secrets) > 0 ? [module.database.kms_key_arn] : []
   port                  = each.value.port
   health_check          = each.value.health_check
-  task_role_policy_json = module.task_policies.policies[each.key]
+  task_role_policy_json = module.platform.task_role_policies[each.key]
   log_retention_days    = var.log_retention_days
   log_kms_key_arn       = module.logs_key.arn
   vpc_id                = var.vpc_id
@@ -125,11 +118,11 @@ module "service" {
     certificate_arn     = var.certificate_arn
     subnet_ids          = var.public_subnet_ids
     ingress_cidr_blocks = var.api_ingress_cidr_blocks
-    access_logs_bucket  = module.storage.logs_bucket
+    access_logs_bucket  = module.platform.logs_bucket
   }
 
   queue_autoscaling = !contains(keys(var.worker_scaling), each.key) ? null : {
-    queue_name        = module.messaging.queue_names[each.key]
+    queue_name        = module.platform.queue_names[each.key]
     messages_per_task = var.worker_scaling[each.key].messages_per_task
     min_capacity      = var.worker_scaling[each.key].min_capacity
     max_capacity      = var.worker_scaling[each.key].max_capacity

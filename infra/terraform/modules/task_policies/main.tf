@@ -31,9 +31,4 @@ locals {
     "sqs:GetQueueUrl",
     "sqs:SendMessage",
   ]
-
-  # Objects are encrypted with the storage key: writing one needs a data key, reading
-  # one (or a part of a multipart upload) decrypts it. Only through S3.
-  storage_key_actions = ["kms:GenerateDataKey", "kms:Decrypt"]
-  through_s3          = "s3.${data.aws_region.current.name}.amazonaws.com"
 }

@@ -1,17 +1,7 @@
 # The notifier: consumes its queue and sends e-mail from one address.
 
 data "aws_iam_policy_document" "notifier" {
-  statement {
-    sid       = "ConsumeQueue"
-    actions   = local.queue_consumer_actions
-    resources = [var.queue_arns["notifier"]]
-  }
-
-  statement {
-    sid       = "ParkInDeadLetterQueue"
-    actions   = local.dead_letter_actions
-    resources = [var.dead_letter_queue_arns["notifier"]]
-  }
+  source_policy_documents = [data.aws_iam_policy_document.worker_queues["notifier"].json]
 
   statement {
     sid       = "DeliveryState"

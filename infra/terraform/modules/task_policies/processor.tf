@@ -2,29 +2,11 @@
 # publishes what it stored or finished.
 
 data "aws_iam_policy_document" "processor" {
-  statement {
-    sid       = "ConsumeQueue"
-    actions   = local.queue_consumer_actions
-    resources = [var.queue_arns["processor"]]
-  }
-
-  statement {
-    sid       = "ParkInDeadLetterQueue"
-    actions   = local.dead_letter_actions
-    resources = [var.dead_letter_queue_arns["processor"]]
-  }
-
-  statement {
-    sid       = "PublishEvents"
-    actions   = ["sns:Publish"]
-    resources = [var.topic_arn]
-  }
-
-  statement {
-    sid       = "JobState"
-    actions   = local.state_table_actions
-    resources = [var.table_arn]
-  }
+  source_policy_documents = [
+    data.aws_iam_policy_document.worker_queues["processor"].json,
+    data.aws_iam_policy_document.publish_and_job_state.json,
+    data.aws_iam_policy_document.storage_key.json,
+  ]
 
   statement {
     sid       = "ReadUploadsWriteExports"
@@ -51,17 +33,5 @@ data "aws_iam_policy_document" "processor" {
     sid       = "ListUploads"
     actions   = ["s3:ListBucket", "s3:ListBucketMultipartUploads"]
     resources = [var.uploads_bucket_arn]
-  }
-
-  statement {
-    sid       = "StorageKey"
-    actions   = local.storage_key_actions
-    resources = [var.storage_kms_key_arn]
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = [local.through_s3]
-    }
   }
 }

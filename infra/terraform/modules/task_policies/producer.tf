@@ -1,17 +1,10 @@
 # The producer: REST API that publishes events, records job state and handles files.
 
 data "aws_iam_policy_document" "producer" {
-  statement {
-    sid       = "PublishEvents"
-    actions   = ["sns:Publish"]
-    resources = [var.topic_arn]
-  }
-
-  statement {
-    sid       = "JobState"
-    actions   = local.state_table_actions
-    resources = [var.table_arn]
-  }
+  source_policy_documents = [
+    data.aws_iam_policy_document.publish_and_job_state.json,
+    data.aws_iam_policy_document.storage_key.json,
+  ]
 
   # GET /ready: the table and the topic answer (conveyor_producer.http.readiness).
   statement {
@@ -47,17 +40,5 @@ data "aws_iam_policy_document" "producer" {
     sid       = "CheckUploads"
     actions   = ["s3:ListBucket"]
     resources = [var.uploads_bucket_arn]
-  }
-
-  statement {
-    sid       = "StorageKey"
-    actions   = local.storage_key_actions
-    resources = [var.storage_kms_key_arn]
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = [local.through_s3]
-    }
   }
 }

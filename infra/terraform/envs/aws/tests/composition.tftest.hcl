@@ -144,7 +144,7 @@ run "the_api_gets_the_load_balancer_and_the_workers_scale" {
   }
 
   assert {
-    condition     = alltrue([for s in keys(local.services) : module.service[s].task_role_policy_json == module.task_policies.policies[s]])
+    condition     = alltrue([for s in keys(local.services) : module.service[s].task_role_policy_json == module.platform.task_role_policies[s]])
     error_message = "Each task role carries exactly the policy modules/task_policies builds for it."
   }
 }
