@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -360,3 +361,16 @@ def test_the_notifier_sends_from_the_sender_only(applied: dict[str, Any]) -> Non
     [grant] = [s for s in statements(applied, "notifier") if s["Sid"] == "SendEmail"]
     assert grant["actions"] == {"ses:SendEmail"}
     assert grant["condition"] == {"StringEquals": {"ses:FromAddress": applied["env"]["SES_SENDER"]}}
+
+
+def audited_grants(service: str) -> set[str]:
+    """The statement ids infra/README.md's audit names for a service: its table's [Sid]s."""
+    text = (REPO / "infra" / "README.md").read_text(encoding="utf-8")
+    section = text.split(f"**{service}**", 1)[1].split("\n\n**", 1)[0].split("\n\nNo service")[0]
+    return set(re.findall(r"\[(\w+)\]", section))
+
+
+@pytest.mark.parametrize("service", ["producer", "processor", "notifier"])
+def test_the_audit_in_infra_readme_names_every_grant(applied: dict[str, Any], service: str) -> None:
+    granted = {s["Sid"] for s in statements(applied, service)}
+    assert audited_grants(service) == granted

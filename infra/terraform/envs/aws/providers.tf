@@ -28,5 +28,3 @@ provider "aws" {
     tags = merge({ Project = "conveyor", ManagedBy = "terraform" }, var.tags)
   }
 }
-
-data "aws_caller_identity" "current" {}

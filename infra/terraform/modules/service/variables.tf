@@ -42,7 +42,7 @@ variable "memory" {
 }
 
 variable "desired_count" {
-  description = "Tasks to run (the starting point when autoscaling is on)."
+  description = "Tasks to run at creation. Later changes are left to autoscaling (or made with `aws ecs update-service`): Terraform ignores the running count, which autoscaling moves."
   type        = number
   default     = 1
 
