@@ -41,13 +41,24 @@ module "alarms" {
   }
 }
 
-# The services' log groups, encrypted with a key CloudWatch Logs may use.
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+# The services' log groups (/<prefix>/<service>), encrypted with a key CloudWatch Logs
+# may use for them.
 module "logs_key" {
   source = "../../modules/kms_key"
 
-  alias              = "${var.name_prefix}-logs"
-  description        = "Conveyor's service log groups."
-  service_principals = ["logs.${var.aws_region}.amazonaws.com"]
+  alias       = "${var.name_prefix}-logs"
+  description = "Conveyor's service log groups."
+  service_principals = [{
+    identifier = "logs.${var.aws_region}.amazonaws.com"
+    condition = {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = ["arn:${data.aws_partition.current.partition}:logs:${var.aws_region}:${data.aws_caller_identity.current.account_id}:log-group:/${var.name_prefix}/*"]
+    }
+  }]
 }
 
 resource "aws_ecs_cluster" "main" {

@@ -7,7 +7,7 @@ module "key" {
   alias       = "${var.name_prefix}-alarms"
   description = "Conveyor's alarm topic."
   # CloudWatch publishes to the topic with the key on the account's behalf.
-  service_principals = ["cloudwatch.amazonaws.com"]
+  service_principals = [{ identifier = "cloudwatch.amazonaws.com" }]
 }
 
 resource "aws_sns_topic" "alarms" {

@@ -21,23 +21,29 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
+  # One statement per service, with the condition its documentation gives (CloudWatch
+  # alarms set none; CloudWatch Logs names the log group in the encryption context).
   dynamic "statement" {
-    for_each = length(var.service_principals) > 0 ? [1] : []
+    for_each = var.service_principals
 
     content {
-      sid       = "ServicesEncryptForThisAccount"
+      sid       = "Service${statement.key}EncryptsForThisAccount"
       actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
       resources = ["*"]
 
       principals {
         type        = "Service"
-        identifiers = var.service_principals
+        identifiers = [statement.value.identifier]
       }
 
-      condition {
-        test     = "StringEquals"
-        variable = "aws:SourceAccount"
-        values   = [data.aws_caller_identity.current.account_id]
+      dynamic "condition" {
+        for_each = statement.value.condition == null ? [] : [statement.value.condition]
+
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
       }
     }
   }

@@ -14,9 +14,16 @@ variable "description" {
 }
 
 variable "service_principals" {
-  description = "AWS service principals (e.g. cloudwatch.amazonaws.com) that may use the key for this account's resources."
-  type        = list(string)
-  default     = []
+  description = "AWS service principals (e.g. cloudwatch.amazonaws.com) that may use the key for this account's resources, each with the condition that scopes it, if any."
+  type = list(object({
+    identifier = string
+    condition = optional(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    }))
+  }))
+  default = []
 }
 
 variable "deletion_window_in_days" {
