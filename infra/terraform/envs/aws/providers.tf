@@ -11,7 +11,8 @@ terraform {
   }
 
   # State shared by everyone who applies: an S3 bucket (versioned, encrypted, private)
-  # made once by hand, with S3's own lock file. Uncomment, fill in, `terraform init`.
+  # made once by hand, with S3's own lock file (use_lockfile: Terraform >= 1.10).
+  # Uncomment, fill in, `terraform init`.
   # backend "s3" {
   #   bucket       = "acme-conveyor-terraform-state"
   #   key          = "conveyor/aws.tfstate"
