@@ -1,23 +1,24 @@
-"""Terraform deployment in infra/terraform: validate, then apply and destroy it
-against a real moto server and inspect the result with boto3.
-
-The whole configuration is applied, ECS services included: moto accepts them
-and checks their subnets against its own default VPC.
+"""Terraform's emulator root, infra/terraform/envs/local: applied once to a moto server
+of its own, inspected with boto3, compared with what the Python bootstrap creates on
+another, and destroyed.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.integration.terraform.topology import describe
 
-from conveyor_aws.resources import SERVICE_EVENTS
+from conveyor_aws.resources import SERVICE_EVENTS, ResourceNames
 from conveyor_devstack.moto_server import MotoServer
 
 pytestmark = [
@@ -25,28 +26,27 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform binary not on PATH"),
 ]
 
-REPO = Path(__file__).resolve().parents[2]
-TF_DIR = REPO / "infra" / "terraform"
+REPO = Path(__file__).resolve().parents[3]
+TERRAFORM = REPO / "infra" / "terraform"
+LOCAL_ROOT = TERRAFORM / "envs" / "local"
 REGION = "us-east-1"
-# messaging.tf reads the routing from here, by a path relative to the module.
+# The messaging module reads the routing from here, by a path relative to itself.
 ROUTING_JSON = REPO / "libs" / "aws_clients" / "src" / "conveyor_aws" / "routing.json"
 UPLOADS_CORS_ORIGINS = ("https://app.example.com", "http://localhost:5173")
 
 
-def tf_env(data_dir: Path | None = None) -> dict[str, str]:
+def tf_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
-    env.update(
-        TF_CLI_CONFIG_FILE=str(TF_DIR / "cli.tfrc"),  # offline provider mirror
-        TF_IN_AUTOMATION="1",
-        TF_INPUT="0",
-        CHECKPOINT_DISABLE="1",
-    )
-    if data_dir is not None:
-        env["TF_DATA_DIR"] = str(data_dir)
-    return env
+    return env | {
+        "TF_CLI_CONFIG_FILE": str(TERRAFORM / "cli.tfrc"),  # offline provider mirror
+        "TF_IN_AUTOMATION": "1",
+        "TF_INPUT": "0",
+        "CHECKPOINT_DISABLE": "1",
+        "TF_DATA_DIR": str(data_dir),
+    }
 
 
-def terraform(workdir: Path, *args: str, timeout: float = 240) -> str:
+def terraform(workdir: Path, *args: str, timeout: float = 400) -> str:
     proc = subprocess.run(
         ["terraform", *args, "-no-color"],
         cwd=workdir,
@@ -60,16 +60,23 @@ def terraform(workdir: Path, *args: str, timeout: float = 240) -> str:
     return proc.stdout
 
 
+def copy_of_the_tree(into: Path) -> Path:
+    """The root, the modules and the routing file at their places in the repository,
+    so the relative paths between them hold; no state or provider cache comes along."""
+    ignore = shutil.ignore_patterns(".terraform", "*.tfstate*")
+    for part in (LOCAL_ROOT, TERRAFORM / "modules"):
+        shutil.copytree(part, into / part.relative_to(REPO), ignore=ignore)
+    routing = into / ROUTING_JSON.relative_to(REPO)
+    routing.parent.mkdir(parents=True)
+    shutil.copy(ROUTING_JSON, routing)
+    return into / LOCAL_ROOT.relative_to(REPO)
+
+
 @pytest.fixture(scope="module")
 def terraform_moto() -> Iterator[MotoServer]:
     """An emulator of its own: Terraform creates the same names the bootstrap does."""
     with MotoServer() as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint(terraform_moto: MotoServer) -> str:
-    return terraform_moto.url
 
 
 @pytest.fixture(scope="module")
@@ -79,28 +86,12 @@ def client(terraform_moto: MotoServer) -> Callable[[str], Any]:
 
 @pytest.fixture(scope="module")
 def applied(
-    moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory, client: Callable[[str], Any]
+    terraform_moto: MotoServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Any]]:
-    """Apply a copy of the configuration (own state and .terraform), yield its outputs, destroy.
-
-    The copy keeps the module's place in the tree, so the routing file it reads is found.
-    """
-    copy = tmp_path_factory.mktemp("terraform")
-    workdir = copy / TF_DIR.relative_to(REPO)
-    workdir.mkdir(parents=True)
-    for f in [*TF_DIR.glob("*.tf"), TF_DIR / ".terraform.lock.hcl"]:
-        shutil.copy(f, workdir)
-    routing = copy / ROUTING_JSON.relative_to(REPO)
-    routing.parent.mkdir(parents=True)
-    shutil.copy(ROUTING_JSON, routing)
-
-    subnet = client("ec2").describe_subnets()["Subnets"][0]["SubnetId"]
+    """Apply a copy of envs/local (own state and .terraform), yield its outputs, destroy."""
+    workdir = copy_of_the_tree(tmp_path_factory.mktemp("terraform"))
     tf_vars = [
-        f"-var=aws_endpoint_url={moto_endpoint}",
-        '-var=images={producer="conveyor-producer:test",processor="conveyor-processor:test",notifier="conveyor-notifier:test"}',
-        f'-var=subnet_ids=["{subnet}"]',
-        "-var=database_url=postgresql://conveyor:conveyor@db:5432/conveyor",
-        "-var=jwt_secret=test-secret",
+        f"-var=aws_endpoint_url={terraform_moto.url}",
         f"-var=uploads_cors_allowed_origins={json.dumps(list(UPLOADS_CORS_ORIGINS))}",
     ]
     terraform(workdir, "init", "-backend=false", "-lockfile=readonly")
@@ -112,26 +103,41 @@ def applied(
         # No refresh: the state was just written, and refreshing every
         # resource against the emulator only costs time.
         terraform(workdir, "destroy", "-auto-approve", "-refresh=false", *tf_vars)
-        topics = client("sns").list_topics()["Topics"]
+        topics = terraform_moto.client("sns").list_topics()["Topics"]
         assert topics == [], f"destroy left topics behind: {topics}"
 
 
-def test_terraform_check_script() -> None:
-    proc = subprocess.run(
-        [str(REPO / "scripts" / "terraform-check")],
-        env=tf_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "The configuration is valid" in proc.stdout
+@pytest.fixture(scope="module")
+def bootstrapped() -> Iterator[Callable[[str], Any]]:
+    """A second emulator, set up by `python -m conveyor_aws.bootstrap` as the dev stack does."""
+    with MotoServer() as server:
+        origins = [
+            arg for origin in UPLOADS_CORS_ORIGINS for arg in ("--uploads-cors-origin", origin)
+        ]
+        subprocess.run(
+            [sys.executable, "-m", "conveyor_aws.bootstrap", *origins],
+            env={**os.environ, **server.env},
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+        yield server.client
 
 
-def test_outputs_env_map(applied: dict[str, Any], moto_endpoint: str) -> None:
+def test_terraform_and_the_bootstrap_create_the_same_topology(
+    applied: dict[str, Any], client: Callable[[str], Any], bootstrapped: Callable[[str], Any]
+) -> None:
+    names = ResourceNames()
+    from_terraform, from_bootstrap = describe(client, names), describe(bootstrapped, names)
+    assert from_terraform == from_bootstrap
+    # and the description is not empty where it matters
+    assert len(from_bootstrap["subscriptions"]) == len(SERVICE_EVENTS)
+    assert from_bootstrap["buckets"]["uploads"]["cors"]
+
+
+def test_outputs_env_map(applied: dict[str, Any], terraform_moto: MotoServer) -> None:
     env = applied["env"]
-    assert env["AWS_ENDPOINT_URL"] == moto_endpoint
+    assert env["AWS_ENDPOINT_URL"] == terraform_moto.url
     assert env["AWS_REGION"] == REGION
     assert env["EVENTS_TOPIC_ARN"] == applied["events_topic_arn"]
     assert env["EVENTS_TOPIC_ARN"].endswith(":conveyor-events")
@@ -151,37 +157,14 @@ def test_queues_have_dlq_redrive(applied: dict[str, Any], client: Callable[[str]
         url = sqs.get_queue_url(QueueName=f"conveyor-{name}")["QueueUrl"]
         assert applied["queue_urls"][name] == url
         attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-        assert attrs["VisibilityTimeout"] == "300"
-        assert attrs["MessageRetentionPeriod"] == "345600"
+        assert attrs["SqsManagedSseEnabled"] == "true"
         redrive = json.loads(attrs["RedrivePolicy"])
         assert int(redrive["maxReceiveCount"]) == 3
         assert redrive["deadLetterTargetArn"].endswith(f":conveyor-{name}-dlq")
-        policy = json.loads(attrs["Policy"])
-        (stmt,) = policy["Statement"]
+        (stmt,) = json.loads(attrs["Policy"])["Statement"]
         assert stmt["Action"] == "sqs:SendMessage"
         assert stmt["Condition"]["ArnEquals"]["aws:SourceArn"] == applied["events_topic_arn"]
-
-        dlq_url = sqs.get_queue_url(QueueName=f"conveyor-{name}-dlq")["QueueUrl"]
-        dlq = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["MessageRetentionPeriod"])
-        assert dlq["Attributes"]["MessageRetentionPeriod"] == "1209600"
-
-
-def test_subscriptions_filter_and_raw_delivery(
-    applied: dict[str, Any], client: Callable[[str], Any]
-) -> None:
-    sns = client("sns")
-    subs = sns.list_subscriptions_by_topic(TopicArn=applied["events_topic_arn"])["Subscriptions"]
-    by_queue = {s["Endpoint"].rsplit(":", 1)[1]: s for s in subs}
-    # exactly the routing the Python code reads: one subscription per service, its events
-    expected = {f"conveyor-{service}": list(types) for service, types in SERVICE_EVENTS.items()}
-    assert set(by_queue) == set(expected) == {"conveyor-processor", "conveyor-notifier"}
-    for queue, sub in by_queue.items():
-        assert sub["Protocol"] == "sqs"
-        attrs = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])[
-            "Attributes"
-        ]
-        assert attrs["RawMessageDelivery"] == "true"
-        assert json.loads(attrs["FilterPolicy"]) == {"event_type": expected[queue]}
+        assert applied["dead_letter_queue_urls"][name].endswith(f"/conveyor-{name}-dlq")
 
 
 def test_events_are_routed_by_event_type(
@@ -213,16 +196,25 @@ def test_events_are_routed_by_event_type(
         assert drain(urls[service]) == sorted(event_types)
 
 
-def test_exports_bucket(applied: dict[str, Any], client: Callable[[str], Any]) -> None:
-    s3 = client("s3")
-    bucket = applied["exports_bucket"]
+@pytest.mark.parametrize("kind", ["exports", "uploads"])
+def test_data_buckets_are_encrypted_versioned_and_logged(
+    applied: dict[str, Any], client: Callable[[str], Any], kind: str
+) -> None:
+    s3, bucket = client("s3"), applied[f"{kind}_bucket"]
     rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
-    assert rules["expire-exports"]["Filter"]["Prefix"] == "exports/"
-    assert rules["expire-exports"]["Expiration"]["Days"] == 30
+    assert rules[f"expire-{kind}"]["Filter"]["Prefix"] == f"{kind}/"
+    assert rules[f"expire-{kind}"]["Expiration"]["Days"] == 30
+    assert rules[f"expire-{kind}"]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 1
     abort = rules["abort-incomplete-uploads"]["AbortIncompleteMultipartUpload"]
     assert abort["DaysAfterInitiation"] == 1
-    sse = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
-    assert sse["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    [sse] = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert sse["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    key = sse["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"]
+    assert client("kms").describe_key(KeyId=key)["KeyMetadata"]["KeyManager"] == "CUSTOMER"
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    logging = s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"]
+    assert logging["TargetBucket"] == "conveyor-access-logs"
+    assert logging["TargetPrefix"] == f"s3/{bucket}/"
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     assert all(block.values())
 
@@ -241,13 +233,12 @@ def test_state_table(applied: dict[str, Any], client: Callable[[str], Any]) -> N
     ddb = client("dynamodb")
     table = ddb.describe_table(TableName=applied["state_table"])["Table"]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
-    assert {(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]} == {
-        ("pk", "HASH"),
-        ("sk", "RANGE"),
-    }
+    assert table["SSEDescription"]["SSEType"] == "KMS"
+    backups = ddb.describe_continuous_backups(TableName=applied["state_table"])
+    recovery = backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+    assert recovery["PointInTimeRecoveryStatus"] == "ENABLED"
     ttl = ddb.describe_time_to_live(TableName=applied["state_table"])["TimeToLiveDescription"]
-    assert ttl["AttributeName"] == "ttl"
-    assert ttl["TimeToLiveStatus"] == "ENABLED"
+    assert (ttl["AttributeName"], ttl["TimeToLiveStatus"]) == ("ttl", "ENABLED")
 
 
 def test_ses_identity(applied: dict[str, Any], client: Callable[[str], Any]) -> None:
@@ -255,42 +246,50 @@ def test_ses_identity(applied: dict[str, Any], client: Callable[[str], Any]) -> 
     assert applied["env"]["SES_SENDER"] in identities
 
 
-def statements(iam: Any, service: str) -> list[tuple[set[str], set[str]]]:
-    """A service's policy statements, each as (actions, resources)."""
-    doc = iam.get_role_policy(RoleName=f"conveyor-{service}", PolicyName=f"conveyor-{service}")
-    policy = doc["PolicyDocument"]
-    policy = json.loads(policy) if isinstance(policy, str) else policy
-
-    def as_set(value: str | list[str]) -> set[str]:
-        return {value} if isinstance(value, str) else set(value)
-
-    return [(as_set(stmt["Action"]), as_set(stmt["Resource"])) for stmt in policy["Statement"]]
+# ---- the task roles' policies (envs/local outputs them as envs/aws attaches them) ----
 
 
-def resources_granted(iam: Any, service: str, action: str) -> set[str]:
+def statements(applied: dict[str, Any], service: str) -> list[dict[str, Any]]:
+    policy = json.loads(applied["task_role_policies"][service])
+    assert all(stmt["Effect"] == "Allow" for stmt in policy["Statement"])
+    return [
+        {
+            "Sid": stmt["Sid"],
+            "actions": as_set(stmt["Action"]),
+            "resources": as_set(stmt["Resource"]),
+            "condition": stmt.get("Condition", {}),
+        }
+        for stmt in policy["Statement"]
+    ]
+
+
+def as_set(value: str | list[str]) -> set[str]:
+    return {value} if isinstance(value, str) else set(value)
+
+
+def resources_granted(applied: dict[str, Any], service: str, action: str) -> set[str]:
     """Every resource on which a service's policy allows this action."""
-    return {r for acts, resources in statements(iam, service) if action in acts for r in resources}
+    return {
+        r for s in statements(applied, service) if action in s["actions"] for r in s["resources"]
+    }
 
 
-def s3_actions_by_bucket(iam: Any, service: str) -> dict[str, set[str]]:
+def s3_actions_by_bucket(applied: dict[str, Any], service: str) -> dict[str, set[str]]:
     """A service's S3 actions, by the bucket (conveyor-<name>) each statement names."""
     found: dict[str, set[str]] = {}
-    for acts, resources in statements(iam, service):
-        for resource in resources:
+    for s in statements(applied, service):
+        for resource in s["resources"]:
             if resource.startswith("arn:aws:s3:::conveyor-"):
                 bucket = resource.removeprefix("arn:aws:s3:::conveyor-").split("/", 1)[0]
-                found.setdefault(bucket, set()).update(acts)
+                found.setdefault(bucket, set()).update(s["actions"])
     return found
 
 
-def test_service_roles_are_scoped(applied: dict[str, Any], client: Callable[[str], Any]) -> None:
-    iam = client("iam")
-
+def test_service_policies_are_scoped(applied: dict[str, Any]) -> None:
     def actions(service: str) -> set[str]:
-        return {action for acts, _ in statements(iam, service) for action in acts}
+        return {action for s in statements(applied, service) for action in s["actions"]}
 
     producer, processor, notifier = actions("producer"), actions("processor"), actions("notifier")
-    producer_s3 = s3_actions_by_bucket(iam, "producer")
     assert "sns:Publish" in producer
     assert "sqs:ReceiveMessage" not in producer
     assert {"sqs:ReceiveMessage", "sns:Publish", "s3:PutObject"} <= processor
@@ -299,21 +298,34 @@ def test_service_roles_are_scoped(applied: dict[str, Any], client: Callable[[str
     assert "ses:SendEmail" in notifier
     assert "sns:Publish" not in notifier
     # e-mailed links are presigned by the processor; the producer only presigns reads
-    assert not any(a.startswith("s3:") for a in notifier)
+    assert not any(a.startswith(("s3:", "kms:")) for a in notifier)
     # the producer presigns reads of exports, and streams or presigns uploads into the
     # uploads bucket (and reads them back: HEAD, which needs ListBucket to tell a missing
     # key, and error-report links)
-    assert producer_s3 == {
+    assert s3_actions_by_bucket(applied, "producer") == {
         "exports": {"s3:GetObject"},
         "uploads": {"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListBucket"},
     }
     assert not any(a.startswith("ses:") for a in producer | processor)
 
 
+@pytest.mark.parametrize("service", ["producer", "processor"])
+def test_the_storage_key_is_used_only_through_s3(
+    applied: dict[str, Any], client: Callable[[str], Any], service: str
+) -> None:
+    bucket = client("s3").get_bucket_encryption(Bucket=applied["exports_bucket"])
+    [sse] = bucket["ServerSideEncryptionConfiguration"]["Rules"]
+    storage_key = sse["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"]
+    [grant] = [s for s in statements(applied, service) if s["Sid"] == "StorageKey"]
+    assert grant["actions"] == {"kms:GenerateDataKey", "kms:Decrypt"}
+    assert grant["resources"] == {storage_key}
+    assert grant["condition"] == {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}}
+
+
 def test_workers_find_and_fill_their_own_dlq_only(
     applied: dict[str, Any], client: Callable[[str], Any]
 ) -> None:
-    iam, sqs = client("iam"), client("sqs")
+    sqs = client("sqs")
 
     def arn(queue: str) -> str:
         url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
@@ -324,44 +336,41 @@ def test_workers_find_and_fill_their_own_dlq_only(
     for service in SERVICE_EVENTS:
         own = {arn(f"conveyor-{service}"), arn(f"conveyor-{service}-dlq")}
         # the broker looks the DLQ up when it starts consuming, and parks messages there
-        assert resources_granted(iam, service, "sqs:GetQueueUrl") == own
-        assert resources_granted(iam, service, "sqs:SendMessage") == own
-        assert resources_granted(iam, service, "sqs:ReceiveMessage") == {arn(f"conveyor-{service}")}
-    assert resources_granted(iam, "producer", "sqs:SendMessage") == set()
+        assert resources_granted(applied, service, "sqs:GetQueueUrl") == own
+        assert resources_granted(applied, service, "sqs:SendMessage") == own
+        assert resources_granted(applied, service, "sqs:ReceiveMessage") == {
+            arn(f"conveyor-{service}")
+        }
+    assert resources_granted(applied, "producer", "sqs:SendMessage") == set()
 
 
 def test_the_producer_may_probe_what_its_readiness_checks(
     applied: dict[str, Any], client: Callable[[str], Any]
 ) -> None:
-    iam = client("iam")
     table = client("dynamodb").describe_table(TableName=applied["state_table"])["Table"]
     # GET /ready describes the state table and reads the topic's attributes
-    assert resources_granted(iam, "producer", "dynamodb:DescribeTable") == {table["TableArn"]}
-    assert resources_granted(iam, "producer", "sns:GetTopicAttributes") == {
+    assert resources_granted(applied, "producer", "dynamodb:DescribeTable") == {table["TableArn"]}
+    assert resources_granted(applied, "producer", "sns:GetTopicAttributes") == {
         applied["events_topic_arn"]
     }
     for worker in ("processor", "notifier"):
-        assert resources_granted(iam, worker, "dynamodb:DescribeTable") == set()
+        assert resources_granted(applied, worker, "dynamodb:DescribeTable") == set()
 
 
-def test_ecs_task_definitions_wire_env(
-    applied: dict[str, Any], client: Callable[[str], Any]
-) -> None:
-    ecs = client("ecs")
-    td = ecs.describe_task_definition(taskDefinition="conveyor-processor")["taskDefinition"]
-    containers = {c["name"]: c for c in td["containerDefinitions"]}
-    assert containers["migrate"]["command"] == ["python", "-m", "conveyor_processor.migrate"]
-    assert containers["processor"]["dependsOn"] == [
-        {"containerName": "migrate", "condition": "SUCCESS"}
-    ]
-    env = {e["name"]: e["value"] for e in containers["processor"]["environment"]}
-    expected = {k: v for k, v in applied["env"].items() if k != "AWS_ENDPOINT_URL"}
-    assert env == expected | {"METRICS_PORT": "9101"}
-    assert [s["name"] for s in containers["processor"]["secrets"]] == ["DATABASE_URL"]
+def test_the_notifier_sends_from_the_sender_only(applied: dict[str, Any]) -> None:
+    [grant] = [s for s in statements(applied, "notifier") if s["Sid"] == "SendEmail"]
+    assert grant["actions"] == {"ses:SendEmail"}
+    assert grant["condition"] == {"StringEquals": {"ses:FromAddress": applied["env"]["SES_SENDER"]}}
 
-    services = ecs.describe_services(
-        cluster="conveyor",
-        services=["conveyor-producer", "conveyor-processor", "conveyor-notifier"],
-    )["services"]
-    assert len(services) == 3
-    assert {s["launchType"] for s in services} == {"FARGATE"}
+
+def audited_grants(service: str) -> set[str]:
+    """The statement ids infra/README.md's audit names for a service: its table's [Sid]s."""
+    text = (REPO / "infra" / "README.md").read_text(encoding="utf-8")
+    section = text.split(f"**{service}**", 1)[1].split("\n\n**", 1)[0].split("\n\nNo service")[0]
+    return set(re.findall(r"\[(\w+)\]", section))
+
+
+@pytest.mark.parametrize("service", ["producer", "processor", "notifier"])
+def test_the_audit_in_infra_readme_names_every_grant(applied: dict[str, Any], service: str) -> None:
+    granted = {s["Sid"] for s in statements(applied, service)}
+    assert audited_grants(service) == granted

@@ -1,33 +1,46 @@
+# The events topic, one queue and DLQ per consuming service, and the filtered
+# raw-delivery subscriptions between them.
+
 locals {
   # Events each worker consumes; the SNS filter policy drops everything else
   # before it reaches the queue. Declared once, in the JSON file the Python
   # bootstrap reads too (conveyor_aws.routing); its "about" says why the
   # notifier hears OrderPersisted rather than OrderSubmitted.
-  routing_file = "${path.module}/../../libs/aws_clients/src/conveyor_aws/routing.json"
+  routing_file = "${path.module}/../../../../libs/aws_clients/src/conveyor_aws/routing.json"
   consumers    = jsondecode(file(local.routing_file)).consumers
 }
 
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
 resource "aws_sns_topic" "events" {
-  name = "conveyor-events"
+  name = "${var.name_prefix}-events"
+  # The AWS-managed key: any principal of the account that may publish may use it,
+  # so the task roles need no KMS grant, and SQS subscribers need none either.
+  kms_master_key_id = "alias/aws/sns"
 }
 
 resource "aws_sqs_queue" "dlq" {
   for_each = local.consumers
 
-  name                      = "conveyor-${each.key}-dlq"
-  message_retention_seconds = 1209600 # 14 days, longer than the main queue so failures can be inspected
+  name                      = "${var.name_prefix}-${each.key}-dlq"
+  message_retention_seconds = var.dead_letter_retention_seconds
+  sqs_managed_sse_enabled   = true
 }
 
 resource "aws_sqs_queue" "main" {
   for_each = local.consumers
 
-  name                       = "conveyor-${each.key}"
-  visibility_timeout_seconds = 300
-  message_retention_seconds  = 345600 # 4 days
+  name                       = "${var.name_prefix}-${each.key}"
+  visibility_timeout_seconds = var.visibility_timeout_seconds
+  message_retention_seconds  = var.message_retention_seconds
+  # SQS-managed keys: SNS can deliver into the queue without a key policy of ours.
+  sqs_managed_sse_enabled = true
 
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.dlq[each.key].arn
-    maxReceiveCount     = 3
+    maxReceiveCount     = var.max_receive_count
   })
 
   # Set inline rather than with aws_sqs_queue_policy: one create call, and the
@@ -39,7 +52,7 @@ resource "aws_sqs_queue" "main" {
 locals {
   queue_arns = {
     for k in keys(local.consumers) :
-    k => "arn:${data.aws_partition.current.partition}:sqs:${var.aws_region}:${data.aws_caller_identity.current.account_id}:conveyor-${k}"
+    k => "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:${var.name_prefix}-${k}"
   }
 }
 
