@@ -103,9 +103,11 @@ def upgrade() -> None:
 
 
 def _refuse_orders_without_items() -> None:
-    missing = op.get_bind().execute(
-        sa.text("SELECT count(*) FROM orders WHERE item_count IS NULL")
-    ).scalar_one()
+    missing = (
+        op.get_bind()
+        .execute(sa.text("SELECT count(*) FROM orders WHERE item_count IS NULL"))
+        .scalar_one()
+    )
     if missing:
         raise OrdersWithoutItems(
             f"{missing} stored orders have no item in order_items; every order has at "
