@@ -1,5 +1,5 @@
 """orders.item_count against real PostgreSQL: every writer keeps it equal to the order's
-rows in order_items, and a write that would make it differ is refused at commit."""
+rows in order_items, and an order of no item is refused."""
 
 from __future__ import annotations
 
@@ -75,10 +75,6 @@ INSERT_ORDER = (
     " total_amount, item_count, created_at, event_id, correlation_id)"
     " VALUES (%s, 'acme', 'c', 'c@example.com', 'EUR', 1, %s, now(), gen_random_uuid(), 'x')"
 )
-INSERT_ITEM = (
-    "INSERT INTO order_items (order_id, line_no, sku, quantity, unit_price, line_total)"
-    " VALUES (%s, %s, 'SKU', 1, 1, 1)"
-)
 
 
 # --- fixtures --------------------------------------------------------------------------------
@@ -145,63 +141,9 @@ def test_an_import_batch_of_new_and_changed_orders_counts_each(engine: Engine, d
     ]
 
 
-# --- writes the triggers refuse --------------------------------------------------------------
+# --- what the table refuses -------------------------------------------------------------------
 
 
-def test_an_order_stored_with_a_wrong_count_is_refused_at_commit(db: str) -> None:
-    order_id = uuid.uuid4()
-    with pytest.raises(psycopg.errors.CheckViolation, match="item_count 2, but has 1 items"):
-        execute_in_one_transaction(db, (INSERT_ORDER, (order_id, 2)), (INSERT_ITEM, (order_id, 1)))
-    with psycopg.connect(db) as connection:
-        assert connection.execute("SELECT count(*) FROM orders").fetchone() == (0,)
-
-
-def test_an_order_without_items_is_refused(db: str) -> None:
+def test_an_order_of_no_item_is_refused(db: str) -> None:
     with pytest.raises(psycopg.errors.CheckViolation):
         execute_in_one_transaction(db, (INSERT_ORDER, (uuid.uuid4(), 0)))
-    with pytest.raises(psycopg.errors.CheckViolation, match="item_count 1, but has 0 items"):
-        execute_in_one_transaction(db, (INSERT_ORDER, (uuid.uuid4(), 1)))
-
-
-@pytest.mark.parametrize(
-    ("change", "statement"),
-    [
-        ("an item deleted", "DELETE FROM order_items WHERE order_id = %(a)s AND line_no = 2"),
-        (
-            "an item added",
-            "INSERT INTO order_items (order_id, line_no, sku, quantity,"
-            " unit_price, line_total) VALUES (%(a)s, 3, 'SKU', 1, 1, 1)",
-        ),
-        ("the count changed", "UPDATE orders SET item_count = 3 WHERE order_id = %(a)s"),
-        (
-            "an item moved",
-            "UPDATE order_items SET order_id = %(b)s, line_no = 9"
-            " WHERE order_id = %(a)s AND line_no = 2",
-        ),
-    ],
-)
-def test_a_change_that_makes_the_count_drift_is_refused(
-    db: str, change: str, statement: str
-) -> None:
-    # given two orders of two items each
-    a, b = uuid.uuid4(), uuid.uuid4()
-    for order_id in (a, b):
-        execute_in_one_transaction(
-            db,
-            (INSERT_ORDER, (order_id, 2)),
-            (INSERT_ITEM, (order_id, 1)),
-            (INSERT_ITEM, (order_id, 2)),
-        )
-
-    # when one change alone is committed, then it is refused and nothing changed
-    with pytest.raises(psycopg.errors.CheckViolation), psycopg.connect(db) as connection:
-        connection.execute(statement, {"a": a, "b": b})
-    assert (counts(db, a), counts(db, b)) == ((2, 2), (2, 2)), change
-
-
-def test_an_order_deleted_with_its_items_is_allowed(db: str) -> None:
-    order_id = uuid.uuid4()
-    execute_in_one_transaction(db, (INSERT_ORDER, (order_id, 1)), (INSERT_ITEM, (order_id, 1)))
-    execute_in_one_transaction(db, ("DELETE FROM orders WHERE order_id = %s", (order_id,)))
-    with psycopg.connect(db) as connection:
-        assert connection.execute("SELECT count(*) FROM order_items").fetchone() == (0,)

@@ -242,7 +242,7 @@ def test_the_item_count_is_backfilled_and_taken_away_again(empty_database: str) 
     # when downgraded to the revision before
     downgrade(empty_database, revision=BEFORE_ITEM_COUNT)
 
-    # then the column and its triggers are gone, the orders and items stay, and an order
+    # then the column and its check are gone, the orders and items stay, and an order
     # is written as before
     assert "item_count" not in order_columns(empty_database)
     assert query(empty_database, "SELECT count(*) FROM order_items") == [(504,)]
