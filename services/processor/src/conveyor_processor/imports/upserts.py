@@ -262,7 +262,8 @@ def _order_row(order: Order, *, source: str, persisted_at: datetime) -> tuple[An
         *_ORDER_VALUES(msgspec.structs.astuple(order)),
         item_count(order),
         # Its event id: an imported order has no event, and the column is unique. Its own
-        # id is a version 5 UUID, which no submitted order's event id (random, version 4) can equal.
+        # id is a version 5 UUID, which no submitted order's event id (random, version 4)
+        # can equal.
         order.order_id,
         source,
         persisted_at,
