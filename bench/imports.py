@@ -71,6 +71,7 @@ ORDER_COLUMNS = (
     "customer_name",
     "currency",
     "total_amount",
+    "item_count",
     "created_at",
     "persisted_at",
     "event_id",
@@ -141,28 +142,45 @@ def baseline_run(bucket: str, key: str) -> int:
     """csv.reader over the S3 object, COPY into the tables; the rows read."""
     records = csv.reader(s3_lines(bucket, key))
     at = {name: index for index, name in enumerate(next(records))}
-    ref_at, line_no, order_id, rows = at["orderId"], 0, uuid.UUID(int=0), 0
+    ref_at, rows = at["orderId"], 0
     now, source = datetime.now(UTC).isoformat(), f"file:{uuid.uuid4()}"
     with psycopg.connect(os.environ["DATABASE_URL"]) as connection:
         batches = CopyBatches(connection)
-        ref = None
+        # An order's lines are held until the next order starts: its row stores their
+        # number, and a batch never commits an order without all of its items.
+        lines: list[list[str]] = []
         for cells in records:
-            if cells[ref_at] != ref:
-                ref, line_no = cells[ref_at], 0
-                order_id = imported_order_id(BASELINE_TENANT, ref)
-                batches.orders.writerow(_order_row(cells, at, order_id, now=now, source=source))
-            line_no += 1
-            batches.items.writerow(_item_row(cells, at, order_id, line_no=line_no))
+            if lines and cells[ref_at] != lines[0][ref_at]:
+                _add_order(batches, lines, at, now=now, source=source)
+                lines = []
+            lines.append(cells)
             rows += 1
-            batches.rows += 1
-            if batches.rows >= BASELINE_BATCH_ROWS:
-                batches.flush()
+        if lines:
+            _add_order(batches, lines, at, now=now, source=source)
         batches.flush()
     return rows
 
 
+def _add_order(
+    batches: CopyBatches, lines: list[list[str]], at: dict[str, int], *, now: str, source: str
+) -> None:
+    order_id = imported_order_id(BASELINE_TENANT, lines[0][at["orderId"]])
+    batches.orders.writerow(_order_row(lines[0], at, order_id, len(lines), now=now, source=source))
+    for line_no, cells in enumerate(lines, start=1):
+        batches.items.writerow(_item_row(cells, at, order_id, line_no=line_no))
+    batches.rows += len(lines)
+    if batches.rows >= BASELINE_BATCH_ROWS:
+        batches.flush()
+
+
 def _order_row(
-    cells: list[str], at: dict[str, int], order_id: uuid.UUID, *, now: str, source: str
+    cells: list[str],
+    at: dict[str, int],
+    order_id: uuid.UUID,
+    item_count: int,
+    *,
+    now: str,
+    source: str,
 ) -> list[Any]:
     return [
         order_id,
@@ -170,6 +188,7 @@ def _order_row(
         *(cells[at[name]] for name in ("customerId", "customerEmail", "customerName")),
         cells[at["currency"]],
         cells[at["totalAmount"]],
+        item_count,
         now,
         now,
         uuid.uuid5(order_id, "event"),

@@ -1,5 +1,5 @@
-"""The containers' address and health checks, as docker-compose.yml and the ECS task
-definitions (infra/terraform/services.tf) declare them.
+"""The containers' address and health checks, as docker-compose.yml and the ECS services
+(infra/terraform/envs/aws/services.tf, through modules/service) declare them.
 
 The producer listens on all interfaces there and is checked over HTTP on /health; each
 worker is checked by its liveness record (conveyor_aws.broker.liveness). Both files
@@ -23,10 +23,12 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
-SERVICES_TF = ROOT / "infra" / "terraform" / "services.tf"
+TERRAFORM = ROOT / "infra" / "terraform"
+SERVICES_TF = TERRAFORM / "envs" / "aws" / "services.tf"
+SERVICE_MODULE_TASK_TF = TERRAFORM / "modules" / "service" / "task.tf"
 WORKERS = ("processor", "notifier")
 COMPOSE_PORT = "8000"
-TF_PORT = "${var.producer_port}"
+TF_PORT = "${local.producer_port}"
 CHECK_TIMEOUT_SECONDS = 30
 
 
@@ -36,16 +38,16 @@ def compose_service(name: str) -> dict[str, Any]:
 
 
 def tf_container(name: str) -> str:
-    """The HCL of one container definition, from its name to its last field (the logs)."""
+    """The HCL of one service's entry in `local.services`, up to its container sizes."""
     text = SERVICES_TF.read_text()
-    found = re.search(rf"\n\s+name += \"{name}\"\n(.*?)\n\s+logConfiguration", text, re.DOTALL)
-    assert found is not None, f"no container {name!r} in {SERVICES_TF}"
+    found = re.search(rf"\n    {name} = \{{\n(.*?)\n\s+cpu\s+=", text, re.DOTALL)
+    assert found is not None, f"no service {name!r} in {SERVICES_TF}"
     return found.group(1)
 
 
 def tf_producer_health_command() -> list[str]:
     found = re.search(
-        r"healthCheck = \{\s*(?:#[^\n]*\s*)*command\s*=\s*(\[[^\n]*\])\n", tf_container("producer")
+        r"health_check = \{\s*(?:#[^\n]*\s*)*command\s*=\s*(\[[^\n]*\])\n", tf_container("producer")
     )
     assert found is not None
     command: list[str] = json.loads(found.group(1))
@@ -72,7 +74,7 @@ def test_compose_runs_the_producer_on_all_interfaces_checked_over_http() -> None
 
 
 def test_ecs_runs_the_producer_on_all_interfaces_with_the_same_check() -> None:
-    assert '{ name = "HOST", value = "0.0.0.0" }' in tf_container("producer")
+    assert re.search(r'^\s*HOST = "0\.0\.0\.0"$', tf_container("producer"), re.MULTILINE)
     compose_test = compose_service("producer")["healthcheck"]["test"]
     assert tf_producer_health_command() == [
         part.replace(f"127.0.0.1:{COMPOSE_PORT}", f"127.0.0.1:{TF_PORT}") for part in compose_test
@@ -84,8 +86,13 @@ def test_each_worker_is_checked_by_its_liveness_in_compose_and_on_ecs(worker: st
     expected = ["CMD", "python", "-m", "conveyor_aws.broker.liveness", worker]
     assert compose_service(worker)["healthcheck"]["test"] == expected
     assert tf_worker_health_commands()[worker] == expected
-    uses_it = rf"^\s*healthCheck\s*=\s*local\.worker_health_check\.{worker}$"
+    uses_it = rf"^\s*health_check\s*=\s*local\.worker_health_check\.{worker}$"
     assert re.search(uses_it, tf_container(worker), re.MULTILINE)
+
+
+def test_the_service_module_hands_the_check_to_ecs_as_given() -> None:
+    task = " ".join(SERVICE_MODULE_TASK_TF.read_text().split())
+    assert "healthCheck = { command = var.health_check.command" in task
 
 
 class _Health(http.server.BaseHTTPRequestHandler):

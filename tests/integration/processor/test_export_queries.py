@@ -36,8 +36,8 @@ def seed(url: str, *, tenant: str, names: list[str], currency: str = "EUR") -> N
             order_id = uuid.uuid4()
             conn.execute(
                 "INSERT INTO orders (order_id, tenant_id, customer_id, customer_email, "
-                "customer_name, currency, total_amount, created_at, event_id, correlation_id) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 'seed')",
+                "customer_name, currency, total_amount, item_count, created_at, event_id, "
+                "correlation_id) VALUES (%s, %s, %s, %s, %s, %s, %s, 1, %s, %s, 'seed')",
                 (
                     order_id,
                     tenant,
@@ -166,10 +166,10 @@ def insert_order(
         order_id = uuid.uuid4()
         conn.execute(
             "INSERT INTO orders (order_id, tenant_id, customer_id, customer_email, "
-            "customer_name, currency, total_amount, created_at, persisted_at, event_id, "
-            "correlation_id) VALUES (%s, 'acme', %s, 'c@example.com', %s, 'EUR', 1, %s, %s, "
-            "%s, 'seed')",
-            (order_id, customer_id, name, created_at, created_at, uuid.uuid4()),
+            "customer_name, currency, total_amount, item_count, created_at, persisted_at, "
+            "event_id, correlation_id) VALUES (%s, 'acme', %s, 'c@example.com', %s, 'EUR', 1, "
+            "%s, %s, %s, %s, 'seed')",
+            (order_id, customer_id, name, items, created_at, created_at, uuid.uuid4()),
         )
         for line_no in range(1, items + 1):
             conn.execute(
@@ -195,10 +195,14 @@ NAMES = [
 ]
 
 
+# An order has at least one item (ck_orders_item_count_positive).
+ITEM_COUNTS = (1, 2, 7)
+
+
 def test_copy_counts_every_item_and_escapes_every_trigger(db: str) -> None:
-    # given orders with 0, 1 and 7 items, names starting with every trigger, one second apart
+    # given orders with 1, 2 and 7 items, names starting with every trigger, one second apart
     for index, (name, _) in enumerate(NAMES):
-        items = (0, 1, 7)[index % 3]
+        items = ITEM_COUNTS[index % 3]
         insert_order(db, name=name, items=items, created_at=START + timedelta(seconds=index))
     export = resolve(request(columns=["customerName", "itemCount"]))
 
@@ -208,7 +212,7 @@ def test_copy_counts_every_item_and_escapes_every_trigger(db: str) -> None:
     # then each name is escaped exactly when it starts with a trigger, each count is exact
     assert table[0] == ["Customer", "Items"]
     assert table[1:] == [
-        [escaped, str((0, 1, 7)[index % 3])] for index, (_, escaped) in enumerate(NAMES)
+        [escaped, str(ITEM_COUNTS[index % 3])] for index, (_, escaped) in enumerate(NAMES)
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -68,44 +68,52 @@ NAMES = ResourceNames()
 def seed_orders(
     database_url: str, *, count: int, tenant: str = TENANT, name_padding: int = 0
 ) -> None:
-    """`count` orders one second apart from T0; totals 1.25 times n; names and e-mails
-    padded by `name_padding` characters (at most 220)."""
+    """`count` orders of one item each, one second apart from T0; totals 1.25 times n;
+    names and e-mails padded by `name_padding` characters (at most 220)."""
     with psycopg.connect(database_url, autocommit=True) as connection:
+        # One statement, so the orders and their items commit together.
         connection.execute(
-            "INSERT INTO orders (order_id, tenant_id, customer_id, customer_email, customer_name,"
-            " currency, total_amount, created_at, event_id, correlation_id)"
+            "WITH seeded AS (INSERT INTO orders (order_id, tenant_id, customer_id,"
+            " customer_email, customer_name, currency, total_amount, item_count, created_at,"
+            " event_id, correlation_id)"
             " SELECT gen_random_uuid(), %(tenant)s, 'cust-' || n,"
             " 'c' || n || repeat('x', %(padding)s) || '@example.com',"
-            " 'Customer ' || n || repeat('.', %(padding)s), 'EUR', n * 1.25,"
+            " 'Customer ' || n || repeat('.', %(padding)s), 'EUR', n * 1.25, 1,"
             " %(t0)s + n * interval '1 second', gen_random_uuid(), 'seed'"
-            " FROM generate_series(1, %(count)s) AS n",
+            " FROM generate_series(1, %(count)s) AS n RETURNING order_id, total_amount)"
+            " INSERT INTO order_items (order_id, line_no, sku, name, quantity, unit_price,"
+            " line_total) SELECT order_id, 1, 'SKU', 'thing', 1, total_amount, total_amount"
+            " FROM seeded",
             {"tenant": tenant, "count": count, "padding": name_padding, "t0": T0},
         )
 
 
 def insert_order(
-    database_url: str, *, name: str, total: Decimal, created_at: datetime, currency: str = "EUR"
+    database_url: str,
+    *,
+    name: str,
+    total: Decimal,
+    created_at: datetime,
+    currency: str = "EUR",
+    items: Sequence[tuple[str, Decimal]] = (("thing", Decimal("1.00")),),
 ) -> uuid.UUID:
+    """An order with its items, (name, line total) each, in one transaction."""
     order_id = uuid.uuid4()
-    with psycopg.connect(database_url, autocommit=True) as connection:
+    with psycopg.connect(database_url) as connection:
         connection.execute(
             "INSERT INTO orders (order_id, tenant_id, customer_id, customer_email, customer_name,"
-            " currency, total_amount, created_at, event_id, correlation_id)"
-            " VALUES (%s, %s, 'cust-x', 'x@example.com', %s, %s, %s, %s, gen_random_uuid(), 'c')",
-            (order_id, TENANT, name, currency, total, created_at),
+            " currency, total_amount, item_count, created_at, event_id, correlation_id)"
+            " VALUES (%s, %s, 'cust-x', 'x@example.com', %s, %s, %s, %s, %s,"
+            " gen_random_uuid(), 'c')",
+            (order_id, TENANT, name, currency, total, len(items), created_at),
         )
+        for line_no, (item_name, line_total) in enumerate(items, start=1):
+            connection.execute(
+                "INSERT INTO order_items (order_id, line_no, sku, name, quantity, unit_price,"
+                " line_total) VALUES (%s, %s, %s, %s, 1, %s, %s)",
+                (order_id, line_no, f"SKU-{line_no}", item_name, abs(line_total), line_total),
+            )
     return order_id
-
-
-def insert_item(
-    database_url: str, order_id: uuid.UUID, *, line_no: int, name: str, line_total: Decimal
-) -> None:
-    with psycopg.connect(database_url, autocommit=True) as connection:
-        connection.execute(
-            "INSERT INTO order_items (order_id, line_no, sku, name, quantity, unit_price,"
-            " line_total) VALUES (%s, %s, %s, %s, 1, %s, %s)",
-            (order_id, line_no, f"SKU-{line_no}", name, abs(line_total), line_total),
-        )
 
 
 # --- requests ----------------------------------------------------------------------------------
@@ -356,9 +364,13 @@ def test_order_items_keep_negative_numbers_and_honour_the_bom_and_columns(
     db: str, states: ExportStates, runner: ExportRunner
 ) -> None:
     # given an order with a discount line (a negative total) and a formula-like item name
-    order_id = insert_order(db, name="Ann", total=Decimal("5.00"), created_at=T0)
-    insert_item(db, order_id, line_no=1, name="Widget", line_total=Decimal("7.00"))
-    insert_item(db, order_id, line_no=2, name="@discount", line_total=Decimal("-2.00"))
+    insert_order(
+        db,
+        name="Ann",
+        total=Decimal("5.00"),
+        created_at=T0,
+        items=(("Widget", Decimal("7.00")), ("@discount", Decimal("-2.00"))),
+    )
     envelope = request_export(
         states,
         resource="order_items",

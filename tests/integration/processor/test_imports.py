@@ -467,6 +467,12 @@ def test_every_line_of_an_order_rejected_for_one_line_is_reported(
             b'{"orderId": "a"}\n{"orderId": "b",}\n',
             "malformed JSON at line 2, column 17: JSON is malformed: trailing comma in object",
         ),
+        (
+            FileType.JSON,
+            b'\xef\xbb\xbf[{"orderId": "a", "customerId": "\\udfff"}]',
+            "the JSON file has half a surrogate pair (\\udfff) at offset 36: "
+            "it escapes no character",
+        ),
     ],
     ids=[
         "csv-missing-column",
@@ -475,6 +481,7 @@ def test_every_line_of_an_order_rejected_for_one_line_is_reported(
         "json",
         "json-object",
         "ndjson",
+        "json-half-a-surrogate-pair",
     ],
 )
 def test_an_unparseable_file_fails_with_a_located_reason(

@@ -193,3 +193,72 @@ def test_a_failed_migration_lets_go_of_the_lock(empty_database: str) -> None:
 
     # then the lock is free for the next migrator
     assert lock_is_free(empty_database)
+
+
+# --- 0004: the stored item count --------------------------------------------------------------
+
+BEFORE_ITEM_COUNT = "0003"
+
+
+def insert_order_with_items(database_url: str, items: int) -> uuid.UUID:
+    """An order as written before the item count was stored: no item_count column."""
+    order_id = uuid.uuid4()
+    with psycopg.connect(database_url) as connection:
+        connection.execute(
+            "INSERT INTO orders (order_id, tenant_id, customer_id, customer_email, currency,"
+            " total_amount, created_at, event_id, correlation_id) VALUES (%s, 't', 'c',"
+            " 'c@example.com', 'EUR', 1, now(), gen_random_uuid(), 'x')",
+            (order_id,),
+        )
+        for line_no in range(1, items + 1):
+            connection.execute(
+                "INSERT INTO order_items (order_id, line_no, sku, quantity, unit_price,"
+                " line_total) VALUES (%s, %s, 'SKU', 1, 1, 1)",
+                (order_id, line_no),
+            )
+    return order_id
+
+
+def order_columns(database_url: str) -> set[str]:
+    rows = query(
+        database_url,
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'orders'",
+    )
+    return {name for (name,) in rows}
+
+
+def test_the_item_count_is_backfilled_and_taken_away_again(empty_database: str) -> None:
+    # given orders of 1, 3 and 500 items stored before the count was
+    upgrade(empty_database, revision=BEFORE_ITEM_COUNT)
+    sizes = {insert_order_with_items(empty_database, items): items for items in (1, 3, 500)}
+
+    # when migrated to the newest revision
+    upgrade(empty_database)
+
+    # then each order stores its own number of items
+    stored = query(empty_database, "SELECT order_id, item_count FROM orders")
+    assert dict(stored) == sizes
+
+    # when downgraded to the revision before
+    downgrade(empty_database, revision=BEFORE_ITEM_COUNT)
+
+    # then the column and its check are gone, the orders and items stay, and an order
+    # is written as before
+    assert "item_count" not in order_columns(empty_database)
+    assert query(empty_database, "SELECT count(*) FROM order_items") == [(504,)]
+    insert_order_with_items(empty_database, 2)
+    assert query(empty_database, "SELECT count(*) FROM orders") == [(4,)]
+
+
+def test_the_item_count_migration_refuses_orders_without_items(empty_database: str) -> None:
+    # given an order stored without any item (which the domain forbids)
+    upgrade(empty_database, revision=BEFORE_ITEM_COUNT)
+    insert_order_with_items(empty_database, 0)
+
+    # when migrated, then the migration stops, saying why, and leaves the schema as it was
+    with pytest.raises(RuntimeError, match="1 stored orders have no item"):
+        upgrade(empty_database)
+    assert query(empty_database, "SELECT version_num FROM alembic_version") == [
+        (BEFORE_ITEM_COUNT,)
+    ]
+    assert "item_count" not in order_columns(empty_database)

@@ -48,12 +48,17 @@ def caller(
 
 def seed_orders(database_url: str, tenant: str, currency: str, count: int) -> None:
     with psycopg.connect(database_url, autocommit=True) as conn:
+        # One statement, so the orders and their items commit together.
         conn.execute(
-            "INSERT INTO orders (order_id, tenant_id, customer_id, customer_email, currency, "
-            "total_amount, created_at, event_id, correlation_id) "
+            "WITH seeded AS (INSERT INTO orders (order_id, tenant_id, customer_id, "
+            "customer_email, currency, total_amount, item_count, created_at, event_id, "
+            "correlation_id) "
             "SELECT gen_random_uuid(), %(tenant)s, 'cust-' || n, 'c' || n || '@example.com', "
-            "%(currency)s, n, %(t0)s + n * interval '1 minute', gen_random_uuid(), 'seed' "
-            "FROM generate_series(1, %(count)s) AS n",
+            "%(currency)s, n, 1, %(t0)s + n * interval '1 minute', gen_random_uuid(), 'seed' "
+            "FROM generate_series(1, %(count)s) AS n RETURNING order_id, total_amount) "
+            "INSERT INTO order_items (order_id, line_no, sku, name, quantity, unit_price, "
+            "line_total) SELECT order_id, 1, 'SKU', 'thing', 1, total_amount, total_amount "
+            "FROM seeded",
             {"tenant": tenant, "currency": currency, "count": count, "t0": T0},
         )
 

@@ -17,8 +17,9 @@ from conveyor_common.envelope import json_schema
 
 ROOT = Path(__file__).resolve().parents[3]
 TF_DIR = ROOT / "infra" / "terraform"
+MESSAGING_MODULE = TF_DIR / "modules" / "messaging"
 PACKAGED = Path(str(files("conveyor_aws").joinpath(ROUTING_FILE))).resolve()
-# messaging.tf names the file relative to its module directory.
+# The messaging module names the file relative to its own directory.
 TF_ROUTING_FILE = re.compile(r'routing_file\s*=\s*"\$\{path\.module\}/(?P<path>[^"]+)"')
 
 
@@ -60,10 +61,10 @@ def test_a_malformed_routing_is_refused_with_the_reason(document: str, problem: 
 
 
 def test_terraform_reads_the_same_file_and_lists_no_event_of_its_own() -> None:
-    messaging = (TF_DIR / "messaging.tf").read_text(encoding="utf-8")
+    messaging = (MESSAGING_MODULE / "main.tf").read_text(encoding="utf-8")
     # the file Terraform loads is the one the package ships
     [relative] = [m["path"] for m in TF_ROUTING_FILE.finditer(messaging)]
-    assert (TF_DIR / relative).resolve() == PACKAGED
+    assert (MESSAGING_MODULE / relative).resolve() == PACKAGED
     words = " ".join(messaging.split())
     assert "consumers = jsondecode(file(local.routing_file)).consumers" in words
     # and each subscription's filter is that file's list, for the queue it is made for
@@ -73,6 +74,6 @@ def test_terraform_reads_the_same_file_and_lists_no_event_of_its_own() -> None:
     )
     assert "filter_policy = jsonencode({ event_type = each.value })" in subscription
     for event_type in contract_event_types():
-        for tf_file in TF_DIR.glob("*.tf"):
+        for tf_file in TF_DIR.rglob("*.tf"):
             text = tf_file.read_text(encoding="utf-8")
-            assert f'"{event_type}"' not in text, f"{tf_file.name} names {event_type}"
+            assert f'"{event_type}"' not in text, f"{tf_file} names {event_type}"

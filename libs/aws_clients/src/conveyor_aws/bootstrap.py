@@ -111,10 +111,24 @@ def _subscribe(topic_arn: str, queue_url: str, event_types: tuple[str, ...]) -> 
     )
 
 
+def _block_public_access(bucket: str) -> None:
+    clients.s3().put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+
+
 def _create_bucket(bucket: str) -> None:
+    """Exports: never public (links are presigned), gone after their retention."""
     s3 = clients.s3()
     with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
         s3.create_bucket(Bucket=bucket)
+    _block_public_access(bucket)
     s3.put_bucket_lifecycle_configuration(
         Bucket=bucket,
         LifecycleConfiguration={
@@ -137,15 +151,7 @@ def _create_uploads_bucket(bucket: str) -> None:
     s3 = clients.s3()
     with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
         s3.create_bucket(Bucket=bucket)
-    s3.put_public_access_block(
-        Bucket=bucket,
-        PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True,
-            "IgnorePublicAcls": True,
-            "BlockPublicPolicy": True,
-            "RestrictPublicBuckets": True,
-        },
-    )
+    _block_public_access(bucket)
     s3.put_bucket_lifecycle_configuration(
         Bucket=bucket,
         LifecycleConfiguration={

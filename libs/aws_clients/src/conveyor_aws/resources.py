@@ -1,6 +1,6 @@
 """Names and settings of the AWS resources, in one place.
 
-infra/terraform declares the same resources for real AWS; bootstrap creates
+infra/terraform (envs/aws, envs/local) declares the same resources; bootstrap creates
 them on an emulator. The routing of events to services is not repeated there:
 both read routing.json (see conveyor_aws.routing).
 """
@@ -25,7 +25,7 @@ DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 MAX_RECEIVE_COUNT = 3
 
 # CORS on the uploads bucket, so that a browser page can POST a file to the presigned
-# form (infra/terraform/uploads.tf declares the same rule). Only the origins named in
+# form (infra/terraform/modules/storage declares the same rule). Only the origins named in
 # the settings get one: with none, the bucket has no CORS rule and only non-browser
 # clients can use the presigned form.
 UPLOADS_CORS_METHODS = ("POST",)

@@ -1,6 +1,6 @@
 """Which events reach which service, declared once in routing.json next to this module.
 
-infra/terraform/messaging.tf reads the same file with jsondecode(file(...)), so the
+infra/terraform/modules/messaging reads the same file with jsondecode(file(...)), so the
 emulator bootstrap and a real deployment subscribe each queue to the same event types.
 """
 

@@ -6,10 +6,12 @@ import io
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conveyor_common.imports.model import RejectionCode
 from conveyor_processor.imports.csv_orders import csv_orders
-from conveyor_processor.imports.file_order import FileUnreadable
+from conveyor_processor.imports.file_order import FileOrder, FileUnreadable
 from conveyor_processor.imports.json_orders import json_array_orders, ndjson_orders
 from conveyor_processor.imports.source import CountingReader, utf8_lines
 
@@ -117,3 +119,42 @@ def test_a_malformed_json_array_fails_with_its_line_and_column() -> None:
 def test_a_json_file_that_is_no_array_fails() -> None:
     with pytest.raises(FileUnreadable, match="must hold an array of orders"):
         array(b'  {"orderId": "A"}')
+
+
+class _Trickle:
+    """A stream giving at most `most` bytes a read: escapes cut at every place."""
+
+    def __init__(self, data: bytes, most: int) -> None:
+        self._stream = io.BytesIO(data)
+        self._most = most
+
+    def read(self, size: int = -1, /) -> bytes:
+        return self._stream.read(self._most if size < 0 else min(size, self._most))
+
+
+def trickled(data: bytes, most: int) -> list[FileOrder]:
+    reader = CountingReader(_Trickle(data, most))
+    return list(json_array_orders(reader, again=lambda: io.BytesIO(data)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [rb"\ud800", rb"ab\uDBFF", rb"\ud800x", rb"\udfff x", rb"\ud800\ud800", rb"\\\udc00"],
+)
+@given(most=st.integers(min_value=1, max_value=40))
+def test_half_a_surrogate_pair_escaped_in_a_json_array_fails_the_file(
+    text: bytes, most: int
+) -> None:
+    # The parser would store '?' for the text, or fail unexpectedly: the JSON Lines
+    # decoder refuses such a line as malformed too.
+    data = b'[{"orderId": "A"}, {"orderId": "B", "sku": "' + text + b'"}]'
+    with pytest.raises(FileUnreadable, match=r"half a surrogate pair \(\\u[dD]"):
+        trickled(data, most)
+
+
+@given(most=st.integers(min_value=1, max_value=40))
+def test_a_whole_surrogate_pair_or_an_escaped_backslash_reads_as_written(most: int) -> None:
+    texts = [rb"\ud83d\ude00", rb"\\ud800", rb"\\\\", rb"x\\\ud83D\uDE00\\"]
+    data = b"[" + b", ".join(b'{"orderId": "' + text + b'"}' for text in texts) + b"]"
+    refs = [order.order_ref for order in trickled(data, most)]
+    assert refs == ["\U0001f600", "\\ud800", "\\\\", "x\\\U0001f600\\"]

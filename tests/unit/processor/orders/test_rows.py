@@ -19,8 +19,9 @@ from conveyor_processor.orders.rows import (
 
 ORDERS: Table = OrderRow.__table__  # type: ignore[attr-defined]
 ORDER_ITEMS: Table = OrderItemRow.__table__  # type: ignore[attr-defined]
-# The order row's own columns: the delivery that stored it, and what PostgreSQL fills in.
-ORDER_ROW_ONLY = frozenset({"status", "persisted_at", "event_id", "correlation_id"})
+# The order row's own columns: the delivery that stored it, what PostgreSQL fills in, and
+# the number of its items (orders.rows.item_count).
+ORDER_ROW_ONLY = frozenset({"status", "persisted_at", "event_id", "correlation_id", "item_count"})
 # An item's row adds its order and its place in it to the OrderItem's fields.
 ITEM_ROW_ONLY = frozenset({"order_id", "line_no"})
 

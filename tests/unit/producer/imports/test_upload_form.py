@@ -180,8 +180,9 @@ def test_notify_at_the_cap_is_taken(client: TestClient[Any]) -> None:
     assert upload.status_code == 202, upload.text
 
 
-def _upload_scope(body: bytes) -> dict[str, Any]:
-    """An ASGI scope for an upload of `body`, sent straight to the app."""
+def _upload_scope(body: bytes | None) -> dict[str, Any]:
+    """An ASGI scope for an upload of `body`, sent straight to the app; None for a body
+    of no declared length (sent in chunks)."""
     headers = {**ALICE, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
     return {
         "type": "http",
@@ -194,7 +195,7 @@ def _upload_scope(body: bytes) -> dict[str, Any]:
         "query_string": b"",
         "root_path": "",
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-        + [(b"content-length", str(len(body)).encode())],
+        + ([] if body is None else [(b"content-length", str(len(body)).encode())]),
         "client": ("127.0.0.1", 1234),
         "server": ("testserver", 80),
         "state": {},
@@ -276,3 +277,38 @@ def test_a_part_the_form_ignores_is_bounded_too(
 def test_a_small_part_the_form_ignores_is_no_harm(client: TestClient[Any]) -> None:
     response = post_form(client, form(text_part("comment", "hello"), file_part()))
     assert response.status_code == 202, response.text
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_bytes_around_the_parts_of_a_body_of_no_declared_length_are_bounded(
+    client: TestClient[Any], uploads: FakeUploads, where: str
+) -> None:
+    # The parser skips what comes before the first boundary and after the last: without
+    # a bound of its own, a chunked body could stream those bytes without end.
+    chunk, chunks = b"x" * 64 * 1024, 1000
+    parts = form(file_part())
+    body = [chunk] * chunks
+    body = [*body, parts] if where == "before" else [parts, *body]
+    received: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        received.append(body[len(received)])
+        return {
+            "type": "http.request",
+            "body": received[-1],
+            "more_body": len(received) < len(body),
+        }
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    app = client.app
+    assert isinstance(app, Litestar)
+    asyncio.run(app(_upload_scope(None), receive, send))  # type: ignore[arg-type]
+
+    [start] = [message for message in sent if message["type"] == "http.response.start"]
+    assert start["status"] == 413
+    assert len(received) < chunks // 2
+    assert uploads.objects == {}

@@ -22,7 +22,7 @@ SAMPLE_NAMES = (
 )
 _ORDER_COLUMNS = (
     "order_id, tenant_id, customer_id, customer_email, customer_name, currency, "
-    "total_amount, created_at, persisted_at, event_id, correlation_id"
+    "total_amount, item_count, created_at, persisted_at, event_id, correlation_id"
 )
 _ITEM_COLUMNS = "order_id, line_no, sku, name, quantity, unit_price, line_total"
 
@@ -52,6 +52,7 @@ def seed_orders(
                         SAMPLE_NAMES[index % len(SAMPLE_NAMES)],
                         currencies[index % len(currencies)],
                         _total(index),
+                        1,
                         created,
                         created,
                         uuid.uuid4(),

@@ -10,7 +10,7 @@ records nothing, and the record ages.
 
 `python -m conveyor_aws.broker.liveness <worker>` exits 0 only while the
 worker's record is younger than LIVENESS_MAX_AGE_SECONDS; the container health
-checks (docker-compose.yml, infra/terraform/services.tf) run it. It runs every
+checks (docker-compose.yml, infra/terraform/envs/aws/services.tf) run it. It runs every
 30 s in small containers, so it imports neither boto3 nor the logging set-up.
 """
 

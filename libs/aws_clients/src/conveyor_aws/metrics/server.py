@@ -1,7 +1,7 @@
 """A worker's `/metrics`: served on METRICS_PORT, beside its liveness record.
 
 Unset, no server starts (a local run, or a test that does not scrape). The
-containers set a port per worker (docker-compose.yml, infra/terraform/services.tf).
+containers set a port per worker (docker-compose.yml, infra/terraform/envs/aws/services.tf).
 Metrics are secondary to the work: a port that cannot be bound is logged, and
 the worker consumes all the same.
 """

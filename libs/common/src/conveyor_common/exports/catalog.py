@@ -31,13 +31,8 @@ ORDERS = register(
             Column("customerName", "Customer", ColumnType.TEXT, "o.customer_name", width=24),
             Column("customerEmail", "E-mail", ColumnType.TEXT, "o.customer_email", width=30),
             Column("currency", "Currency", ColumnType.TEXT, "o.currency", width=9),
-            Column(
-                "itemCount",
-                "Items",
-                ColumnType.INTEGER,
-                "(SELECT count(*) FROM order_items i WHERE i.order_id = o.order_id)",
-                width=7,
-            ),
+            # Stored with the order: counting order_items per row was most of an export's work.
+            Column("itemCount", "Items", ColumnType.INTEGER, "o.item_count", width=7),
             Column("totalAmount", "Total", ColumnType.MONEY, "o.total_amount", width=14),
             Column("persistedAt", "Persisted at", ColumnType.DATETIME, "o.persisted_at", width=22),
         ),

@@ -14,7 +14,7 @@ from conveyor_common.text import EMAIL_LENGTH, MAX_RECIPIENTS, documented_email,
 MAX_ROWS_TABULAR = 500_000
 MAX_ROWS_PDF = 20_000
 # Exports and their files live this long; the bucket's lifecycle rule is built from it
-# (conveyor_aws.bootstrap; infra/terraform/storage.tf states the same number).
+# (conveyor_aws.bootstrap; infra/terraform/modules/storage states the same number).
 RETENTION_DAYS = 30
 # Links in e-mails last as long as SigV4 allows; links from the API are short-lived.
 EMAIL_LINK_TTL_SECONDS = 7 * 24 * 3600

@@ -1,11 +1,9 @@
 """One file's import: its orders read in order, checked by the order rules, upserted in
-batches (the next read while the last is written); every rejected row reported; the
-counts kept as each batch commits."""
+batches; every rejected row reported; the counts kept as each batch commits."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,37 +58,17 @@ class FileImport:
         self.committed = Counts()
 
     def run(self, orders: Iterator[FileOrder]) -> Counts:
-        """Reads and checks the next batch while the one before is written: the database
-        works on its own core meanwhile. One batch in flight at most, so memory stays
-        two batches, and batches commit in the file's order."""
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as writer:
-            in_flight: Future[None] | None = None
-            try:
-                batch: list[_Checked] = []
-                for read in orders:
-                    batch.append((read, self._check(read)))
-                    if len(batch) >= self._batch_orders:
-                        in_flight = self._hand_over(writer, in_flight, batch)
-                        batch = []
-                    self._progress()
-                in_flight = self._hand_over(writer, in_flight, batch)
-                in_flight.result()
-            finally:
-                # Whatever stops the run (a cancel, a file found unreadable), the batch
-                # in flight ends first: it holds the session's connection.
-                if in_flight is not None:
-                    wait([in_flight])
-        return self.committed
-
-    def _hand_over(
-        self, writer: ThreadPoolExecutor, in_flight: Future[None] | None, batch: list[_Checked]
-    ) -> Future[None]:
-        """The batch to the writer, once the one before has committed (its failure is
-        raised here) and a cancel or a lost lease it brought has been heard."""
-        if in_flight is not None:
-            in_flight.result()
+        """Reads and checks the file's orders, writing each full batch as it comes: the
+        database works on its own core while the batch streams to it with COPY. Batches
+        commit in the file's order; a cancel or a lost lease is heard between orders."""
+        batch: list[_Checked] = []
+        for read in orders:
+            batch.append((read, self._check(read)))
+            if len(batch) >= self._batch_orders:
+                self._apply(batch)
             self._progress()
-        return writer.submit(self._apply, batch)
+        self._apply(batch)
+        return self.committed
 
     def _check(self, read: FileOrder) -> Order | list[Rejection]:
         target = self._target

@@ -15,6 +15,7 @@ import msgspec
 
 from conveyor_common.imports.model import MAX_ORDER_NESTING, ORDER_REF_FIELD, RejectionCode
 from conveyor_processor.imports.file_order import FileOrder, FileUnreadable
+from conveyor_processor.imports.json_escapes import SurrogateEscapeGuard
 from conveyor_processor.imports.json_nesting import Element, array_elements, nested_deeper_than
 from conveyor_processor.imports.json_position import locate_json_error, long_digit_run_error
 from conveyor_processor.imports.rejections import Rejection
@@ -76,7 +77,7 @@ def json_array_orders(
     of a JSON array's order is its position). `again` reopens the file: a parse error
     is located by reading it once more."""
     limit = sys.get_int_max_str_digits() or sys.int_info.default_max_str_digits
-    stream = DigitRunGuard(_array_stream(reader), limit=limit)
+    stream = DigitRunGuard(_array_stream(SurrogateEscapeGuard(reader)), limit=limit)
     events = ijson.basic_parse(stream, use_float=False)
     try:
         for number, element in enumerate(array_elements(events, limit=MAX_ORDER_NESTING), start=1):
@@ -139,7 +140,7 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _array_stream(reader: CountingReader) -> Readable:
+def _array_stream(reader: Readable) -> Readable:
     """The stream without its BOM; FileUnreadable unless it starts an array."""
     head = reader.read(len(UTF8_BOM))
     start = head.removeprefix(UTF8_BOM)
@@ -156,7 +157,7 @@ def _array_stream(reader: CountingReader) -> Readable:
 class _Prefixed:
     """The stream with the first bytes, read to look at them, given back."""
 
-    def __init__(self, reader: CountingReader, head: bytes) -> None:
+    def __init__(self, reader: Readable, head: bytes) -> None:
         self._reader = reader
         self._head = head
 

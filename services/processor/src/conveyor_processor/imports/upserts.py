@@ -28,6 +28,7 @@ from conveyor_processor.orders.rows import (
     ORDER_FIELDS_NOT_IN_ROW,
     OrderItemRow,
     OrderRow,
+    item_count,
 )
 
 _ORDERS: Table = OrderRow.__table__  # type: ignore[attr-defined]
@@ -56,6 +57,7 @@ _ORDER_VALUES = itemgetter(*(Order.__struct_fields__.index(name) for name in _OR
 # An order row: those fields under their column names, then what the import adds.
 _ORDER_ROW_COLUMNS = (
     *(ORDER_COLUMN_OF.get(name, name) for name in _ORDER_FIELDS),
+    "item_count",
     "event_id",
     "correlation_id",
     "persisted_at",
@@ -258,8 +260,10 @@ def _order_row(order: Order, *, source: str, persisted_at: datetime) -> tuple[An
     """The order's row, in _ORDER_ROW_COLUMNS' order."""
     return (
         *_ORDER_VALUES(msgspec.structs.astuple(order)),
+        item_count(order),
         # Its event id: an imported order has no event, and the column is unique. Its own
-        # id is a version 5 UUID, which no event's (random, version 4) id can equal.
+        # id is a version 5 UUID, which no submitted order's event id (random, version 4)
+        # can equal.
         order.order_id,
         source,
         persisted_at,

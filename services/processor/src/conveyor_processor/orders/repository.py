@@ -16,6 +16,7 @@ from conveyor_processor.orders.rows import (
     ORDER_FIELDS_NOT_IN_ROW,
     OrderItemRow,
     OrderRow,
+    item_count,
 )
 
 _ORDERS: Table = OrderRow.__table__  # type: ignore[attr-defined]
@@ -56,7 +57,11 @@ def _order_values(order: Order, *, event_id: uuid.UUID, correlation_id: str) -> 
         for name in order.__struct_fields__
         if name not in ORDER_FIELDS_NOT_IN_ROW
     }
-    return values | {"event_id": event_id, "correlation_id": correlation_id}
+    return values | {
+        "item_count": item_count(order),
+        "event_id": event_id,
+        "correlation_id": correlation_id,
+    }
 
 
 def _item_values(order: Order) -> list[dict[str, Any]]:

@@ -50,6 +50,15 @@ SPOOL_BYTES = 1024 * 1024
 MAX_PARTS = 8
 # The form's own bytes beside the file: boundaries, part headers, `mode` and `notify`.
 FORM_OVERHEAD_BYTES = MAX_PARTS * (MAX_PART_HEADER_BYTES + MAX_TEXT_FIELD_BYTES)
+
+
+def check_body_size(size: int, *, max_file_bytes: int) -> None:
+    """FileTooLarge (413) for a body, declared or streamed so far, larger than a form
+    with a file of `max_file_bytes` can be."""
+    if size > max_file_bytes + FORM_OVERHEAD_BYTES:
+        raise FileTooLarge(f"the body exceeds the upload limit of {max_file_bytes:,} bytes")
+
+
 _HEADER_CHARSET = "latin-1"
 
 
@@ -154,11 +163,22 @@ async def read_form(
     422 (InvalidFileRequest) for a file name that is not UTF-8."""
     reader = _FormReader(max_file_bytes=max_file_bytes)
     try:
-        await _parse(chunks, boundary, reader)
+        await _parse(_bounded(chunks, max_file_bytes=max_file_bytes), boundary, reader)
         return reader.result()
     except BaseException:
         reader.discard()
         raise
+
+
+async def _bounded(chunks: AsyncIterator[bytes], *, max_file_bytes: int) -> AsyncIterator[bytes]:
+    """The chunks, up to the body's bound. The parser skips, unseen by the parts' own
+    bounds, what comes before the first boundary and after the last: a body of no
+    declared length (chunked) could otherwise stream those bytes without end."""
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        check_body_size(size, max_file_bytes=max_file_bytes)
+        yield chunk
 
 
 async def _parse(chunks: AsyncIterator[bytes], boundary: str, reader: _FormReader) -> None:

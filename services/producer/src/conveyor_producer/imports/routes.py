@@ -29,11 +29,10 @@ from conveyor_producer.http.correlation import correlation_id_of
 from conveyor_producer.http.openapi import with_json_body
 from conveyor_producer.http.problems import documented_problems
 from conveyor_producer.http.request_body import streamed_body
-from conveyor_producer.imports.errors import FileTooLarge
 from conveyor_producer.imports.form import (
-    FORM_OVERHEAD_BYTES,
     MAX_PART_HEADER_BYTES,
     MAX_PARTS,
+    check_body_size,
     read_form,
 )
 from conveyor_producer.imports.openapi import MULTIPART_MEDIA_TYPE, UploadOperation
@@ -97,8 +96,7 @@ class FilesController(Controller):
     ) -> Response[AcceptedFile]:
         limit = files.limits.max_upload_bytes
         boundary = _boundary(request)
-        if (request.content_length or 0) > limit + FORM_OVERHEAD_BYTES:
-            raise FileTooLarge(f"the body exceeds the upload limit of {limit:,} bytes")
+        check_body_size(request.content_length or 0, max_file_bytes=limit)
         form = await read_form(
             streamed_body(request.receive), boundary=boundary, max_file_bytes=limit
         )
