@@ -7,16 +7,26 @@ from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conveyor_common.errors import ValidationFailed
 from conveyor_common.orders import (
+    CUSTOMER_ID_LENGTH,
+    MAX_AMOUNT,
     MAX_ITEMS,
     MAX_ORDER_BYTES,
+    MAX_QUANTITY,
+    NAME_LENGTH,
+    SKU_LENGTH,
     Order,
+    OrderItem,
     OrderRequest,
     decode_order_request,
+    encoded_size_bound,
     normalise_order,
 )
+from conveyor_common.text import EMAIL_LENGTH, refuse_control_characters
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -175,3 +185,43 @@ def _fits(items: list[dict[str, Any]]) -> bool:
     except ValidationFailed:
         return False
     return True
+
+
+# Text the rules accept: no control character, line break or lone surrogate.
+_ACCEPTED_TEXT = st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"))
+_AMOUNTS = st.decimals(min_value=0, max_value=MAX_AMOUNT, places=2)
+
+
+def _texts(width: int) -> st.SearchStrategy[str]:
+    return st.text(_ACCEPTED_TEXT, min_size=1, max_size=width).filter(
+        lambda text: refuse_control_characters("field", text) is None
+    )
+
+
+_ITEMS = st.builds(
+    OrderItem,
+    sku=_texts(SKU_LENGTH),
+    name=st.none() | _texts(NAME_LENGTH),
+    quantity=st.integers(1, MAX_QUANTITY),
+    unit_price=_AMOUNTS,
+    line_total=_AMOUNTS,
+)
+_ORDERS = st.builds(
+    Order,
+    order_id=st.uuids(),
+    tenant_id=_texts(200),
+    customer_id=_texts(CUSTOMER_ID_LENGTH),
+    customer_email=_texts(EMAIL_LENGTH),
+    customer_name=st.none() | _texts(NAME_LENGTH),
+    currency=_texts(3),
+    items=st.lists(_ITEMS, min_size=1, max_size=8).map(tuple),
+    total_amount=_AMOUNTS,
+    submitted_at=st.datetimes(timezones=st.timezones()),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(order=_ORDERS)
+def test_the_size_bound_is_never_below_an_accepted_orders_encoding(order: Order) -> None:
+    # The size rule encodes an order only when this bound passes the limit.
+    assert len(msgspec.json.encode(order)) <= encoded_size_bound(order)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Annotated, Any, cast
 
@@ -201,11 +201,57 @@ def normalise_order(
 
 def _check_size(order: Order) -> None:
     """Refuse an order too large to publish or to keep in the read model (a 4xx now,
-    rather than an accepted order no store can take)."""
+    rather than an accepted order no store can take). Encoded only when its bound, from
+    the widths alone, could pass the limit: an order of a few items never can."""
+    if encoded_size_bound(order) <= MAX_ORDER_BYTES:
+        return
     size = len(msgspec.json.encode(order))
     if size > MAX_ORDER_BYTES:
         message = f"the order is too large: {size} bytes encoded, at most {MAX_ORDER_BYTES}"
         raise ValidationFailed([FieldError("items", message)])
+
+
+# The most bytes an accepted character encodes to: UTF-8's 4 (the text rules refuse every
+# character that JSON escapes as \uXXXX, and a quote or backslash takes 2).
+_CHAR_BYTES = 4
+
+
+def _widest_bytes() -> tuple[int, int]:
+    """Bounds of an accepted order's encoding: all but its tenant id and items, and each
+    item with its separator. Each text at its width in characters of _CHAR_BYTES bytes,
+    each number at its widest; the tenant id, whose width no type bounds, is counted
+    apart, by its length."""
+    wide = "\U0001f4e6"
+    widest_amount = -MAX_AMOUNT * MAX_QUANTITY * MAX_ITEMS - Decimal("0.01")
+    item = OrderItem(
+        sku=wide * SKU_LENGTH,
+        name=wide * NAME_LENGTH,
+        quantity=-MAX_QUANTITY,
+        unit_price=widest_amount,
+        line_total=widest_amount,
+    )
+    head = Order(
+        order_id=uuid.UUID(int=0),
+        tenant_id="",
+        customer_id=wide * CUSTOMER_ID_LENGTH,
+        customer_email=wide * EMAIL_LENGTH,
+        customer_name=wide * NAME_LENGTH,
+        currency=wide * CURRENCY_INPUT_LENGTH,
+        items=(),
+        total_amount=widest_amount,
+        submitted_at=datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=_WIDEST_OFFSET),
+    )
+    return len(msgspec.json.encode(head)), len(msgspec.json.encode(item)) + len(b",")
+
+
+_WIDEST_OFFSET = timezone(-timedelta(hours=23, minutes=59))
+_HEAD_BYTES, _ITEM_BYTES = _widest_bytes()
+
+
+def encoded_size_bound(order: Order) -> int:
+    """At least the bytes of the JSON encoding of `order`, if its texts are accepted ones
+    (no control character), from the widths of its fields and its number of items."""
+    return _HEAD_BYTES + _CHAR_BYTES * len(order.tenant_id) + _ITEM_BYTES * len(order.items)
 
 
 def _item(index: int, item: OrderItemRequest, errors: list[FieldError]) -> OrderItem | None:
