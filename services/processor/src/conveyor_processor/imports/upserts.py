@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 import psycopg
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, text, update
+from sqlalchemy import Connection, Engine, Table, bindparam, text, update
 
 from conveyor_common.clock import Clock, utc_now
 from conveyor_common.orders import Order, OrderItem
@@ -73,6 +73,7 @@ fresh AS (
 SELECT position - 1 FROM batch
 WHERE position NOT IN (SELECT first.position FROM first JOIN fresh ON fresh.order_id = first.id)
 """
+_DELETE_LINES = f"DELETE FROM {_ITEMS.name} WHERE order_id = ANY(%b::uuid[])"
 _HEADS = (
     f"SELECT order_id, correlation_id, {', '.join(_COMPARED)} FROM {_ORDERS.name}"
     " WHERE order_id = ANY(%b::uuid[])"
@@ -132,8 +133,8 @@ class SqlOrderUpserts:
         return {order.order_id for order in [*new, *changed]} | own
 
     def _update(self, connection: Connection, changed: Sequence[Order], *, source: str) -> None:
-        ids = [order.order_id for order in changed]
-        connection.execute(delete(_ITEMS).where(_ITEMS.c.order_id.in_(ids)))
+        with _cursor(connection) as cursor:
+            cursor.execute(_DELETE_LINES, [[order.order_id for order in changed]])
         # All but the key and the event id, which an order keeps for good.
         columns = [name for name in _ORDER_ROW_COLUMNS if name not in ("order_id", "event_id")]
         statement = (
