@@ -834,10 +834,9 @@ def _each_ends_once(stack: Stack, uploader: Uploader, file_ids: list[str]) -> No
     for file_id in file_ids:
         done = uploader.finished(file_id, seconds=RECOVERY_SECONDS)
         assert done["status"] == "COMPLETED", done
-        assert (done["rowsImported"] + done["rowsUnchanged"], done["rowsRejected"]) == (
-            ROWS_PER_FILE,
-            0,
-        )
+        counts = (done["rowsImported"], done["rowsUnchanged"], done["rowsRejected"])
+        assert None not in counts, done
+        assert (counts[0] + counts[1], counts[2]) == (ROWS_PER_FILE, 0), done
     eventually(
         lambda: len(emails_to(stack, uploader.email)) >= len(file_ids),
         what="an e-mail per import",

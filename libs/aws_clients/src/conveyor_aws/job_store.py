@@ -59,9 +59,9 @@ class LeasedJobStore(Generic[J, R]):
             f"({status} = {update.value(JobStatus.PROCESSING.value)} "
             f"AND {expires} < {update.value(_epoch(now))})"
         )
-        update.set("status", JobStatus.PROCESSING.value).set("lease_owner", owner)
-        update.set("lease_expires_at", _epoch(now) + lease_seconds).add("attempts", 1)
-        update.set_if_absent("started_at", now.isoformat())
+        update.set("lease_owner", owner).set("lease_expires_at", _epoch(now) + lease_seconds)
+        update.set_if_absent("started_at", now.isoformat()).add("attempts", 1)
+        _set_status_last(update, JobStatus.PROCESSING)
         return self._update(job_id, update)
 
     def renew(
@@ -101,18 +101,20 @@ class LeasedJobStore(Generic[J, R]):
         this worker no longer owns it."""
         if not status.is_terminal:
             raise ValueError(f"{status} is not a terminal status")
-        update = _owned_by(owner).set("status", status.value).set("completed_at", now.isoformat())
         changes: dict[str, Any] = {"progress_percentage": progress_percentage, "error": error}
         if result is not None:
             changes |= msgspec.to_builtins(result)
+        update = _owned_by(owner)
         update.set_all({name: value for name, value in changes.items() if value is not None})
+        update.set("completed_at", now.isoformat())
+        _set_status_last(update, status)
         return self._update(job_id, update.remove("lease_owner", "lease_expires_at"))
 
     def request_cancel(self, job_id: uuid.UUID, *, now: datetime) -> J | None:
         """A queued job is cancelled at once; a running one is flagged for its worker.
         Returns the job as it now is (unchanged if it had finished), None if unknown."""
-        cancel = _in_status(JobStatus.QUEUED)
-        cancel.set("status", JobStatus.CANCELLED.value).set("completed_at", now.isoformat())
+        cancel = _in_status(JobStatus.QUEUED).set("completed_at", now.isoformat())
+        _set_status_last(cancel, JobStatus.CANCELLED)
         cancelled = self._update(job_id, cancel)
         if cancelled is not None:
             return cancelled
@@ -134,6 +136,13 @@ class LeasedJobStore(Generic[J, R]):
     def _from_item(self, item: Mapping[str, Any]) -> J:
         fields = {key: value for key, value in item.items() if key not in ("pk", "sk", "ttl")}
         return msgspec.convert(fields, self._kind.record, strict=False)
+
+
+def _set_status_last(update: UpdateExpression, status: JobStatus) -> None:
+    """DynamoDB applies an update at once, but emulators (moto) apply its clauses one by
+    one while answering reads on other threads: with the status set last, no reader
+    sees a job COMPLETED before its result is there, or PROCESSING without its lease."""
+    update.set("status", status.value)
 
 
 def _in_status(status: JobStatus) -> UpdateExpression:
