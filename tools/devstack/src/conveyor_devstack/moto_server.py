@@ -26,11 +26,15 @@ EMULATOR_ENV = {
     "AWS_REGION": "us-east-1",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
+CREDENTIAL_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
 class MotoServer(Lifecycle):
     def __init__(self, *, port: int | None = None) -> None:
         self.port = port or free_port()
+        # What env and client sign with: any keys while IAM is not enforced; an IAM
+        # user's once it is (enforce_iam).
+        self.credentials = {key: EMULATOR_ENV[key] for key in CREDENTIAL_KEYS}
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -39,7 +43,8 @@ class MotoServer(Lifecycle):
 
     @property
     def env(self) -> dict[str, str]:
-        return {**EMULATOR_ENV, "AWS_ENDPOINT_URL": self.url}
+        settings = {k: v for k, v in EMULATOR_ENV.items() if k not in CREDENTIAL_KEYS}
+        return {**settings, **self.credentials, "AWS_ENDPOINT_URL": self.url}
 
     def _start(self) -> None:
         self._process = subprocess.Popen(
@@ -59,9 +64,16 @@ class MotoServer(Lifecycle):
             config=Config(max_pool_connections=max_connections),
             endpoint_url=self.url,
             region_name=EMULATOR_ENV["AWS_REGION"],
-            aws_access_key_id=EMULATOR_ENV["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=EMULATOR_ENV["AWS_SECRET_ACCESS_KEY"],
+            aws_access_key_id=self.credentials["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=self.credentials["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=self.credentials.get("AWS_SESSION_TOKEN"),
         )
+
+    def enforce_iam(self) -> None:
+        """From now on every request must be signed by an IAM user or an assumed role
+        this server knows, and be allowed by its policies (moto's partial checks)."""
+        response = httpx.post(f"{self.url}/moto-api/reset-auth", content=b"0", timeout=10)
+        response.raise_for_status()
 
     def mailbox(self) -> bytes:
         """The e-mails SES 'sent' (conveyor_devstack.mailbox reads them)."""

@@ -89,7 +89,11 @@ class Stack(Lifecycle):
             # as a file a job left behind, and would be shared by stacks on one machine.
             own_env["LIVENESS_FILE"] = str(self.log_dir / f"{name}.alive")
         service = ServiceProcess(
-            name, f"conveyor_{name}", env=self.env | own_env | (env or {}), log_dir=self.log_dir
+            name,
+            f"conveyor_{name}",
+            env=self.env | own_env | self.service_env(name) | (env or {}),
+            log_dir=self.log_dir,
+            command=self.service_command(name),
         )
         self.services[name] = service.start()
         if name == "producer":
@@ -97,6 +101,15 @@ class Stack(Lifecycle):
         else:
             service.wait_until(WORKER_READY_MARK)
         return service
+
+    def service_env(self, name: str) -> dict[str, str]:
+        """Settings of one service alone (a stack whose services have credentials of
+        their own sets them here)."""
+        return {}
+
+    def service_command(self, name: str) -> list[str] | None:
+        """The command that runs a service; None: `python -m conveyor_<name>`."""
+        return None
 
     def stop(self) -> None:
         for service in reversed(list(self.services.values())):
