@@ -12,9 +12,10 @@ moto 5.2's enforcement is partial (conveyor_devstack.iam.moto_view lists the gap
 the check has two halves that together are faithful:
 
 1. live, by moto: each role holds the policy in the form moto can enforce (the same
-   grants, with resource `*` where moto checks against `*`, batch operation names, no
-   Conditions). Signatures, sessions, S3 object and bucket ARNs, SQS queue ARNs and
-   every action are enforced; no recorded call may be refused.
+   grants with batch operation names, no Conditions). Signatures, sessions, every
+   action and its resource ARN (SNS, DynamoDB, SES and sqs:GetQueueUrl through the
+   devstack's moto_process, which moto alone checks against `*`) are enforced; no
+   recorded call may be refused.
 2. call by call, by conveyor_devstack.iam.policy: every recorded call, as IAM action,
    real resource ARN and condition keys (ses:FromAddress, s3:prefix, and the
    kms:ViaService calls S3 makes on the caller's behalf), must be allowed by the real
@@ -22,8 +23,10 @@ the check has two halves that together are faithful:
 
 A removed grant is shown to fail both ways: the recorded calls evaluated against the
 policy without it are denied (the workers' sqs:GetQueueUrl and sqs:SendMessage on
-their DLQ, the producer's readiness probes), and a producer started live on a role
-without dynamodb:DescribeTable answers /ready with 503.
+their DLQ, the producer's readiness probes, the e-mail, the storage key), a producer
+started live on a role without dynamodb:DescribeTable answers /ready with 503, and a
+processor on a role without sqs:GetQueueUrl on its DLQ is refused the lookup and
+consumes nothing.
 
 Not covered: presigned POST uploads (botocore signs them without an API call to
 record; the streamed upload is what runs here).
@@ -36,6 +39,7 @@ import io
 import json
 import shutil
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -54,7 +58,7 @@ from conveyor_devstack.iam.moto_view import moto_view
 from conveyor_devstack.iam.policy import Decision, Request, evaluate
 from conveyor_devstack.iam.requests import Account, requests_of
 from conveyor_devstack.ports import LOOPBACK, free_port
-from conveyor_devstack.services import ServiceProcess
+from conveyor_devstack.services import WORKER_READY_MARK, ServiceProcess
 from conveyor_devstack.stack import Stack
 
 from .conftest import eventually, mint_token
@@ -74,8 +78,15 @@ ADMIN_POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
 }
-# What AWS answers a call IAM refuses, by protocol.
-DENIALS = {"AccessDenied", "AccessDeniedException", "AuthorizationError", "InvalidClientTokenId"}
+# What AWS answers a call IAM refuses, by protocol; moto answers JSON-protocol services
+# in XML, which botocore reads as the bare status.
+DENIALS = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "AuthorizationError",
+    "InvalidClientTokenId",
+    "403",
+}
 
 
 class EnforcedStack(Stack):
@@ -343,3 +354,36 @@ def test_a_producer_without_describe_table_is_not_ready(flows_ran: EnforcedStack
         producer.stop()
     # while the producer on the whole policy is ready
     assert httpx.get(f"{flows_ran.producer_url}/ready", timeout=10).status_code == 200
+
+
+def test_a_worker_that_cannot_find_its_dlq_consumes_nothing(flows_ran: EnforcedStack) -> None:
+    # given the processor's policy without sqs:GetQueueUrl on its DLQ, enforced by moto
+    reduced = without(policy_of(flows_ran, "processor"), "ParkInDeadLetterQueue", "sqs:GetQueueUrl")
+    name = "processor-without-dlq"
+    record = flows_ran.log_dir / f"{name}.calls.jsonl"
+    env = flows_ran.env | flows_ran.role(name, moto_view(reduced))
+    env |= {
+        calls.RECORD_ENV: str(record),
+        "METRICS_PORT": str(free_port()),
+        "LIVENESS_FILE": str(flows_ran.log_dir / f"{name}.alive"),
+    }
+    command = flows_ran.service_command("processor")
+    worker = ServiceProcess(
+        name, "conveyor_processor", env=env, log_dir=flows_ran.log_dir, command=command
+    )
+    worker.start()
+    try:
+        # when it starts, the DLQ's lookup is refused
+        def refused() -> list[calls.Call]:
+            return [
+                c for c in calls.read(record) if c.operation == "GetQueueUrl" and c.error in DENIALS
+            ]
+
+        [lookup] = eventually(refused, what="the refused lookup of the DLQ")
+        assert lookup.params == {"QueueName": "conveyor-processor-dlq"}
+        # then it never consumes
+        time.sleep(3)
+        assert not any(c.operation == "ReceiveMessage" for c in calls.read(record))
+        assert WORKER_READY_MARK not in worker.log()
+    finally:
+        worker.stop()

@@ -66,7 +66,7 @@ def test_an_unmapped_operation_raises() -> None:
         requests_of(Call("sqs", "PurgeQueue", {"QueueUrl": "http://h/1/q"}), ACCOUNT)
 
 
-def test_moto_view_keeps_scoped_grants_and_stars_only_what_moto_checks_at_star() -> None:
+def test_moto_view_adds_operation_names_and_drops_conditions() -> None:
     queue = "arn:aws:sqs:us-east-1:1:q"
     policy = {
         "Version": "2012-10-17",
@@ -90,11 +90,14 @@ def test_moto_view_keeps_scoped_grants_and_stars_only_what_moto_checks_at_star()
     assert view["Statement"] == [
         {
             "Effect": "Allow",
-            "Action": ["sqs:DeleteMessage", "sqs:DeleteMessageBatch"],
+            "Action": ["sqs:DeleteMessage", "sqs:DeleteMessageBatch", "sqs:GetQueueUrl"],
             "Resource": queue,
         },
-        {"Effect": "Allow", "Action": ["sqs:GetQueueUrl"], "Resource": "*"},
-        {"Effect": "Allow", "Action": ["ses:SendEmail"], "Resource": "*"},
+        {
+            "Effect": "Allow",
+            "Action": ["ses:SendEmail"],
+            "Resource": "arn:aws:ses:us-east-1:1:identity/a@b.c",
+        },
     ]
     assert "Condition" not in json.dumps(view)
 

@@ -6,6 +6,12 @@ S3 multipart upload has completed (a part's record has no bucket to report). So 
 server runs here with one more read-only route, `GET /_aws/ses`, in LocalStack's
 shape: the same reader then works against LocalStack by changing the URL alone.
 
+Once IAM is enforced (MotoServer.enforce_iam), moto 5.2 authorises SNS, DynamoDB and
+SES calls and sqs:GetQueueUrl against resource `*`, so a grant scoped to the real ARN
+is refused. Here each of them is authorised against the ARN IAM checks: the topic,
+the table, the sender identity, the queue named. Nothing else changes: the resource
+is only read for authorisation, and while IAM is not enforced it is not read at all.
+
     python -m conveyor_devstack.moto_process -H 127.0.0.1 -p 5000
 """
 
@@ -15,15 +21,21 @@ import argparse
 import json
 import os
 from collections.abc import Iterable, Iterator
+from email.utils import parseaddr
 from typing import Any
 
 from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.responses import DynamoHandler
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
 )
 from moto.ses.models import ses_backends
+from moto.ses.responses import EmailResponse
+from moto.sns.responses import SNSResponse
+from moto.sqs.exceptions import QueueDoesNotExist
+from moto.sqs.responses import SQSResponse
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
@@ -61,6 +73,45 @@ def with_sent_mail(app: Any) -> Any:
     return wsgi
 
 
+def _arn(response: Any, service: str, resource: str) -> str:
+    return f"arn:aws:{service}:{response.region}:{response.current_account}:{resource}"
+
+
+def _topic(response: Any) -> str:
+    return str(response._get_param("TopicArn") or "*")
+
+
+def _table(response: Any) -> str:
+    name = response._get_param("TableName")
+    return _arn(response, "dynamodb", f"table/{name}") if name else "*"
+
+
+def _sender_identity(response: Any) -> str:
+    source = response._get_param("Source")
+    return _arn(response, "ses", f"identity/{parseaddr(source)[1]}") if source else "*"
+
+
+_queue_resource = SQSResponse._determine_resource
+
+
+def _queue(response: Any) -> str:
+    name = response._get_param("QueueName") if response._get_action() == "GetQueueUrl" else None
+    if not name:
+        return _queue_resource(response)
+    try:
+        return str(response.sqs_backend.get_queue(name).queue_arn)
+    except QueueDoesNotExist:
+        return "*"
+
+
+def authorise_real_arns() -> None:
+    """moto asks each response class for the resource to authorise (see the docstring)."""
+    SNSResponse._determine_resource = _topic  # type: ignore[attr-defined]
+    DynamoHandler._determine_resource = _table  # type: ignore[attr-defined]
+    EmailResponse._determine_resource = _sender_identity  # type: ignore[attr-defined]
+    SQSResponse._determine_resource = _queue  # type: ignore[method-assign,assignment]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -68,6 +119,7 @@ def main() -> None:
     args = parser.parse_args()
     # moto builds some URLs it hands out (e.g. SNS subscription links) from this.
     os.environ.setdefault("MOTO_PORT", str(args.port))
+    authorise_real_arns()
     run_simple(
         args.host,
         args.port,
