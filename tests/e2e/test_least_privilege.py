@@ -28,8 +28,12 @@ started live on a role without dynamodb:DescribeTable answers /ready with 503, a
 processor on a role without sqs:GetQueueUrl on its DLQ is refused the lookup and
 consumes nothing.
 
-Not covered: presigned POST uploads (botocore signs them without an API call to
-record; the streamed upload is what runs here).
+Not covered live: following a presigned link (moto answers 500 to any presigned S3
+URL once IAM is on, so the export is read back as the admin; the link's GetObject is
+checked against the signer's policy from the record) and the KMS calls S3 makes
+(moto does not make them; the evaluator checks them). Not covered at all: presigned
+POST uploads (botocore signs them without an API call to record; the streamed upload
+is what runs here).
 """
 
 from __future__ import annotations
