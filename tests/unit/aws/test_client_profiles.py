@@ -220,3 +220,23 @@ def test_within_bounds_a_deadline_whose_first_call_comes_late() -> None:
         left = clients.time_left()
         assert left is not None
         assert left <= 0.2
+
+
+@pytest.mark.parametrize("endpoint", [None, "http://127.0.0.1:5000"])
+@pytest.mark.parametrize("profile", [clients.API_PROFILE, clients.WORKER_PROFILE])
+def test_s3_links_are_presigned_with_sigv4(
+    monkeypatch: pytest.MonkeyPatch, profile: clients.ClientProfile, endpoint: str | None
+) -> None:
+    # S3 refuses SigV2 links to KMS-encrypted objects: exports and error reports are.
+    if endpoint:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    client = clients.build("s3", profile)
+
+    url = client.generate_presigned_url(
+        "get_object", Params={"Bucket": "b", "Key": "exports/t/x.csv"}, ExpiresIn=7 * 24 * 3600
+    )
+    post = client.generate_presigned_post("b", "uploads/t/f/x.csv", ExpiresIn=600)
+
+    assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in url
+    assert "AWSAccessKeyId=" not in url
+    assert post["fields"]["x-amz-algorithm"] == "AWS4-HMAC-SHA256"

@@ -85,6 +85,10 @@ class ClientProfile:
     def config(self, service: str) -> Config:
         """The botocore configuration of this profile's client for `service`."""
         extra: dict[str, Any] = {}
+        if service == "s3":
+            # botocore presigns with SigV2 unless told; S3 refuses SigV2 links to
+            # KMS-encrypted objects, which every export and error report is.
+            extra["signature_version"] = "s3v4"
         if service == "s3" and os.environ.get("AWS_ENDPOINT_URL"):
             # Emulators serve buckets by path, not by virtual host.
             extra["s3"] = {"addressing_style": "path"}
