@@ -41,9 +41,10 @@ from conveyor_aws.resources import ResourceNames
 from conveyor_common.exports.model import MAX_ROWS_PDF, ExportFormat, ExportRequest
 from conveyor_common.exports.query import select_query
 from conveyor_common.exports.registry import ColumnType, ResolvedExport, resolve
+from conveyor_common.progress import progress_bar
 from conveyor_devstack.moto_server import MotoServer
 from conveyor_devstack.postgres import TempPostgres
-from conveyor_devstack.seed import seed_orders
+from conveyor_devstack.seed import seed_orders, seeded_rows
 from measured import Measured, child_result, measure_child, report
 
 TENANT = "bench"
@@ -60,9 +61,15 @@ PEAK_RSS_TARGETS_MIB = {"csv": 200, "xlsx": 200, "pdf": 400}
 def seed(database_url: str, rows: int) -> None:
     started = time.monotonic()
     # One order a second, so the first N orders are a createdAt range (row_filters).
-    seed_orders(
-        database_url, tenant=TENANT, count=rows, start=SEEDED_FROM, step=timedelta(seconds=1)
-    )
+    with progress_bar(f"seeding {rows:,} orders", length=seeded_rows(rows)) as bar:
+        seed_orders(
+            database_url,
+            tenant=TENANT,
+            count=rows,
+            start=SEEDED_FROM,
+            step=timedelta(seconds=1),
+            progress=bar.to,
+        )
     print(f"seeded {rows:,} orders in {time.monotonic() - started:.1f} s", flush=True)
 
 

@@ -97,7 +97,7 @@ def imported(engine: Engine, job: ImportJob, request: FileUploaded) -> int:
         files=S3ImportFiles(),
         upserts=SqlOrderUpserts(engine),
     )
-    return hooks.run(job, request, progress=lambda units: None).rows_imported
+    return hooks.run(job, request, progress=lambda units, rows=None: None).rows_imported
 
 
 def timed(label: str, run: Callable[[], int]) -> float:

@@ -43,6 +43,7 @@ import httpx
 import psycopg
 
 from conveyor_common.imports.model import imported_order_id
+from conveyor_common.progress import progress_bar
 from conveyor_devstack.demo import mint_token
 from conveyor_devstack.postgres import TempPostgres
 from conveyor_devstack.stack import Stack
@@ -290,7 +291,8 @@ def run_size(stack: Stack, api: httpx.Client, *, orders: int, seed: int) -> Size
     with tempfile.TemporaryDirectory(prefix="bench-imports-") as directory:
         path = Path(directory, f"orders-{orders}.csv")
         started = time.monotonic()
-        rows = write_orders_csv(path, orders=orders, seed=seed)
+        with progress_bar(f"  generating {orders:,} orders", length=orders) as bar:
+            rows = write_orders_csv(path, orders=orders, seed=seed, progress=bar.to)
         size_mib = path.stat().st_size / 2**20
         print(f"  generated {rows:,} rows, {size_mib:.0f} MB in {time.monotonic() - started:.1f} s")
         started = time.monotonic()

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 from conveyor_common.imports.model import CSV_COLUMNS
 
 CUSTOMERS = 50_000
 CURRENCIES = ("EUR", "USD", "GBP")
+# How often the generator reports the orders written: often enough for a bar, not per order.
+PROGRESS_EVERY_ORDERS = 10_000
 
 
 def _money(cents: int) -> str:
@@ -33,9 +36,12 @@ def order_lines(number: int, chooser: random.Random) -> list[list[str]]:
     ]
 
 
-def write_orders_csv(path: Path, *, orders: int, seed: int) -> int:
+def write_orders_csv(
+    path: Path, *, orders: int, seed: int, progress: Callable[[int], None] = lambda orders: None
+) -> int:
     """The file of `orders` orders in the importer's CSV layout, written as it is
-    generated; its number of rows (lines after the header)."""
+    generated; its number of rows (lines after the header). `progress` hears of the
+    orders written so far, every PROGRESS_EVERY_ORDERS and at the end."""
     chooser = random.Random(seed)
     rows = 0
     with path.open("w", encoding="utf-8", newline="") as out:
@@ -45,4 +51,7 @@ def write_orders_csv(path: Path, *, orders: int, seed: int) -> int:
             lines = order_lines(number, chooser)
             writer.writerows(lines)
             rows += len(lines)
+            if number % PROGRESS_EVERY_ORDERS == 0:
+                progress(number)
+    progress(orders)
     return rows

@@ -35,6 +35,7 @@ from conveyor_aws.publisher import EventPublisher
 from conveyor_common.envelope import wrap
 from conveyor_common.events import OrderSubmitted
 from conveyor_common.orders import Order, OrderItem
+from conveyor_common.progress import progress_bar
 from conveyor_devstack.demo import mint_token
 from conveyor_devstack.stack import Stack
 
@@ -239,8 +240,11 @@ def end_to_end(stack: Stack, token: str, *, concurrency: int, orders: int) -> No
         )
     )
     deadline = started + DRAIN_TIMEOUT_SECONDS
-    while (done := persisted(stack, accepted)) < len(accepted) and time.monotonic() < deadline:
-        time.sleep(0.5)
+    with progress_bar(f"e2e   {len(accepted)} orders persisting", length=len(accepted)) as bar:
+        while (done := persisted(stack, accepted)) < len(accepted) and time.monotonic() < deadline:
+            bar.to(done)
+            time.sleep(0.5)
+        bar.to(done)
     elapsed = time.monotonic() - started
     print(
         f"e2e   {orders} posted, {len(accepted)} accepted, {done} persisted "

@@ -1,7 +1,8 @@
 """Real parts for the tests: PostgreSQL and moto server, each in its own process.
 
 Integration and end-to-end tests reach them only over their network endpoints.
-DATABASE_URL, when set, is used instead of a throwaway cluster.
+DATABASE_URL, when set, is used instead of a throwaway cluster. With
+CONVEYOR_TEST_CONTAINERS=1 both come from containers instead (conveyor_devstack.containers).
 """
 
 from __future__ import annotations
@@ -15,13 +16,19 @@ import pytest
 from conveyor_aws import clients
 from conveyor_aws.bootstrap import bootstrap
 from conveyor_aws.resources import ResourceNames
+from conveyor_devstack.containers import (
+    DatabaseSource,
+    PostgresInContainer,
+    database_source,
+    emulator,
+)
 from conveyor_devstack.moto_server import MotoServer
 from conveyor_devstack.postgres import TempPostgres
 
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[MotoServer]:
-    with MotoServer() as server:
+    with emulator(os.environ) as server:
         yield server
 
 
@@ -53,8 +60,10 @@ def aws(aws_env: dict[str, str]) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[TempPostgres | None]:
-    """The throwaway cluster, or None when DATABASE_URL names a server of the caller's."""
-    if os.environ.get("DATABASE_URL"):
+    """The throwaway local cluster, or None when the database is not one (DATABASE_URL
+    names a server of the caller's, or the option takes a container): tests that stop
+    the server then skip."""
+    if database_source(os.environ) is not DatabaseSource.PROCESS:
         yield None
         return
     with TempPostgres() as server:
@@ -62,8 +71,14 @@ def postgres() -> Iterator[TempPostgres | None]:
 
 
 @pytest.fixture(scope="session")
-def database_url(postgres: TempPostgres | None) -> str:
-    return postgres.url if postgres is not None else os.environ["DATABASE_URL"]
+def database_url(postgres: TempPostgres | None) -> Iterator[str]:
+    if postgres is not None:
+        yield postgres.url
+    elif database_source(os.environ) is DatabaseSource.CONTAINER:
+        with PostgresInContainer() as container:
+            yield container.url
+    else:
+        yield os.environ["DATABASE_URL"]
 
 
 @pytest.fixture(scope="session")

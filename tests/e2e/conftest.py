@@ -107,7 +107,7 @@ def service_log_lines(stack: Stack, service: str, needles: Iterable[str], *, las
 def database_server(postgres: TempPostgres | None) -> TempPostgres:
     """The stack's PostgreSQL server, for tests that stop it."""
     if postgres is None:
-        pytest.skip("DATABASE_URL names a server these tests must not stop")
+        pytest.skip("the database is no local cluster of the tests (DATABASE_URL or a container)")
     return postgres
 
 

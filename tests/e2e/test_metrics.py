@@ -16,12 +16,15 @@ from conveyor_devstack.seed import seed_orders
 from conveyor_devstack.stack import Stack
 
 from .conftest import eventually, mint_token
+from .test_imports import csv_file, order_line
 
 pytestmark = pytest.mark.e2e
 
 SERVICES = ("producer", "processor", "notifier")
 # (sample name, labels) -> value
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+# An import long enough to be seen running: several seconds at the fastest rate measured.
+RUNNING_IMPORT_ORDERS = 60_000
 # What the order and the export make each worker handle.
 HANDLED = (
     ("processor", "OrderSubmitted"),
@@ -128,3 +131,34 @@ def test_each_service_reports_what_it_did(stack: Stack) -> None:
         what="the completed export counted in conveyor_jobs",
         seconds=SAMPLE_INTERVAL_SECONDS + 10,
     )
+
+
+def import_rate(stack: Stack) -> float:
+    return value(scrape(stack, "processor"), "conveyor_job_rows_per_second", kind="import")
+
+
+def test_the_processor_shows_the_rows_per_second_of_a_running_import(stack: Stack) -> None:
+    # given no import runs, the gauge is there at 0
+    assert ("conveyor_job_rows_per_second", frozenset({("kind", "import")})) in scrape(
+        stack, "processor"
+    )
+    tenant = f"t-{uuid.uuid4().hex[:8]}"
+    token = mint_token(stack, tenant=tenant, sub="importer", roles="exporter")
+    lines = (order_line(f"R-{n:07d}", f"c-{n:07d}") for n in range(RUNNING_IMPORT_ORDERS))
+    with httpx.Client(
+        base_url=stack.producer_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    ) as api:
+        # when a large file is being imported
+        accepted = api.post(
+            "/api/v1/files/upload", files={"file": ("rate.csv", csv_file(*lines), "text/csv")}
+        )
+        assert accepted.status_code == 202, accepted.text
+        file_id = accepted.json()["fileId"]
+
+        # then the processor shows its rows per second while it runs
+        eventually(lambda: import_rate(stack) > 0, what="the import's rows per second", seconds=120)
+
+        # and, once it is cancelled, the rate of imports drops back to 0
+        cancelled = api.post(f"/api/v1/files/{file_id}/cancel")
+        assert cancelled.status_code in (200, 202), cancelled.text
+    eventually(lambda: import_rate(stack) == 0, what="no import running any more", seconds=120)

@@ -512,7 +512,7 @@ def test_a_database_outage_is_retried_until_it_ends_and_nothing_is_dead_lettered
     aws: dict[str, str],
 ) -> None:
     if postgres is None:
-        pytest.skip("DATABASE_URL names a server this test must not stop")
+        pytest.skip("the database is no local cluster of the tests (DATABASE_URL or a container)")
     # given a worker whose PostgreSQL is stopped
     order = an_order()
     store = StateStore(table=aws["STATE_TABLE"])

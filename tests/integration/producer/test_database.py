@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def server(postgres: TempPostgres | None) -> TempPostgres:
     if postgres is None:
-        pytest.skip("DATABASE_URL names a server this test must not restart")
+        pytest.skip("the database is no local cluster of the tests (DATABASE_URL or a container)")
     return postgres
 
 

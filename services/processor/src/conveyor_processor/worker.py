@@ -23,7 +23,7 @@ from conveyor_common.settings import load
 from conveyor_processor.composition import Handler, UseCases, use_cases
 from conveyor_processor.db import build_engine, database_instrumentors
 from conveyor_processor.exports.temp_dir import OwnedTempDir
-from conveyor_processor.job_metrics import JobsCollector
+from conveyor_processor.job_metrics import JobsCollector, RowRatesCollector
 from conveyor_processor.settings import ProcessorSettings
 
 SERVICE = "processor"
@@ -111,7 +111,12 @@ def main() -> None:
         actor_table(use_cases(settings, engine=engine)),
         liveness=LivenessRecorder(settings.liveness_path(SERVICE)),
     )
-    serve_metrics(settings, QueueCollector(broker_queues(broker)), JobsCollector(engine))
+    serve_metrics(
+        settings,
+        QueueCollector(broker_queues(broker)),
+        JobsCollector(engine),
+        RowRatesCollector(),
+    )
     try:
         run_worker(broker, threads=settings.worker_threads, queues=[settings.processor_queue])
     finally:

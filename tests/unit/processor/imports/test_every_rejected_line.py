@@ -58,7 +58,7 @@ def imported(*rows: str, batch_orders: int = 500) -> tuple[Counts, list[list[str
             ImportTarget(tenant_id="acme", uploaded_at=NOW, write=False),
             session=_Session(),
             report=report,
-            progress=lambda: None,
+            progress=lambda rows: None,
             batch_orders=batch_orders,
         ).run(csv_orders(lines, header=header))
     report_rows = list(csv.reader(io.StringIO(sink.getvalue().decode(), newline="")))

@@ -27,6 +27,7 @@ from conveyor_processor.jobs.announcer import outcome_event_id
 from conveyor_processor.jobs.failures import readable_reason
 from conveyor_processor.jobs.policy import MAX_ATTEMPTS, RETRY_WINDOW, JobBusy, gave_up_reason
 from conveyor_processor.jobs.ports import Progress
+from conveyor_processor.jobs.rates import RowRates
 from conveyor_processor.jobs.runner import JobRunner, Outcome
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -130,6 +131,7 @@ class World:
     states: FakeStates[CountJob]
     hooks: CountJobs = field(default_factory=CountJobs)
     announcer: FakeAnnouncer = field(default_factory=FakeAnnouncer)
+    rates: RowRates = field(default_factory=RowRates)
     now: datetime = NOW
 
     def run(self, *, owner: str = OWNER) -> Outcome:
@@ -141,6 +143,7 @@ class World:
             lease_seconds=LEASE_SECONDS,
             clock=lambda: self.now,
             monotonic=ten_seconds_per_reading(),
+            rates=self.rates,
         )
         request = CountRequested(count_id=self.job.count_id)
         return runner.run(wrap(request, tenant_id="acme", correlation_id="corr-1"))
@@ -182,6 +185,30 @@ def test_a_job_runs_with_progress_then_is_recorded_and_announced(world: World) -
     assert announced.event_id == outcome_event_id(world.job.count_id, JobStatus.COMPLETED)
     assert (announced.correlation_id, announced.tenant_id) == ("corr-1", "acme")
     assert world.hooks.cleanups == 0
+
+
+def test_a_running_job_counts_its_rows_per_second_under_its_kind_until_it_ends(
+    world: World,
+) -> None:
+    # given the rates are read while the job works (the clock moves 10 s per reading)
+    seen: list[dict[str, float]] = []
+    world.hooks.work = lambda unit: seen.append(world.rates.by_kind())
+
+    assert world.run() is Outcome.COMPLETED
+
+    # then it counts from its start, at 0, then one row per 10 s reading
+    assert seen == [{"count": 0.0}] + [{"count": 0.1}] * 3
+    # and nothing once it has ended
+    assert world.rates.by_kind() == {}
+
+
+def test_a_job_that_fails_stops_counting_its_rate(world: World) -> None:
+    def fail(unit: int) -> None:
+        raise ValueError(unit)
+
+    world.hooks.work = fail
+    assert world.run() is Outcome.FAILED
+    assert world.rates.by_kind() == {}
 
 
 def test_the_work_logs_under_the_kinds_own_id(world: World) -> None:

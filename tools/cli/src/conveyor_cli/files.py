@@ -16,9 +16,9 @@ import click
 
 from conveyor_cli import output
 from conveyor_cli.api import api_options, connected
-from conveyor_cli.progress import progress_bar
 from conveyor_cli.uploads import complete, presign, send_to_s3, wait_for_import
 from conveyor_common.imports.model import ImportMode
+from conveyor_common.progress import progress_bar
 from conveyor_producer.imports.views import FileStatus
 
 IMPORT_ENDED_BADLY = 3

@@ -31,9 +31,10 @@ import psycopg
 from conveyor_aws.order_items import ORDER_SK, order_pk
 from conveyor_common.exports.model import ExportFormat
 from conveyor_common.jobs import JobStatus
+from conveyor_common.progress import progress_bar
 from conveyor_devstack.mailbox import captured_emails
-from conveyor_devstack.seed import seed_orders
-from conveyor_devstack.stack import Stack
+from conveyor_devstack.seed import seed_orders, seeded_rows
+from conveyor_devstack.stack import STARTUP_STEPS, Stack
 
 DEMO_TENANT = "demo-tenant"
 DEMO_EMAIL = "demo-user@example.com"
@@ -74,6 +75,18 @@ SAMPLE_ORDERS: list[dict[str, Any]] = [
         "totalAmount": 50,
     },
 ]
+
+
+# One export per format; the PDF is filtered, as PDFs allow fewer rows.
+EXPORT_REQUESTS: dict[ExportFormat, dict[str, Any]] = {
+    ExportFormat.CSV: {"includeBom": True},
+    ExportFormat.XLSX: {"title": "All orders"},
+    ExportFormat.PDF: {
+        "title": "Euro orders",
+        "filters": {"currency": "EUR"},
+        "columns": ["orderId", "createdAt", "customerName", "totalAmount"],
+    },
+}
 
 
 def mint_token(env: dict[str, str]) -> str:
@@ -118,17 +131,27 @@ def post_orders(stack: Stack, token: str) -> list[str]:
 
 
 def wait_for_pipeline(stack: Stack, order_ids: list[str]) -> None:
+    """Until each order is stored and its confirmation e-mailed: two steps per order."""
     deadline = time.monotonic() + DEMO_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        with psycopg.connect(str(stack.database_url)) as conn:
-            persisted = conn.execute(
-                "SELECT count(*) FROM orders WHERE order_id = ANY(%s::uuid[])", (order_ids,)
-            ).fetchone()
-        emails = captured_emails(stack.moto.mailbox())
-        if persisted and persisted[0] == len(order_ids) and len(emails) >= len(order_ids):
-            return
-        time.sleep(0.5)
+    label = f"waiting for {len(order_ids)} orders to be stored and confirmed"
+    with progress_bar(label, length=2 * len(order_ids)) as bar:
+        while time.monotonic() < deadline:
+            persisted, emailed = _flowed(stack, order_ids)
+            bar.to(persisted + emailed)
+            if persisted == emailed == len(order_ids):
+                return
+            time.sleep(0.5)
     raise TimeoutError("the orders did not flow through the pipeline in time")
+
+
+def _flowed(stack: Stack, order_ids: list[str]) -> tuple[int, int]:
+    """How many of the orders are stored, and how many confirmations were sent."""
+    with psycopg.connect(str(stack.database_url)) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM orders WHERE order_id = ANY(%s::uuid[])", (order_ids,)
+        ).fetchone()
+    emails = captured_emails(stack.moto.mailbox())
+    return (int(row[0]) if row else 0), min(len(emails), len(order_ids))
 
 
 def show_results(stack: Stack, order_ids: list[str]) -> None:
@@ -157,53 +180,66 @@ def show_results(stack: Stack, order_ids: list[str]) -> None:
 
 def run_exports(stack: Stack, token: str) -> None:
     """The main job: one export per format, followed to completion over REST."""
-    seed_orders(
-        str(stack.database_url), tenant=DEMO_TENANT, count=HISTORY_ORDERS, start=HISTORY_START
-    )
+    with progress_bar(
+        f"seeding {HISTORY_ORDERS:,} orders", length=seeded_rows(HISTORY_ORDERS)
+    ) as bar:
+        seed_orders(
+            str(stack.database_url),
+            tenant=DEMO_TENANT,
+            count=HISTORY_ORDERS,
+            start=HISTORY_START,
+            progress=bar.to,
+        )
     print(f"\n== Exports ({HISTORY_ORDERS:,} historical orders loaded, plus the new ones)")
-    requests: dict[ExportFormat, dict[str, Any]] = {
-        ExportFormat.CSV: {"includeBom": True},
-        ExportFormat.XLSX: {"title": "All orders"},
-        ExportFormat.PDF: {
-            "title": "Euro orders",
-            "filters": {"currency": "EUR"},
-            "columns": ["orderId", "createdAt", "customerName", "totalAmount"],
-        },
-    }
     with httpx.Client(
         base_url=stack.producer_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
     ) as http:
-        accepted = {}
-        for export_format, extra in requests.items():
-            body: dict[str, Any] = {"resource": "orders", "format": export_format.value} | extra
-            response = http.post("/api/v1/exports", json=body)
-            print(
-                f"POST /api/v1/exports ({export_format.value}) -> {response.status_code} "
-                f"{response.text}"
-            )
-            response.raise_for_status()
-            accepted[export_format] = response.json()["exportId"]
-        for export_format, export_id in accepted.items():
-            state = _wait_for_export(http, export_id)
-            rows, size = state["actualRowCount"], state["fileSizeBytes"]
-            print(
-                f"  {export_format.value:<4} {state['status']:<9} {rows:>5} rows {size:>9,} bytes"
-            )
-            print(f"       download: {state.get('downloadUrl')}")
+        accepted = {
+            export_format: _request_export(http, export_format, extra)
+            for export_format, extra in EXPORT_REQUESTS.items()
+        }
+        finished = _wait_for_exports(http, accepted)
+    for export_format, state in finished.items():
+        rows, size = state["actualRowCount"], state["fileSizeBytes"]
+        print(f"  {export_format.value:<4} {state['status']:<9} {rows:>5} rows {size:>9,} bytes")
+        print(f"       download: {state.get('downloadUrl')}")
     print("\n== SES: export e-mails (captured by the emulator)")
     for email in captured_emails(stack.moto.mailbox()):
         if DEMO_EMAIL in email.to:
             print(f"  to={','.join(email.to)}  subject={email.subject!r}")
 
 
-def _wait_for_export(http: httpx.Client, export_id: str) -> dict[str, Any]:
+def _request_export(http: httpx.Client, export_format: ExportFormat, extra: dict[str, Any]) -> str:
+    body: dict[str, Any] = {"resource": "orders", "format": export_format.value} | extra
+    response = http.post("/api/v1/exports", json=body)
+    print(f"POST /api/v1/exports ({export_format.value}) -> {response.status_code} {response.text}")
+    response.raise_for_status()
+    export_id: str = response.json()["exportId"]
+    return export_id
+
+
+def _wait_for_exports(
+    http: httpx.Client, accepted: dict[ExportFormat, str]
+) -> dict[ExportFormat, dict[str, Any]]:
+    """Each export's last state once all have ended; the bar adds up their percentages."""
     deadline = time.monotonic() + DEMO_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        state: dict[str, Any] = http.get(f"/api/v1/exports/{export_id}").json()
-        if JobStatus(state["status"]).is_terminal:
-            return state
-        time.sleep(0.5)
-    raise TimeoutError(f"export {export_id} did not finish in time")
+    with progress_bar(f"waiting for {len(accepted)} exports", length=100 * len(accepted)) as bar:
+        while time.monotonic() < deadline:
+            states = {
+                export_format: http.get(f"/api/v1/exports/{export_id}").json()
+                for export_format, export_id in accepted.items()
+            }
+            bar.to(sum(_percent_done(state) for state in states.values()))
+            if all(JobStatus(state["status"]).is_terminal for state in states.values()):
+                return states
+            time.sleep(0.5)
+    raise TimeoutError("the exports did not finish in time")
+
+
+def _percent_done(state: dict[str, Any]) -> int:
+    if JobStatus(state["status"]).is_terminal:
+        return 100
+    return int(state.get("progressPercentage") or 0)
 
 
 def main() -> None:
@@ -212,8 +248,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000, help="the producer's port")
     args = parser.parse_args()
     log_dir = Path(".devstack/logs").resolve()
-    print(f"starting the stack (logs in {log_dir}) ...")
-    with Stack(producer_port=args.port, log_dir=log_dir) as stack:
+    print(f"logs in {log_dir}")
+    with contextlib.ExitStack() as running:
+        with progress_bar("starting the stack", length=STARTUP_STEPS) as bar:
+            stack = running.enter_context(
+                Stack(producer_port=args.port, log_dir=log_dir, on_started=bar.to)
+            )
         print(f"producer: {stack.producer_url}  (OpenAPI: {stack.producer_url}/schema)")
         print(f"moto:     {stack.moto.url}\npostgres: {stack.database_url}\n")
         token = mint_token(stack.env)

@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import httpx
+from conveyor_devstack.ports import wait_for_ok
 
 # Log line each worker prints once it consumes (conveyor_aws.broker.worker.run_worker).
 WORKER_READY_MARK = "worker started"
@@ -67,17 +67,10 @@ class ServiceProcess:
             time.sleep(0.1)
 
     def wait_for_http(self, url: str, *, timeout_seconds: float = START_TIMEOUT_SECONDS) -> None:
-        deadline = time.monotonic() + timeout_seconds
-        while True:
-            self._check_alive()
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{self.name} not ready at {url}:\n{self.log()}")
-            time.sleep(0.2)
+        try:
+            wait_for_ok(url, timeout_seconds=timeout_seconds, alive=self._check_alive)
+        except TimeoutError as exc:
+            raise TimeoutError(f"{self.name} not ready at {url}:\n{self.log()}") from exc
 
     def _check_alive(self) -> None:
         if self.process is not None and self.process.poll() is not None:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from conveyor_devstack.services import WORKER_READY_MARK, ServiceProcess
 
 DEV_JWT_SECRET = "conveyor-dev-secret-change-me-in-production"  # noqa: S105
 WORKERS = ("processor", "notifier")
+# What starting the stack waits for, in order: moto server, PostgreSQL (or none: the
+# given DATABASE_URL), the bootstrap, the migrations, then each service until it is ready.
+STARTUP_STEPS = 4 + len(WORKERS) + 1
 
 
 class Stack(Lifecycle):
@@ -28,7 +32,9 @@ class Stack(Lifecycle):
         producer_port: int | None = None,
         log_dir: Path | None = None,
         extra_env: dict[str, str] | None = None,
+        on_started: Callable[[int], None] = lambda steps: None,
     ) -> None:
+        """`on_started` hears how many of the STARTUP_STEPS are done, after each one."""
         self.database_url = database_url or os.environ.get("DATABASE_URL")
         self.producer_port = producer_port or free_port()
         # Each worker serves /metrics on a port of its own; the producer on its API port.
@@ -39,6 +45,7 @@ class Stack(Lifecycle):
         self.env: dict[str, str] = {}
         self.services: dict[str, ServiceProcess] = {}
         self._resources = ExitStack()
+        self._on_started = on_started
 
     @property
     def producer_url(self) -> str:
@@ -52,8 +59,10 @@ class Stack(Lifecycle):
     def _start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self._resources.enter_context(self.moto)
+        self._on_started(1)
         if self.database_url is None:
             self.database_url = self._resources.enter_context(TempPostgres()).url
+        self._on_started(2)
         self.env = {
             **os.environ,
             **self.moto.env,
@@ -65,11 +74,14 @@ class Stack(Lifecycle):
             **self.extra_env,
         }
         self.env |= self._bootstrap()
+        self._on_started(3)
         subprocess.run(
             [sys.executable, "-m", "conveyor_processor.migrate"], env=self.env, check=True
         )
-        for name in (*WORKERS, "producer"):
+        self._on_started(4)
+        for started, name in enumerate((*WORKERS, "producer"), start=5):
             self.start_service(name)
+            self._on_started(started)
 
     def _bootstrap(self) -> dict[str, str]:
         output = subprocess.run(

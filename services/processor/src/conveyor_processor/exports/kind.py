@@ -17,7 +17,7 @@ from conveyor_processor.exports.naming import file_name
 from conveyor_processor.exports.outcome_events import outcome_event
 from conveyor_processor.exports.ports import ExportFiles, ExportHistory, Renderer
 from conveyor_processor.exports.readable import NOUN, readable_export_reason
-from conveyor_processor.jobs.ports import Progress
+from conveyor_processor.jobs.ports import JobProgress
 from conveyor_processor.jobs.runner import JobRunner
 
 logger = get_logger(__name__)
@@ -55,7 +55,9 @@ class ExportJobs:
     def record(self, job: ExportJob) -> None:
         self.history.upsert(job)
 
-    def run(self, job: ExportJob, request: ExportRequested, *, progress: Progress) -> ExportResult:
+    def run(
+        self, job: ExportJob, request: ExportRequested, *, progress: JobProgress
+    ) -> ExportResult:
         name = file_name(title=job.title, resource=job.resource, requested_at=request.requested_at)
         key = object_key(job, name)
         export = resolve(_export_request(request))

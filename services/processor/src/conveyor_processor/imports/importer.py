@@ -39,7 +39,8 @@ _Checked = tuple[FileOrder, Order | list[Rejection]]
 
 
 class FileImport:
-    """Runs one file through; `committed` is what the batches stored so far."""
+    """Runs one file through; `committed` is what the batches stored so far. `progress`
+    is told the rows read so far after each order."""
 
     def __init__(
         self,
@@ -47,7 +48,7 @@ class FileImport:
         *,
         session: ImportSession,
         report: ErrorReport,
-        progress: Callable[[], None],
+        progress: Callable[[int], None],
         batch_orders: int = BATCH_ORDERS,
     ) -> None:
         self._target = target
@@ -62,11 +63,13 @@ class FileImport:
         database works on its own core while the batch streams to it with COPY. Batches
         commit in the file's order; a cancel or a lost lease is heard between orders."""
         batch: list[_Checked] = []
+        rows_read = 0
         for read in orders:
             batch.append((read, self._check(read)))
             if len(batch) >= self._batch_orders:
                 self._apply(batch)
-            self._progress()
+            rows_read += read.rows
+            self._progress(rows_read)
         self._apply(batch)
         return self.committed
 

@@ -25,7 +25,7 @@ from conveyor_processor.imports.readable import NOUN, readable_import_reason
 from conveyor_processor.imports.report import ErrorReport
 from conveyor_processor.imports.source import CountingReader, utf8_lines
 from conveyor_processor.jobs.failures import Cancelled
-from conveyor_processor.jobs.ports import Progress
+from conveyor_processor.jobs.ports import JobProgress
 from conveyor_processor.jobs.runner import JobRunner
 
 logger = get_logger(__name__)
@@ -66,7 +66,7 @@ class ImportJobs:
     def record(self, job: ImportJob) -> None:
         self.history.upsert(job)
 
-    def run(self, job: ImportJob, request: FileUploaded, *, progress: Progress) -> ImportResult:
+    def run(self, job: ImportJob, request: FileUploaded, *, progress: JobProgress) -> ImportResult:
         key = error_report_key(job.tenant_id, job.file_id)
         target = ImportTarget(
             tenant_id=job.tenant_id,
@@ -87,7 +87,7 @@ class ImportJobs:
                     target,
                     session=session,
                     report=report,
-                    progress=lambda: progress(reader.bytes_read),
+                    progress=lambda rows: progress(reader.bytes_read, rows=rows),
                     batch_orders=self.batch_orders,
                 )
                 try:

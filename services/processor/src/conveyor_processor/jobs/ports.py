@@ -23,6 +23,13 @@ Q = TypeVar("Q")
 Progress = Callable[[int], None]
 
 
+class JobProgress(Protocol):
+    """What a job's work reports to the runner: the units done so far and, when the
+    units are not rows (an import counts bytes of its file), the rows done so far."""
+
+    def __call__(self, done: int, /, *, rows: int | None = None) -> None: ...
+
+
 class JobHistory(Protocol[J_contra]):
     """The kind's history table, which its owner lists (jobs.history.SqlJobHistory)."""
 
@@ -104,7 +111,7 @@ class JobHooks(Protocol[J_contra, R_co, Q]):
         """Keep the job as it now is wherever its owner reads it; repeated safely."""
         ...
 
-    def run(self, job: J_contra, request: Q, *, progress: Progress) -> R_co:
+    def run(self, job: J_contra, request: Q, *, progress: JobProgress) -> R_co:
         """Do the work; raises Cancelled or LeaseLost (from `progress`) to stop. Work that
         commits as it goes re-raises Cancelled with the result of what it committed."""
         ...

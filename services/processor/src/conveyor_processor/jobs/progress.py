@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from conveyor_common.jobs import Job
 from conveyor_processor.jobs.failures import Cancelled, LeaseLost
 from conveyor_processor.jobs.lease_keeper import LeaseKeeper
+from conveyor_processor.jobs.rates import RowMeter
 
 PROGRESS_INTERVAL_SECONDS = 2.0
 PROGRESS_STEP_PERCENT = 5
@@ -46,7 +47,8 @@ class ProgressThrottle:
 
 class ProgressReporter:
     """The work's progress callback (units done so far): a throttled renewal that records
-    the percentage, and raises Cancelled or LeaseLost when the work must stop."""
+    the percentage, and raises Cancelled or LeaseLost when the work must stop. The rows
+    done (the units, unless given) feed the job's rate when there is a meter."""
 
     def __init__(
         self,
@@ -55,18 +57,23 @@ class ProgressReporter:
         keeper: LeaseKeeper,
         renew: Callable[[int], Job | None],
         monotonic: Callable[[], float],
+        meter: RowMeter | None = None,
     ) -> None:
         self._throttle = throttle
         self._keeper = keeper
         self._renew = renew
         self._monotonic = monotonic
+        self._meter = meter
 
-    def __call__(self, done: int) -> None:
+    def __call__(self, done: int, /, *, rows: int | None = None) -> None:
         if self._keeper.lost:
             raise LeaseLost
         if self._keeper.cancel_requested:
             raise Cancelled
-        if not self._throttle.due(done, now_seconds=self._monotonic()):
+        now_seconds = self._monotonic()
+        if self._meter is not None:
+            self._meter.observe(done if rows is None else rows, now_seconds=now_seconds)
+        if not self._throttle.due(done, now_seconds=now_seconds):
             return
         job = self._renew(percentage(done, self._throttle.estimated_total))
         if job is None:

@@ -45,6 +45,7 @@ from conveyor_processor.jobs.policy import (
 )
 from conveyor_processor.jobs.ports import Announcer, JobHooks, JobStates
 from conveyor_processor.jobs.progress import ProgressReporter, ProgressThrottle
+from conveyor_processor.jobs.rates import ROW_RATES, RowRates
 
 logger = get_logger(__name__)
 
@@ -78,6 +79,8 @@ class JobRunner(Generic[J, R, Q]):
     retry_window: timedelta = RETRY_WINDOW
     clock: Clock = field(default=utc_now)
     monotonic: Callable[[], float] = field(default=time.monotonic)
+    # Where the running jobs' rows per second are kept for /metrics.
+    rates: RowRates = field(default=ROW_RATES)
 
     def run(self, envelope: Envelope) -> Outcome:
         """Run one delivery of the job's request. Returns normally when the message may
@@ -161,20 +164,11 @@ class _Delivery(Generic[J, R, Q]):
 
     def _run(self, job: J) -> Outcome:
         keeper = LeaseKeeper(renew=self._renew, lease_seconds=self._runner.lease_seconds)
-        progress = ProgressReporter(
-            throttle=ProgressThrottle(
-                estimated_total=self._hooks.estimated_total(job),
-                started_at_seconds=self._runner.monotonic(),
-            ),
-            keeper=keeper,
-            renew=self._renew,
-            monotonic=self._runner.monotonic,
-        )
         try:
             # Inside the try: a dependency unreachable here is a transient failure too.
             self._clean_up(job)
             with keeper:
-                result = self._hooks.run(job, self._request, progress=progress)
+                result = self._work(job, keeper)
         except Cancelled as cancelled:
             # The kind's result type (jobs.ports.JobHooks.run's), for what was committed.
             return self._cancel(cast("R | None", cancelled.partial_result))
@@ -187,6 +181,22 @@ class _Delivery(Generic[J, R, Q]):
             logger.error(f"{self._noun} failed", attempt=job.attempts, exc_info=True)
             return self._fail(self._hooks.readable_reason(exc))
         return self._complete(result)
+
+    def _work(self, job: J, keeper: LeaseKeeper) -> R:
+        """The kind's work, reporting progress; its rows per second count while it runs."""
+        started_at_seconds = self._runner.monotonic()
+        with self._runner.rates.running(self._noun, started_at_seconds=started_at_seconds) as meter:
+            progress = ProgressReporter(
+                throttle=ProgressThrottle(
+                    estimated_total=self._hooks.estimated_total(job),
+                    started_at_seconds=started_at_seconds,
+                ),
+                keeper=keeper,
+                renew=self._renew,
+                monotonic=self._runner.monotonic,
+                meter=meter,
+            )
+            return self._hooks.run(job, self._request, progress=progress)
 
     def _renew(self, progress_percentage: int | None = None) -> J | None:
         return self._states.renew(

@@ -1,6 +1,7 @@
-"""Progress bars for long CLI work (an upload, a wait for a job), drawn on stderr so that
-stdout holds only the result and --json stays parseable. click's own bar: drawn on a
-terminal, reduced to its label, once, elsewhere (a pipe, a log file, a test)."""
+"""Progress bars for long work run from a terminal: the CLI's uploads and waits, the
+demo's waits, the benchmarks' seeding. Drawn on stderr, so that stdout holds only the
+result (the CLI's --json stays parseable). click's own bar: drawn on a terminal, reduced
+to its label, once, elsewhere (a pipe, a CI log, a test)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ class Progress:
 
 @contextmanager
 def progress_bar(label: str, *, length: int, show_pos: bool = False) -> Iterator[Progress]:
+    # What was printed before the work shows before its bar, even when stdout is a
+    # buffered pipe and stderr is not (a CI log holding both).
+    sys.stdout.flush()
     with click.progressbar(
         length=length,
         label=label,
