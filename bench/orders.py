@@ -1,10 +1,15 @@
-"""Order throughput against the emulator, compared with raw SNS publishes in the same run.
+"""Order throughput against the emulator and the API's own cost, each against a baseline
+measured in the same run.
 
     uv run python bench/orders.py [--concurrency 64] [--seconds 15] [--orders 2000]
+                                  [--overhead-only]
 
 1. raw: boto3 SNS publishes of OrderSubmitted envelopes from `concurrency` threads;
 2. http: POST /api/v1/orders at `concurrency` connections (target: at least 0.7x raw);
-3. end to end: `orders` orders from POST to persisted row, every one accounted for.
+3. api overhead (needs wrk): POST /api/v1/orders with its AWS calls answered at once,
+   against a bare Litestar and msgspec app under the same server and the same wrk load
+   (target: at least 0.5x the bare app; bench/api_overhead.py says what is measured);
+4. end to end: `orders` orders from POST to persisted row, every one accounted for.
 
 The three services run as separate processes, as in production. Prints figures only;
 the machine is noisy, so compare the ratios, not absolute rates across runs.
@@ -14,11 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import shutil
 import statistics
-import subprocess
-import tempfile
 import threading
 import time
 import uuid
@@ -31,6 +32,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from api_overhead import Load, api_overhead
 from conveyor_aws.publisher import EventPublisher
 from conveyor_common.envelope import wrap
 from conveyor_common.events import OrderSubmitted
@@ -174,44 +176,6 @@ async def post_orders(
     return latencies, accepted, elapsed
 
 
-def validation_ceiling(stack: Stack, token: str, *, concurrency: int, seconds: float) -> None:
-    """Full decoding, auth and normalisation answered 422 before any I/O: the API's own
-    ceiling. A Python client cannot load it enough, so this phase needs wrk."""
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        print("valid  skipped: install wrk (apt-get install wrk) to measure the API's ceiling")
-        return
-    body = order_body("ceiling") | {"totalAmount": "1.00"}
-    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(
-            f"wrk.method = 'POST'\nwrk.body = '{json.dumps(body)}'\n"
-            "wrk.headers['Content-Type'] = 'application/json'\n"
-            f"wrk.headers['Authorization'] = 'Bearer {token}'\n"
-        )
-        script.flush()
-        output = subprocess.run(
-            [
-                wrk,
-                "-t2",
-                f"-c{concurrency}",
-                f"-d{seconds:.0f}s",
-                "--latency",
-                "-s",
-                script.name,
-                f"{stack.producer_url}/api/v1/orders",
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    rate = next(line for line in output.splitlines() if line.startswith("Requests/sec"))
-    p99 = next(line for line in output.splitlines() if line.strip().startswith("99%"))
-    print(
-        f"valid  422 path, no I/O: {rate.split()[-1]} req/s, p99 {p99.split()[-1]} "
-        "(bare Litestar + msgspec: ~7.5k req/s here)"
-    )
-
-
 def purge_queues(stack: Stack) -> None:
     """Deep moto queues slow down linearly; start the end-to-end phase empty."""
     sqs = stack.moto.client("sqs")
@@ -258,6 +222,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--overhead-only", action="store_true", help="only phase 3")
     args = parser.parse_args()
     log_dir = Path(".devstack/bench-logs").resolve()
     with Stack(log_dir=log_dir) as stack:
@@ -266,23 +231,27 @@ def main() -> None:
         for worker in ("processor", "notifier"):
             stack.services.pop(worker).stop()
         print(f"concurrency {args.concurrency}, {args.seconds:.0f} s per phase")
-        # Each phase starts from empty queues: moto's SQS slows down as a queue deepens.
-        purge_queues(stack)
-        raw = raw_publishes(stack, concurrency=args.concurrency, seconds=args.seconds)
-        purge_queues(stack)
-        latencies, _, elapsed = asyncio.run(
-            post_orders(
-                stack, token, concurrency=args.concurrency, seconds=args.seconds, total=None
-            )
-        )
-        http = summarise("http", latencies, elapsed)
-        print(f"ratio http/raw {http / raw:.2f} (target >= {TARGET_RATIO})")
-        validation_ceiling(stack, token, concurrency=args.concurrency, seconds=args.seconds)
-        purge_queues(stack)
-        for worker in ("processor", "notifier"):
-            stack.start_service(worker)
-        if args.orders:
+        if not args.overhead_only:
+            against_raw(stack, token, concurrency=args.concurrency, seconds=args.seconds)
+        load = Load(args.concurrency, args.seconds, order_body("overhead"))
+        api_overhead(stack, token, load)
+        if args.orders and not args.overhead_only:
+            purge_queues(stack)
+            for worker in ("processor", "notifier"):
+                stack.start_service(worker)
             end_to_end(stack, token, concurrency=args.concurrency, orders=args.orders)
+
+
+def against_raw(stack: Stack, token: str, *, concurrency: int, seconds: float) -> None:
+    # Each phase starts from empty queues: moto's SQS slows down as a queue deepens.
+    purge_queues(stack)
+    raw = raw_publishes(stack, concurrency=concurrency, seconds=seconds)
+    purge_queues(stack)
+    latencies, _, elapsed = asyncio.run(
+        post_orders(stack, token, concurrency=concurrency, seconds=seconds, total=None)
+    )
+    http = summarise("http", latencies, elapsed)
+    print(f"ratio http/raw {http / raw:.2f} (target >= {TARGET_RATIO})")
 
 
 if __name__ == "__main__":

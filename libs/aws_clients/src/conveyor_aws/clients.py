@@ -20,7 +20,6 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -136,6 +135,8 @@ PROBE_PROFILE = ClientProfile(
 )
 
 _lock = threading.Lock()
+# The shared clients, by service name: built once each, under the lock.
+_clients: dict[str, Any] = {}
 # Until a service chooses, e.g. in tools and tests: generous, but bounded.
 _profile = WORKER_PROFILE
 
@@ -254,10 +255,16 @@ def _stop_at_deadline(attempts: int, caught_exception: Exception | None, **_: An
         raise caught_exception
 
 
-@cache
 def _client(service: str) -> Any:
-    with _lock:
-        return build(service, _profile)
+    """The one shared client for `service`. Threads arriving together at a cold start
+    wait for a single build: botocore takes a second or more to load a service model."""
+    client = _clients.get(service)
+    if client is None:
+        with _lock:
+            client = _clients.get(service)
+            if client is None:
+                client = _clients[service] = build(service, _profile)
+    return client
 
 
 def sns() -> SNSClient:
@@ -287,4 +294,5 @@ def ses() -> SESClient:
 
 def reset() -> None:
     """Forget every client, e.g. after the endpoint changed in a test."""
-    _client.cache_clear()
+    with _lock:
+        _clients.clear()

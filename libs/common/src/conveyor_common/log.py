@@ -19,7 +19,12 @@ def configure_logging(service: str, config: BaseConfig) -> None:
     """Route structlog and the standard library (uvicorn, dramatiq, boto) to one stream."""
     shared = _shared_processors(service)
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # Below the level, a call stops at the first processor: no time stamp, no context.
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uvicorn
 from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
 
 from conveyor_aws import clients
@@ -10,10 +9,8 @@ from conveyor_aws.tracing import start_tracing
 from conveyor_common.log import configure_logging
 from conveyor_common.settings import load
 from conveyor_producer.app import real_app
+from conveyor_producer.http.server import serve
 from conveyor_producer.settings import ProducerSettings
-
-# uvicorn drains in-flight requests on SIGTERM for at most this long.
-GRACEFUL_SHUTDOWN_SECONDS = 20
 
 
 def main() -> None:
@@ -23,16 +20,7 @@ def main() -> None:
     start_tracing("producer", settings, instrumentors=[PsycopgInstrumentor()])
     # Before the adapters are built: their AWS clients take this profile.
     clients.configure(clients.API_PROFILE.overridden_by(settings))
-    uvicorn.run(
-        real_app(settings),
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        workers=1,
-        log_config=None,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-    )
+    serve(real_app(settings), host=settings.host, port=settings.port)
 
 
 if __name__ == "__main__":

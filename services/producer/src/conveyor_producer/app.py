@@ -11,7 +11,7 @@ from conveyor_producer.http.auth import BearerAuthMiddleware
 from conveyor_producer.http.aws_budget import aws_budget_middleware
 from conveyor_producer.http.correlation import correlation_middleware, echo_correlation_id
 from conveyor_producer.http.features import Feature, feature_services, provided
-from conveyor_producer.http.lifespan import lifespan_of
+from conveyor_producer.http.lifespan import handler_threads, lifespan_of
 from conveyor_producer.http.metrics import MetricsController, metrics_middleware
 from conveyor_producer.http.openapi import SECURITY_SCHEME, openapi_config
 from conveyor_producer.http.operations import READINESS, health, ready
@@ -46,7 +46,7 @@ def create_app(settings: ProducerSettings, adapters: Adapters) -> Litestar:
         before_send=[echo_correlation_id],
         before_request=tracing_hook(),
         exception_handlers=exception_handlers(*(feature.problems for feature in FEATURES)),
-        lifespan=[lifespan_of([*adapters.resources, *adapters.readiness_checks])],
+        lifespan=[handler_threads, lifespan_of([*adapters.resources, *adapters.readiness_checks])],
         request_max_body_size=settings.max_request_body_bytes,
         openapi_config=openapi_config(),
         plugins=tracing_plugins(),

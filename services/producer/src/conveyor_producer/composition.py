@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from conveyor_aws import clients
 from conveyor_aws.job_store import LeasedJobStore
 from conveyor_aws.order_items import OrderItems
 from conveyor_aws.publisher import EventPublisher
@@ -60,6 +61,19 @@ class Adapters:
     resources: Sequence[Resource] = ()
 
 
+class SharedAwsClients:
+    """The AWS clients the adapters share, built as the app starts: else the first
+    requests would wait for botocore to load its service models."""
+
+    def open(self) -> None:
+        clients.dynamodb()
+        clients.sns()
+        clients.s3()
+
+    def close(self) -> None:
+        pass
+
+
 def real_adapters(settings: ProducerSettings) -> Adapters:
     """The adapters over AWS and PostgreSQL; the app opens the pool when it starts."""
     state_table = StateStore(table=settings.state_table)
@@ -84,5 +98,5 @@ def real_adapters(settings: ProducerSettings) -> Adapters:
         ),
         verifier=verifier_from_settings(settings),
         readiness_checks=(DatabaseCheck(database), AwsCheck(settings)),
-        resources=(database,),
+        resources=(database, SharedAwsClients()),
     )

@@ -90,4 +90,9 @@ def accepted(
         correlation_id=correlation_id_of(request),
         idempotency_key=idempotency_key,
     )
+    return accepted_response(answer)
+
+
+def accepted_response(answer: AnswerT) -> Response[AnswerT]:
+    """202 with the Location to poll."""
     return Response(answer, status_code=HTTP_202_ACCEPTED, headers={"Location": answer.location})

@@ -25,6 +25,7 @@ from litestar.middleware.authentication import (
 from litestar.types import ASGIApp, Scopes
 
 from conveyor_common.text import EMAIL_LENGTH, refuse_control_characters
+from conveyor_producer.http.verified_tokens import VerifiedTokens
 from conveyor_producer.principal import Principal
 from conveyor_producer.settings import DEFAULT_KEY_SET_REFETCH_COOLDOWN_SECONDS, ProducerSettings
 
@@ -114,6 +115,7 @@ class TokenVerifier:
         audience: str | None = None,
         issuer: str | None = None,
         refetch_cooldown_seconds: float = DEFAULT_KEY_SET_REFETCH_COOLDOWN_SECONDS,
+        verified: VerifiedTokens | None = None,
     ) -> None:
         if bool(secret) == bool(jwks_url):
             raise ValueError("either a secret or a JWKS URL (not both) verifies tokens")
@@ -125,6 +127,12 @@ class TokenVerifier:
             KeySet(jwks_url, refetch_cooldown_seconds=refetch_cooldown_seconds)
             if jwks_url
             else None
+        )
+        # A verified token is taken again no longer than a fetched key set is trusted.
+        self._verified = (
+            verified
+            if verified is not None
+            else VerifiedTokens(max_age_seconds=KEY_SET_CACHE_SECONDS)
         )
 
     def __deepcopy__(self, memo: dict[int, Any]) -> TokenVerifier:
@@ -138,7 +146,20 @@ class TokenVerifier:
         """Verification may fetch the key set over the network."""
         return self._key_set is not None
 
+    def already_verified(self, token: str) -> Principal | None:
+        """The Principal of a token that passed every check and has not expired since."""
+        return self._verified.get(token)
+
     def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            return known
+        principal, expires = self._check(token)
+        self._verified.put(token, principal, valid_until=expires + CLOCK_SKEW_SECONDS)
+        return principal
+
+    def _check(self, token: str) -> tuple[Principal, int]:
+        """Every check of a token: its Principal and its `exp`."""
         try:
             key, algorithms = self._key_for(token)
             payload: dict[str, Any] = jwt.decode(
@@ -157,9 +178,10 @@ class TokenVerifier:
         except msgspec.ValidationError as exc:
             raise InvalidToken(f"invalid claims: {exc}") from exc
         _check_text(claims)
-        return Principal(
+        principal = Principal(
             sub=claims.sub, tenant=claims.tenant, roles=tuple(claims.roles), email=claims.email
         )
+        return principal, claims.exp
 
     def _key_for(self, token: str) -> tuple[Any, list[str]]:
         if self._key_set is not None:
@@ -216,6 +238,10 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
         token = bearer_token(connection.headers.get("authorization"))
+        # A token seen before needs no check, so no worker thread either.
+        known = self._verifier.already_verified(token)
+        if known is not None:
+            return AuthenticationResult(user=known, auth=token)
         try:
             if self._verifier.blocking:
                 principal = await anyio.to_thread.run_sync(self._verifier.verify, token)

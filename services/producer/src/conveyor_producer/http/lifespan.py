@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Protocol
 
 import anyio.to_thread
 from litestar import Litestar
+
+from conveyor_aws.clients import MAX_POOL_CONNECTIONS
+
+# Threads running the blocking parts of requests (boto3, psycopg): each holds one while
+# it waits on AWS or PostgreSQL, so there are as many as the AWS clients pool connections.
+# The loop's default, os.cpu_count() + 4, let 6 requests wait on AWS at once on 2 cores.
+HANDLER_THREADS = MAX_POOL_CONNECTIONS
 
 
 class Resource(Protocol):
@@ -33,3 +42,14 @@ def lifespan_of(
             yield
 
     return lifespan
+
+
+@asynccontextmanager
+async def handler_threads(_: Litestar) -> AsyncIterator[None]:
+    """The event loop's default executor, which Litestar runs blocking handlers in."""
+    executor = ThreadPoolExecutor(max_workers=HANDLER_THREADS, thread_name_prefix="handler")
+    asyncio.get_running_loop().set_default_executor(executor)
+    try:
+        yield
+    finally:
+        executor.shutdown(wait=False)

@@ -6,13 +6,15 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.concurrency import sync_to_thread
 from litestar.di import NamedDependency
 from litestar.params import FromPath, RawBody
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from conveyor_common.orders import OrderRequest
-from conveyor_producer.http.accepted import IdempotencyKey, accepted
+from conveyor_producer.http.accepted import IdempotencyKey, accepted_response, require_json
 from conveyor_producer.http.auth import principal_of
+from conveyor_producer.http.correlation import correlation_id_of
 from conveyor_producer.http.openapi import with_json_body
 from conveyor_producer.http.problems import documented_problems
 from conveyor_producer.orders.requests import ORDER_EXAMPLE
@@ -28,7 +30,6 @@ class OrdersController(Controller):
     @post(
         "/",
         status_code=HTTP_202_ACCEPTED,
-        sync_to_thread=True,
         summary="Submit an order",
         description=(
             "The body is an order request (conveyor_common.orders.OrderRequest, camelCase "
@@ -40,14 +41,23 @@ class OrdersController(Controller):
         operation_class=with_json_body(OrderRequest, example=ORDER_EXAMPLE),
         responses=documented_problems(400, 401, 413, 415, 422, 503),
     )
-    def submit(
+    async def submit(
         self,
         request: Request[Principal, str, Any],
         body: RawBody,
         orders: NamedDependency[OrderService],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[AcceptedOrder]:
-        return accepted(request, body, orders.submit, idempotency_key=idempotency_key)
+        require_json(request)
+        checked = orders.check(
+            body,
+            principal=principal_of(request),
+            correlation_id=correlation_id_of(request),
+            idempotency_key=idempotency_key,
+        )
+        # Only the AWS calls block: a refused order never waits for a worker thread, and
+        # an accepted one hands a thread no more than its calls.
+        return accepted_response(await sync_to_thread(orders.accept, checked))
 
     @get(
         "/{order_id:uuid}",

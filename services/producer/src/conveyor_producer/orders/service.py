@@ -6,6 +6,7 @@ Blocking (boto3) and free of HTTP; the routes call it from worker threads.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from functools import partial
 
 from conveyor_aws.order_items import OrderRecord, OrderState
@@ -30,6 +31,14 @@ from conveyor_producer.principal import Principal
 
 # The orders' Idempotency-Key records: sk=ORDERS, naming the order_id they created.
 ORDER_KEYS = Scope(sort_key="ORDERS", id_attribute="order_id")
+
+
+@dataclass(frozen=True)
+class CheckedOrder:
+    """An order request that passed every rule, not yet accepted."""
+
+    order: Order
+    attempt: Attempt
 
 
 def _submitted_order(envelope: Envelope) -> Order:
@@ -59,21 +68,26 @@ class OrderService:
         )
         self._clock = clock
 
-    def submit(
+    def check(
         self,
         body: bytes,
         *,
         principal: Principal,
         correlation_id: str,
         idempotency_key: str | None = None,
-    ) -> AcceptedOrder:
+    ) -> CheckedOrder:
+        """The body decoded and normalised, with no I/O: 400 or 422 here, never later."""
         attempt = Attempt.by(
             principal,
             correlation_id=correlation_id,
             idempotency_key=idempotency_key,
             now=self._clock(),
         )
-        order = self._normalised(decode_order_request(body), attempt)
+        return CheckedOrder(self._normalised(decode_order_request(body), attempt), attempt)
+
+    def accept(self, checked: CheckedOrder) -> AcceptedOrder:
+        """Record and publish the order (blocking: AWS calls), or answer a retry as before."""
+        order, attempt = checked.order, checked.attempt
         accepted = AcceptedOrder(order_id=str(order.order_id), status=OrderState.ACCEPTED.value)
         return self._submitter.submit(
             partial(Submission, OrderSubmitted(order=order), accepted.order_id, accepted),
