@@ -53,7 +53,8 @@ class Rate:
 def wrk_rate(url: str, load: Load, headers: dict[str, str]) -> Rate:
     """POST `load.body` to `url` for `load.seconds` at `load.concurrency` connections."""
     wrk = shutil.which("wrk")
-    assert wrk is not None
+    if wrk is None:
+        raise SystemExit("the API overhead phase needs wrk: run scripts/bench-setup")
     lines = [f"wrk.method = 'POST'\nwrk.body = '{json.dumps(load.body)}'"]
     lines += [f"wrk.headers['{name}'] = '{value}'" for name, value in headers.items()]
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
