@@ -8,7 +8,13 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.unit.aws.broker.fakes import FakeQueue, FakeSqsMessage, a_consumer, a_delivery
+from tests.unit.aws.broker.fakes import (
+    FakeQueue,
+    FakeSqsMessage,
+    a_consumer,
+    a_delivery,
+    an_envelope_body,
+)
 
 from conveyor_aws.broker.attributes import KEEP_OPTION
 from conveyor_aws.broker.consumer import EnvelopeConsumer
@@ -64,6 +70,20 @@ def test_each_pass_deletes_what_was_handled_before_it_receives() -> None:
 
     assert queue.deletes_before_receive == [1]
     assert all(original.deleted for original in handled)
+
+
+def test_handing_out_what_was_received_leaves_the_acks_to_gather() -> None:
+    queue = FakeQueue()
+    consumer = a_consumer(FakeQueue(), queue)
+    queue.to_receive = [FakeSqsMessage(an_envelope_body()) for _ in range(2)]
+    consumer.prefetch = 2
+    assert next(consumer) is not None
+    acked(consumer, 3)
+
+    assert next(consumer) is not None
+
+    assert queue.delete_calls == []
+    assert consumer.deletes.pending() == 3
 
 
 def test_a_pass_with_every_slot_busy_still_deletes() -> None:

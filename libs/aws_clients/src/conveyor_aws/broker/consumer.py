@@ -76,9 +76,11 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
         self.deletes = BatchedDeletes(queue, queue_name=queue_name)
 
     def __next__(self) -> dramatiq.Message[Any] | None:
-        # Every pass, so that a delete waits at most one pass (a long poll is at most the
-        # worker's timeout), and never behind a receive that has not started yet.
-        self.deletes.flush()
+        if not self.messages:
+            # Before each receive, so that no delete waits behind a long poll, and before
+            # each pause with every slot busy; not while handing out what was received,
+            # which is when acks gather into full batches.
+            self.deletes.flush()
         if not self.messages and self.message_refc < self.prefetch:
             # Each message's handling is its span (conveyor_aws.broker.tracing), in its trace.
             with tracing.untraced():
