@@ -6,8 +6,8 @@
    `concurrency` threads while as many threads as the processor has workers receive
    them from the processor's queue (its subscription: the same filter policy, raw
    delivery), ten a receive, and delete each receive's batch with DeleteMessageBatch;
-   publishing and consuming run together, so the queue stays shallow (moto's SQS
-   slows as a queue deepens);
+   publishing and consuming run together, publishing at most WINDOW messages ahead,
+   so the queue stays shallow (moto's SQS slows as a queue deepens);
 2. conveyor: `messages` orders from POST to persisted row, the end-to-end phase of
    bench/orders.py, with the processor and notifier running as processes.
 
@@ -34,17 +34,21 @@ from orders import an_envelope, end_to_end, purge_queues
 TARGET_RATIO = 0.5
 RECEIVE_BATCH = 10
 RECEIVE_WAIT_SECONDS = 1
+# How far publishing may run ahead of deleting: the queue never holds more, as moto's
+# SQS slows with every message a queue holds (receives and deletes scan them all).
+WINDOW = 100
 DRAIN_TIMEOUT_SECONDS = 900
 WORKERS = ("processor", "notifier")
 
 
 class Tally:
-    """Messages deleted so far, shared by the consuming threads."""
+    """Messages deleted so far, shared by the consuming threads, and the publishers' window."""
 
     def __init__(self, total: int) -> None:
         self.total = total
         self.deleted = 0
         self.done = threading.Event()
+        self.window = threading.Semaphore(WINDOW)
         self._lock = threading.Lock()
 
     def add(self, count: int) -> None:
@@ -52,15 +56,17 @@ class Tally:
             self.deleted += count
             if self.deleted >= self.total:
                 self.done.set()
+        self.window.release(count)
 
 
-def publish(stack: Stack, *, messages: int, concurrency: int) -> None:
+def publish(stack: Stack, tally: Tally, *, messages: int, concurrency: int) -> None:
     sns = stack.moto.client("sns", max_connections=concurrency)
     publisher = EventPublisher(topic_arn=stack.env["EVENTS_TOPIC_ARN"], client=sns)
     issued = itertools.count()
 
     def loop(worker: int) -> None:
         while (number := next(issued)) < messages:
+            tally.window.acquire()
             publisher.publish(an_envelope(f"raw-{worker}-{number}"))
 
     with ThreadPoolExecutor(concurrency) as pool:
@@ -97,7 +103,7 @@ def raw_sns_to_sqs(stack: Stack, *, messages: int, concurrency: int, threads: in
     ]
     for consumer in consumers:
         consumer.start()
-    publish(stack, messages=messages, concurrency=concurrency)
+    publish(stack, tally, messages=messages, concurrency=concurrency)
     for consumer in consumers:
         consumer.join()
     elapsed = time.monotonic() - started
