@@ -10,7 +10,7 @@
 - if a message's retry could not be sent (SQS unreachable), the original is
   not deleted: it comes back once its visibility lapses;
 - a handled message is deleted in a batch of up to ten (conveyor_aws.broker.deletes),
-  flushed before each pass's receive and on close;
+  sent once ten wait, before each receive or pause, and on close;
 - each pass that did not fail is recorded for the worker's health check
   (conveyor_aws.broker.liveness_recorder).
 """
