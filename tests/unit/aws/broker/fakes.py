@@ -6,7 +6,7 @@ import json
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import dramatiq
 from dramatiq_sqs.broker import _SQSMessage
@@ -21,9 +21,14 @@ EVENT_TYPE = "OrderSubmitted"
 
 
 class FakeSqsMessage:
+    # Every message by its receipt handle, so that a queue's batch delete can mark it.
+    received: ClassVar[dict[str, FakeSqsMessage]] = {}
+
     def __init__(self, body: str, attributes: dict[str, Any] | None = None) -> None:
         self.body = body
         self.message_id = str(uuid.uuid4())
+        self.receipt_handle = f"handle-{self.message_id}"
+        FakeSqsMessage.received[self.receipt_handle] = self
         self.attributes = {"ApproximateReceiveCount": "1"}
         self.message_attributes = attributes or {}
         self.deleted = False
@@ -41,6 +46,9 @@ class FakeQueue:
         self.sent: list[dict[str, Any]] = []
         self.failures = failures
         self.to_receive: list[FakeSqsMessage] = []
+        self.delete_calls: list[list[str]] = []
+        self.delete_failures = 0
+        self.refused: set[str] = set()
 
     def send_message(self, **kwargs: Any) -> dict[str, str]:
         if self.failures:
@@ -48,6 +56,24 @@ class FakeQueue:
             raise ConnectionError("SQS unreachable")
         self.sent.append(kwargs)
         return {"MessageId": str(uuid.uuid4())}
+
+    def delete_messages(self, *, Entries: list[dict[str, str]]) -> dict[str, Any]:  # noqa: N803
+        """DeleteMessageBatch: a handle in `refused` fails its entry, as an expired one does."""
+        if self.delete_failures:
+            self.delete_failures -= 1
+            raise ConnectionError("SQS unreachable")
+        self.delete_calls.append([entry["ReceiptHandle"] for entry in Entries])
+        failed = [entry for entry in Entries if entry["ReceiptHandle"] in self.refused]
+        for entry in Entries:
+            if entry not in failed:
+                FakeSqsMessage.received.pop(entry["ReceiptHandle"]).deleted = True
+        return {
+            "Successful": [{"Id": entry["Id"]} for entry in Entries if entry not in failed],
+            "Failed": [
+                {"Id": entry["Id"], "Code": "ReceiptHandleIsInvalid", "SenderFault": True}
+                for entry in failed
+            ],
+        }
 
     def receive_messages(self, **_: Any) -> list[FakeSqsMessage]:
         received, self.to_receive = self.to_receive, []

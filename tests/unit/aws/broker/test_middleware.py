@@ -44,6 +44,8 @@ def fail(
         consumer.nack(message)
     else:
         consumer.ack(message)
+    # Its delete leaves in the consumer's next batch.
+    consumer.deletes.flush()
     assert consumer.message_refc == 0
     return message, sqs_message
 

@@ -8,6 +8,8 @@ This package adapts the two, one concept per module:
   retries as plain envelopes;
 - `consumer`: each SQS message becomes a dramatiq message for the actor named
   after its event type, and a body no actor can take is parked in the DLQ;
+- `deletes`: handled messages deleted ten per DeleteMessageBatch call, a failed
+  delete leaving its message to be redelivered;
 - `middleware`: the delivery policy (retry, park or postpone a failed message)
   and the heartbeat that keeps long-running messages invisible;
 - `attributes`: the SQS message attributes and dramatiq message options that

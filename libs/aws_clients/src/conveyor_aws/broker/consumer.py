@@ -9,6 +9,8 @@
   `conveyor_error` attribute;
 - if a message's retry could not be sent (SQS unreachable), the original is
   not deleted: it comes back once its visibility lapses;
+- a handled message is deleted in a batch of up to ten (conveyor_aws.broker.deletes),
+  sent once ten wait, before each receive or pause, and on close;
 - each pass that did not fail is recorded for the worker's health check
   (conveyor_aws.broker.liveness_recorder).
 """
@@ -32,6 +34,7 @@ from conveyor_aws.broker.attributes import (
     parked_attributes,
     trace_options,
 )
+from conveyor_aws.broker.deletes import BatchedDeletes
 from conveyor_aws.broker.liveness_recorder import LivenessRecorder
 from conveyor_aws.delivery import history_options
 from conveyor_aws.metrics.messages import DLQ_SENDS, DlqReason
@@ -70,8 +73,14 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
         self.service = service
         self.event_types = event_types
         self.liveness = liveness
+        self.deletes = BatchedDeletes(queue, queue_name=queue_name)
 
     def __next__(self) -> dramatiq.Message[Any] | None:
+        if not self.messages:
+            # Before each receive, so that no delete waits behind a long poll, and before
+            # each pause with every slot busy; not while handing out what was received,
+            # which is when acks gather into full batches.
+            self.deletes.flush()
         if not self.messages and self.message_refc < self.prefetch:
             # Each message's handling is its span (conveyor_aws.broker.tracing), in its trace.
             with tracing.untraced():
@@ -156,7 +165,7 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
         try:
             keep_seconds = message.options.get(KEEP_OPTION)
             if keep_seconds is None:
-                message._sqs_message.delete()
+                self.deletes.mark(message._sqs_message)
                 return
             # The retry is not on the queue: this copy must stay. Hide it for a while
             # (best effort: SQS is likely unreachable) rather than delete it.
@@ -164,6 +173,11 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
                 message._sqs_message.change_visibility(VisibilityTimeout=int(keep_seconds))
         finally:
             self.message_refc -= 1
+
+    def close(self) -> None:
+        """Delete what was handled, then put back what was received but never handed out."""
+        self.deletes.flush()
+        super().close()
 
     def nack(self, message: _SQSMessage) -> None:
         """Parked by the delivery policy: move the envelope to the DLQ with the reason."""
