@@ -130,7 +130,7 @@ def test_a_refused_entry_does_not_keep_the_others_and_close_deletes_them(
     broker = a_broker(queue_name, lambda _: None)
     calls = SqsCalls(broker)
     send(queue_name, 3)
-    consumer = broker.consume(queue_name, timeout=1_000)
+    consumer = broker.consume(queue_name, prefetch=3, timeout=1_000)
     received = [message for message in (next(consumer) for _ in range(3)) if message]
     assert len(received) == 3
     consumer.deletes.mark(Unknown())

@@ -108,6 +108,19 @@ def test_close_deletes_what_was_handled() -> None:
     assert all(original.deleted for original in handled)
 
 
+def test_an_ack_through_a_closed_consumer_deletes_at_once() -> None:
+    # dramatiq closes a consumer whose receive failed and builds another; until it is in
+    # place, the worker threads ack through the closed one, which no pass will flush.
+    queue = FakeQueue()
+    consumer = a_consumer(FakeQueue(), queue)
+    consumer.close()
+
+    late = acked(consumer, 3)
+
+    assert all(original.deleted for original in late)
+    assert consumer.deletes.pending() == 0
+
+
 def test_a_refused_entry_is_left_for_redelivery_and_the_rest_deleted() -> None:
     # given ten handled messages, one of whose receipt handles SQS refuses
     queue = FakeQueue()

@@ -176,7 +176,7 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
 
     def close(self) -> None:
         """Delete what was handled, then put back what was received but never handed out."""
-        self.deletes.flush()
+        self.deletes.close()
         super().close()
 
     def nack(self, message: _SQSMessage) -> None:

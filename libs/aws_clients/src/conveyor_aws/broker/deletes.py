@@ -29,15 +29,26 @@ class BatchedDeletes:
         self.queue = queue
         self.queue_name = queue_name
         self._pending: list[Any] = []
+        self._closed = False
         self._lock = threading.Lock()
 
     def mark(self, sqs_message: Any) -> None:
-        """Delete this message soon; at once, with the nine before it, if it is the tenth."""
+        """Delete this message soon; at once, with the nine before it, if it is the tenth,
+        and at once if the consumer has closed (nothing would flush it then)."""
         with self._lock:
             self._pending.append(sqs_message)
-            batch = self._take() if len(self._pending) >= MAX_BATCH else []
+            full = len(self._pending) >= MAX_BATCH
+            batch = self._take() if full or self._closed else []
         if batch:
             self._delete(batch)
+
+    def close(self) -> None:
+        """Delete every marked message now, and any marked from now on at once: dramatiq
+        replaces a consumer whose receive failed, and the worker threads still ack
+        through the closed one until the new one is in place."""
+        with self._lock:
+            self._closed = True
+        self.flush()
 
     def flush(self) -> None:
         """Delete every marked message now; never raises."""

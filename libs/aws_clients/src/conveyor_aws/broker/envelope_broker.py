@@ -12,7 +12,7 @@ from typing import Any
 
 import dramatiq
 from dramatiq.middleware import TimeLimit
-from dramatiq_sqs.broker import MAX_DELAY_SECONDS, MAX_PREFETCH, SQSBroker
+from dramatiq_sqs.broker import MAX_DELAY_SECONDS, SQSBroker
 from opentelemetry.trace import TracerProvider
 
 from conveyor_aws import clients, tracing
@@ -75,10 +75,12 @@ class EnvelopeBroker(SQSBroker):  # type: ignore[misc]
         )
         return EnvelopeConsumer(
             self.queues[queue_name],
-            # dramatiq asks for twice its worker threads (8 for the default 4) and a receive
-            # takes at most `prefetch` messages: ask for SQS's ceiling of 10 whatever the
-            # threads (dramatiq-sqs caps it there), as fuller receives mean fewer calls.
-            max(prefetch, MAX_PREFETCH),
+            # dramatiq's own: twice its worker threads (8 for the default 4), which
+            # dramatiq-sqs caps at SQS's 10 a receive. No more: a received message waits
+            # unrenewed until a thread takes it (the heartbeat starts with its handling),
+            # so more than the threads can start soon would outlive its visibility behind
+            # long jobs.
+            prefetch,
             timeout,
             dead_letter_queue=self.dead_letter_queues[queue_name],
             visibility_timeout=self.visibility_timeout,

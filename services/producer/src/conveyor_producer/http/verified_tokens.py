@@ -5,8 +5,10 @@ a caller sends the same token until it expires. What a check decides depends on 
 token's text alone (signature, audience, issuer, claims) and on the time (`exp`), so a
 token that passed is taken again, as the same Principal, while its `exp` plus the
 clock skew has not passed. The verifier also ends each entry `max_age_seconds` after the
-check, as long as a key set is cached (conveyor_producer.http.auth.KEY_SET_CACHE_SECONDS):
-a key removed from the JWKS stops being honoured as soon as it did without this cache.
+check, as long as a key set is cached (conveyor_producer.http.auth.KEY_SET_CACHE_SECONDS).
+A token checked just before its cached key set lapses is then kept that long again, so
+a key removed from the JWKS is honoured for up to twice that time after the key set
+was fetched (10 minutes), against once without this cache.
 Refused tokens are never kept. The least recently used entry makes room for a new one.
 """
 
