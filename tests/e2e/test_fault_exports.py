@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -31,6 +32,8 @@ CSV_ROWS = 200_000
 XLSX_ROWS = 25_000
 # Three chunks: the renderer is still busy when it is killed.
 PDF_ROWS = 1_500
+# How long the processor runs between two looks while a test waits to kill it mid-export.
+RUN_SLICE_SECONDS = 0.05
 
 
 @pytest.fixture
@@ -74,6 +77,21 @@ def kill_and_restart_processor(stack: Stack, env: dict[str, str]) -> None:
     stack.services["processor"].signal(signal.SIGKILL)
     stack.services["processor"].stop()  # reaps it
     stack.start_service("processor", env=env)
+
+
+def stopped_once(stack: Stack, probe: Callable[[], bool], *, what: str, seconds: float) -> None:
+    """Leaves the processor frozen (SIGSTOP) as soon as `probe` holds. The probe runs while
+    it is frozen, in turns with short runs: a CSV export of this size takes two or three
+    seconds, and could end between a look that saw it running and the kill."""
+    processor = stack.services["processor"]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        processor.signal(signal.SIGSTOP)
+        if probe():
+            return
+        processor.signal(signal.SIGCONT)
+        time.sleep(RUN_SLICE_SECONDS)
+    pytest.fail(f"timed out after {seconds:.0f} s waiting for {what}")
 
 
 def uploads(aws_client: Callable[[str], Any], bucket: str, prefix: str = "") -> list[Any]:
@@ -141,7 +159,8 @@ def test_a_csv_export_whose_processor_was_killed_leaves_no_upload_behind(
     export_id = accepted(tenant.request(format="csv"))
     bucket = stack.env["EXPORTS_BUCKET"]
     prefix = f"exports/{tenant.name}/{export_id}/"
-    eventually(
+    stopped_once(
+        stack,
         lambda: uploaded_parts(aws_client, bucket, prefix) > 0,
         what="a part uploaded",
         seconds=SLOW_SECONDS,
