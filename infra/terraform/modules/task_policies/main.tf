@@ -14,6 +14,10 @@ locals {
     "dynamodb:DeleteItem",
   ]
 
+  # Plain puts (StateStore.put) go out in batches; only the producer and the processor
+  # make them.
+  state_table_batch_actions = ["dynamodb:BatchWriteItem"]
+
   # What a dramatiq SQS consumer needs: look the queue up, receive, ack,
   # extend visibility on requeue, and re-send for retries.
   queue_consumer_actions = [

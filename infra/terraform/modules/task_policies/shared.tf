@@ -21,14 +21,15 @@ data "aws_iam_policy_document" "worker_queues" {
 # The producer and the processor publish events and keep job state.
 data "aws_iam_policy_document" "publish_and_job_state" {
   statement {
-    sid       = "PublishEvents"
+    sid = "PublishEvents"
+    # PublishBatch, which conveyor_aws.publisher calls, is authorised as sns:Publish.
     actions   = ["sns:Publish"]
     resources = [var.topic_arn]
   }
 
   statement {
     sid       = "JobState"
-    actions   = local.state_table_actions
+    actions   = concat(local.state_table_actions, local.state_table_batch_actions)
     resources = [var.table_arn]
   }
 }

@@ -2,23 +2,40 @@
 
 Items are plain dicts of str, int, bool, None or nested lists/dicts; numbers
 come back as int. Conditional writes give the at-most-once marks and claims.
+Plain puts from concurrent callers go out together, up to 25 a BatchWriteItem
+(conveyor_aws.group_commit); each caller still learns its own write's fate.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
 
 from conveyor_aws import clients
+from conveyor_aws.clients import time_left
+from conveyor_aws.group_commit import GroupCommit, Outcomes
 from conveyor_aws.update_expression import UpdateExpression
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 Item = dict[str, Any]
+
+# DynamoDB takes at most 25 puts a BatchWriteItem, none two to the same key.
+MAX_BATCH_PUTS = 25
+# BatchWriteItem calls in flight at once, each carrying whatever waited meanwhile.
+DEFAULT_PUT_SENDERS = 4
+BATCH_OPERATION = "BatchWriteItem"
+# Puts DynamoDB left unprocessed (throttled) are sent again this many times, after
+# a back-off doubling from the first delay, while the caller's deadline allows.
+UNPROCESSED_ATTEMPTS = 5
+UNPROCESSED_FIRST_DELAY_SECONDS = 0.05
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -30,6 +47,18 @@ def to_wire(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def from_wire(item: Mapping[str, Any]) -> Item:
     return {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def _key_of(item: Mapping[str, Any]) -> tuple[str, str]:
+    return item["pk"]["S"], item["sk"]["S"]
+
+
+def _throttled() -> ClientError:
+    """A put DynamoDB kept leaving unprocessed, raised to its caller as a throttled call."""
+    return ClientError(
+        {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "unprocessed"}},
+        BATCH_OPERATION,
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -60,10 +89,33 @@ class ItemStore(Protocol):
     def delete(self, pk: str, sk: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class _Put:
+    key: tuple[str, str]
+    item: dict[str, Any]
+
+
+def _fits(batch: list[_Put], put: _Put) -> bool:
+    return all(other.key != put.key for other in batch)
+
+
 class StateStore:
-    def __init__(self, *, table: str, client: DynamoDBClient | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        table: str,
+        client: DynamoDBClient | None = None,
+        put_senders: int = DEFAULT_PUT_SENDERS,
+    ) -> None:
         self.table = table
         self._client = client
+        self._puts: GroupCommit[_Put, None] = GroupCommit(
+            self._put_batch,
+            operation=BATCH_OPERATION,
+            max_items=MAX_BATCH_PUTS,
+            senders=put_senders,
+            fits=_fits,
+        )
 
     @property
     def client(self) -> DynamoDBClient:
@@ -77,7 +129,8 @@ class StateStore:
         return from_wire(item) if item else None
 
     def put(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
-        self.client.put_item(TableName=self.table, Item=to_wire({**attributes, "pk": pk, "sk": sk}))
+        """Write the item, replacing any with its key; batched with concurrent puts."""
+        self._puts.submit(_Put((pk, sk), to_wire({**attributes, "pk": pk, "sk": sk})))
 
     def put_if_absent(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> bool:
         """Write only if no item has this key; False means someone else wrote it first."""
@@ -126,6 +179,29 @@ class StateStore:
         except self.client.exceptions.ConditionalCheckFailedException:
             return None
         return from_wire(response["Attributes"])
+
+    def _put_batch(self, puts: list[_Put]) -> Outcomes[None]:
+        """One BatchWriteItem, then the puts it left unprocessed again, with back-off."""
+        waiting = {put.key: put for put in puts}
+        delay = UNPROCESSED_FIRST_DELAY_SECONDS
+        for attempt in range(UNPROCESSED_ATTEMPTS + 1):
+            if attempt:
+                left = time_left()
+                if left is not None and left < delay:
+                    break
+                time.sleep(delay)
+                delay *= 2
+            response = self.client.batch_write_item(
+                RequestItems={
+                    self.table: [{"PutRequest": {"Item": put.item}} for put in waiting.values()]
+                }
+            )
+            unprocessed = response.get("UnprocessedItems", {}).get(self.table, [])
+            left_keys = {_key_of(request["PutRequest"]["Item"]) for request in unprocessed}
+            waiting = {key: put for key, put in waiting.items() if key in left_keys}
+            if not waiting:
+                break
+        return [_throttled() if put.key in waiting else None for put in puts]
 
     def _update_arguments(self, pk: str, sk: str, update: UpdateExpression) -> dict[str, Any]:
         arguments: dict[str, Any] = {

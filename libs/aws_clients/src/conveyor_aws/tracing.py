@@ -14,13 +14,13 @@ and OTEL_BSP_* variables itself.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
-from opentelemetry.trace import TracerProvider
+from opentelemetry.trace import SpanKind, TracerProvider
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from pydantic import AnyHttpUrl
 
@@ -95,6 +95,33 @@ def untraced() -> AbstractContextManager[object]:
     from opentelemetry.instrumentation.utils import suppress_instrumentation
 
     return suppress_instrumentation()
+
+
+@contextlib.contextmanager
+def publishing(topic_arn: str) -> Iterator[dict[str, dict[str, str]]]:
+    """A PRODUCER span for one message published to `topic_arn`, made by the caller
+    whose work the message continues, and the message attributes that carry the
+    span's context; no span and no attributes while tracing is off.
+
+    Publishes go out in batches from other threads (conveyor_aws.publisher), so the
+    batch call's own span could not stand for any one message, and botocore's
+    instrumentation would give every message in it the same context."""
+    if _provider is None:
+        yield {}
+        return
+    topic = topic_arn.rsplit(":", 1)[-1]
+    with _provider.get_tracer(__name__).start_as_current_span(
+        f"{topic} send",
+        kind=SpanKind.PRODUCER,
+        attributes={
+            "messaging.system": "aws.sns",
+            "messaging.destination.name": topic,
+            "messaging.operation": "publish",
+        },
+    ):
+        carrier: dict[str, str] = {}
+        TraceContextTextMapPropagator().inject(carrier)
+        yield as_attributes(carrier)
 
 
 def context_of(attributes: Mapping[str, Any]) -> dict[str, str]:

@@ -1,6 +1,7 @@
-"""The trace context in message attributes: put there by an instrumented SNS publish,
-picked up by the consumer, continued by the process span and kept by retries and
-parked messages, within SNS's and SQS's 10 attributes a message."""
+"""The trace context in message attributes: put there by the publisher's PRODUCER span
+(batched publishes carry each caller's own), picked up by the consumer, continued by
+the process span and kept by retries and parked messages, within SNS's and SQS's 10
+attributes a message."""
 
 from __future__ import annotations
 
@@ -49,8 +50,10 @@ class Traced:
 
 
 @pytest.fixture
-def traced() -> Iterator[Traced]:
+def traced(monkeypatch: pytest.MonkeyPatch) -> Iterator[Traced]:
     traced = Traced()
+    # What tracing.start_tracing installs, without the OTLP exporter.
+    monkeypatch.setattr(tracing, "_provider", traced.provider)
     BotocoreInstrumentor().instrument(tracer_provider=traced.provider)  # type: ignore[no-untyped-call]
     try:
         yield traced
@@ -59,13 +62,14 @@ def traced() -> Iterator[Traced]:
 
 
 def published_attributes(publisher_client: Any) -> list[dict[str, Any]]:
-    """The MessageAttributes of each Publish, as botocore is about to send them."""
+    """The MessageAttributes of each message published, as botocore is about to send them."""
     seen: list[dict[str, Any]] = []
 
     def capture(params: dict[str, Any], **_: Any) -> None:
-        seen.append(dict(params.get("MessageAttributes") or {}))
+        for entry in params["PublishBatchRequestEntries"]:
+            seen.append(dict(entry.get("MessageAttributes") or {}))
 
-    publisher_client.meta.events.register("before-parameter-build.sns.Publish", capture)
+    publisher_client.meta.events.register("before-parameter-build.sns.PublishBatch", capture)
     return seen
 
 
@@ -79,7 +83,9 @@ def an_sns_client() -> tuple[Any, Stubber]:
 
 def publish(client: Any, stubber: Stubber) -> dict[str, Any]:
     seen = published_attributes(client)
-    stubber.add_response("publish", {"MessageId": "m-1"})
+    stubber.add_response(
+        "publish_batch", {"Successful": [{"Id": "0", "MessageId": "m-1"}], "Failed": []}
+    )
     with stubber:
         EventPublisher(topic_arn=TOPIC_ARN, client=client).publish(decode(an_envelope_body()))
     [attributes] = seen
@@ -193,9 +199,10 @@ class RecordingSns:
     def __init__(self) -> None:
         self.attributes: dict[str, Any] = {}
 
-    def publish(self, **kwargs: Any) -> dict[str, str]:
-        self.attributes = kwargs["MessageAttributes"]
-        return {"MessageId": "m-1"}
+    def publish_batch(self, **kwargs: Any) -> dict[str, Any]:
+        [entry] = kwargs["PublishBatchRequestEntries"]
+        self.attributes = entry["MessageAttributes"]
+        return {"Successful": [{"Id": entry["Id"], "MessageId": "m-1"}], "Failed": []}
 
 
 @pytest.fixture

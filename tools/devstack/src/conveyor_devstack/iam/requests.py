@@ -3,7 +3,8 @@ ARN, with which condition keys; and the KMS calls S3 makes for an object in a bu
 encrypted with a customer key, on the caller's behalf and with the caller's rights.
 
 Batch operations are authorised as their single form (DeleteMessageBatch needs
-sqs:DeleteMessage), a HEAD of a bucket as s3:ListBucket, a HEAD of an object as
+sqs:DeleteMessage, PublishBatch sns:Publish), except DynamoDB's BatchWriteItem, an
+action of its own, a HEAD of a bucket as s3:ListBucket, a HEAD of an object as
 s3:GetObject, each part of a multipart upload as s3:PutObject. An operation missing
 from the table raises, so a new kind of call is mapped before it passes.
 """
@@ -29,9 +30,11 @@ ACTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("sqs", "SendMessage"): ("sqs:SendMessage", "queue"),
     ("sqs", "SendMessageBatch"): ("sqs:SendMessage", "queue"),
     ("sns", "Publish"): ("sns:Publish", "topic"),
+    ("sns", "PublishBatch"): ("sns:Publish", "topic"),
     ("sns", "GetTopicAttributes"): ("sns:GetTopicAttributes", "topic"),
     ("dynamodb", "GetItem"): ("dynamodb:GetItem", "table"),
     ("dynamodb", "PutItem"): ("dynamodb:PutItem", "table"),
+    ("dynamodb", "BatchWriteItem"): ("dynamodb:BatchWriteItem", "table"),
     ("dynamodb", "UpdateItem"): ("dynamodb:UpdateItem", "table"),
     ("dynamodb", "DeleteItem"): ("dynamodb:DeleteItem", "table"),
     ("dynamodb", "DescribeTable"): ("dynamodb:DescribeTable", "table"),
@@ -101,7 +104,9 @@ def _resource(kind: str, call: Call, account: Account) -> str:
     if kind == "topic":
         return params["TopicArn"]
     if kind == "table":
-        return account.arn("dynamodb", f"table/{params['TableName']}")
+        # A BatchWriteItem names its table in RequestItems; Conveyor's name one table.
+        table = params.get("TableName") or next(iter(params["RequestItems"]))
+        return account.arn("dynamodb", f"table/{table}")
     if kind == "identity":
         return account.arn("ses", f"identity/{parseaddr(params['Source'])[1]}")
     if kind == "bucket":

@@ -1,0 +1,159 @@
+"""Group commit: single writes from many threads, sent to AWS in batch calls.
+
+Each boto3 call costs the caller's CPU (serialising, signing, sending, parsing) and
+the far end a request of its own, whatever it carries. A caller hands its item to
+`GroupCommit.submit` and waits for its own outcome; sender threads take whatever is
+waiting, up to a batch, and make one call for it. Nothing waits for a batch to
+fill: an idle sender sends a lone item at once, so a quiet service pays only a
+thread hand-off, and batches form by themselves once callers outnumber the senders.
+
+A caller's outcome is known before `submit` returns: the call that carried its item
+succeeded or failed for it. Each batch call runs in the context of the caller with
+the most time left (conveyor_aws.clients.deadline), so no caller's budget is cut
+short by a hastier one; a caller whose time runs out before its item was sent
+withdraws it and gets DeadlineExceeded, and one whose item is already on its way
+waits for that call's outcome, bounded by the other caller's budget.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from conveyor_aws.clients import DeadlineExceeded, time_left
+
+ItemT = TypeVar("ItemT")
+ResultT = TypeVar("ResultT")
+
+# A sender thread with nothing to send for this long ends.
+IDLE_SECONDS = 30.0
+
+# What a batch call gives each item: its result, or the exception its caller raises.
+Outcomes = Sequence["ResultT | BaseException"]
+
+
+@dataclass
+class _Waiting(Generic[ItemT, ResultT]):
+    item: ItemT
+    # Seconds the caller had left when it submitted; None: no deadline.
+    budget: float | None
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
+    outcome: Future[ResultT] = field(default_factory=Future)
+
+
+def _patience(waiting: _Waiting[ItemT, ResultT]) -> float:
+    return float("inf") if waiting.budget is None else waiting.budget
+
+
+class GroupCommit(Generic[ItemT, ResultT]):
+    """Coalesces `submit` calls into calls of `send`, at most `max_items` items each.
+
+    `send` gets the items of one batch and returns one outcome per item, in order.
+    `fits(batch, item)` says whether `item` may join the items already taken (a size
+    limit, or a key already in the batch); an item always fits an empty batch, and
+    one that does not fit waits for a later batch, ahead of items submitted after it.
+    """
+
+    def __init__(
+        self,
+        send: Callable[[list[ItemT]], Outcomes[ResultT]],
+        *,
+        operation: str,
+        max_items: int,
+        senders: int,
+        fits: Callable[[list[ItemT], ItemT], bool] | None = None,
+    ) -> None:
+        self._send = send
+        self._operation = operation
+        self._max_items = max_items
+        self._senders = senders
+        self._fits = fits or (lambda _batch, _item: True)
+        self._ready = threading.Condition()
+        self._waiting: deque[_Waiting[ItemT, ResultT]] = deque()
+        # Sender threads alive, and those of them waiting for work.
+        self._running = 0
+        self._idle = 0
+        self._pid = os.getpid()
+
+    def submit(self, item: ItemT) -> ResultT:
+        """Send `item` in the next batch and return its result, or raise its failure."""
+        waiting: _Waiting[ItemT, ResultT] = _Waiting(item, budget=time_left())
+        with self._ready:
+            if self._pid != os.getpid():
+                # Threads do not survive a fork: a process started from a copy has none,
+                # and what its parent's callers were waiting for is not its own.
+                self._pid, self._running, self._idle = os.getpid(), 0, 0
+                self._waiting.clear()
+            self._waiting.append(waiting)
+            self._wake_a_sender()
+        try:
+            return waiting.outcome.result(timeout=waiting.budget)
+        except TimeoutError:
+            if waiting.outcome.cancel():
+                # Never sent: the sender that reaches it drops it.
+                raise DeadlineExceeded(operation=self._operation) from None
+            # Already on its way: its call's outcome decides, whatever the clock says.
+            return waiting.outcome.result()
+
+    def _wake_a_sender(self) -> None:
+        """An idle sender takes the new item; else a new one, up to `senders` (lock held)."""
+        if self._idle == 0 and self._running < self._senders:
+            self._running += 1
+            threading.Thread(
+                target=self._send_while_busy,
+                name=f"{self._operation}-{self._running}",
+                daemon=True,
+            ).start()
+        else:
+            self._ready.notify()
+
+    def _send_while_busy(self) -> None:
+        while (batch := self._next_batch()) is not None:
+            if batch:
+                self._send_batch(batch)
+
+    def _next_batch(self) -> list[_Waiting[ItemT, ResultT]] | None:
+        """Up to `max_items` waiting items that fit together, oldest first (none if all
+        were withdrawn); None once this sender has waited `IDLE_SECONDS` for work."""
+        with self._ready:
+            self._idle += 1
+            while not self._waiting:
+                if not self._ready.wait(IDLE_SECONDS) and not self._waiting:
+                    # Idle for long: the thread ends; the next submit starts another.
+                    self._idle -= 1
+                    self._running -= 1
+                    return None
+            self._idle -= 1
+            batch: list[_Waiting[ItemT, ResultT]] = []
+            items: list[ItemT] = []
+            left: deque[_Waiting[ItemT, ResultT]] = deque()
+            while self._waiting and len(batch) < self._max_items:
+                waiting = self._waiting.popleft()
+                if not self._fits(items, waiting.item):
+                    left.append(waiting)
+                elif waiting.outcome.set_running_or_notify_cancel():
+                    batch.append(waiting)
+                    items.append(waiting.item)
+            self._waiting.extendleft(reversed(left))
+            return batch
+
+    def _send_batch(self, batch: list[_Waiting[ItemT, ResultT]]) -> None:
+        items = [waiting.item for waiting in batch]
+        patient = max(batch, key=_patience)
+        try:
+            outcomes = list(patient.context.run(self._send, items))
+            if len(outcomes) != len(batch):
+                raise RuntimeError(f"{self._operation}: {len(outcomes)} outcomes for {len(batch)}")
+        except Exception as exc:  # each caller raises it in its own thread
+            outcomes = [exc] * len(batch)
+        for waiting, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                waiting.outcome.set_exception(outcome)
+            else:
+                waiting.outcome.set_result(outcome)
