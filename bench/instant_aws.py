@@ -5,8 +5,9 @@
 bench/orders.py points the producer's AWS_ENDPOINT_URL_SNS and AWS_ENDPOINT_URL_DYNAMODB
 here to measure the API's own cost: boto3 still signs, sends and parses every call, but
 nothing is stored, so it answers in microseconds where moto takes milliseconds. It knows
-the four operations the order path and the readiness probe make (Publish, PutItem,
-GetTopicAttributes, DescribeTable) and refuses any other with a 400.
+the operations the order path and the readiness probe make (PublishBatch and
+BatchWriteItem, their single forms, GetTopicAttributes, DescribeTable) and refuses
+any other with a 400.
 
 Plain asyncio on uvloop, no framework: it must cost far less than the API it serves.
 """
@@ -16,12 +17,14 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
+from urllib.parse import parse_qsl
 
 import uvloop
 
 DYNAMODB_TARGET = b"dynamodb_20120810."
 SNS_ACTION = b"Action="
 SNS_XMLNS = "http://sns.amazonaws.com/doc/2010-03-31/"
+BATCH_ENTRIES = "PublishBatchRequestEntries.member."
 
 
 def _sns(operation: str, result: str) -> tuple[bytes, bytes]:
@@ -39,14 +42,33 @@ def answer(head: bytes, body: bytes) -> tuple[int, bytes, bytes]:
         operation = target.removeprefix(DYNAMODB_TARGET)
         if operation == b"putitem":
             return 200, b"application/x-amz-json-1.0", b"{}"
+        if operation == b"batchwriteitem":
+            return 200, b"application/x-amz-json-1.0", b'{"UnprocessedItems":{}}'
+
         if operation == b"describetable":
             table = b'{"Table":{"TableName":"instant","TableStatus":"ACTIVE"}}'
             return 200, b"application/x-amz-json-1.0", table
     elif body.startswith(SNS_ACTION + b"Publish&"):
         return 200, *_sns("Publish", f"<MessageId>{uuid.uuid4()}</MessageId>")
+    elif body.startswith(SNS_ACTION + b"PublishBatch&"):
+        return 200, *_sns("PublishBatch", _published(body))
     elif body.startswith(SNS_ACTION + b"GetTopicAttributes&"):
         return 200, *_sns("GetTopicAttributes", "<Attributes/>")
     return 400, b"text/plain", b"unknown operation"
+
+
+def _published(body: bytes) -> str:
+    """A PublishBatch result: every entry of the request published."""
+    ids = [
+        value
+        for name, value in parse_qsl(body.decode())
+        if name.startswith(BATCH_ENTRIES) and name.endswith(".Id")
+    ]
+    members = "".join(
+        f"<member><Id>{entry_id}</Id><MessageId>{uuid.uuid4()}</MessageId></member>"
+        for entry_id in ids
+    )
+    return f"<Successful>{members}</Successful><Failed/>"
 
 
 class InstantAws(asyncio.Protocol):

@@ -1,7 +1,6 @@
 """moto server as the devstack runs it, with IAM enforced: SNS, DynamoDB, SES and
 sqs:GetQueueUrl are authorised against the resource's own ARN, as on AWS, so a grant
-scoped to one topic, table, sender or queue allows it and nothing else; and batch calls
-IAM knows only by their single form (PublishBatch, DeleteMessageBatch) need that form."""
+scoped to one topic, table, sender or queue allows it and nothing else."""
 
 from __future__ import annotations
 
@@ -35,14 +34,9 @@ def enforced() -> Iterator[tuple[MotoServer, dict[str, str]]]:
                 BillingMode="PAY_PER_REQUEST",
             )
             tables.append(table["TableDescription"]["TableArn"])
-        # A received message on each queue, to delete once IAM is enforced.
-        received: dict[str, str] = {}
         for n in (1, 2):
             ses.verify_email_identity(EmailAddress=f"sender-{n}@example.com")
-            url = sqs.create_queue(QueueName=f"queue-{n}")["QueueUrl"]
-            sqs.send_message(QueueUrl=url, MessageBody="m")
-            [message] = sqs.receive_message(QueueUrl=url, VisibilityTimeout=600)["Messages"]
-            received[f"queue-{n}"] = f"{url} {message['ReceiptHandle']}"
+            sqs.create_queue(QueueName=f"queue-{n}")
         account = topics[0].split(":")[4]
         grants = [
             ("sns:Publish", topics[0]),
@@ -50,13 +44,12 @@ def enforced() -> Iterator[tuple[MotoServer, dict[str, str]]]:
             ("ses:SendEmail", f"arn:aws:ses:{REGION}:{account}:identity/sender-1@example.com"),
             ("sqs:GetQueueUrl", f"arn:aws:sqs:{REGION}:{account}:queue-1"),
             ("dynamodb:BatchWriteItem", tables[0]),
-            ("sqs:DeleteMessage", f"arn:aws:sqs:{REGION}:{account}:queue-1"),
         ]
         keys = user_with(
             server, [{"Effect": "Allow", "Action": a, "Resource": r} for a, r in grants]
         )
         server.enforce_iam()
-        yield server, keys | received | {"topic-1": topics[0], "topic-2": topics[1]}
+        yield server, keys | {"topic-1": topics[0], "topic-2": topics[1]}
 
 
 def user_with(server: MotoServer, statements: list[dict[str, str]]) -> dict[str, str]:
@@ -132,20 +125,6 @@ def test_get_queue_url_is_allowed_for_the_granted_queue_only(
     assert denied(lambda: sqs.get_queue_url(QueueName="queue-2"))
 
 
-def test_publish_batch_is_allowed_by_sns_publish_on_the_granted_topic_only(
-    enforced: tuple[MotoServer, dict[str, str]],
-) -> None:
-    sns, topics = as_user(enforced)("sns"), enforced[1]
-    entries = [{"Id": "1", "Message": "m"}]
-
-    answer = sns.publish_batch(TopicArn=topics["topic-1"], PublishBatchRequestEntries=entries)
-
-    assert [ok["Id"] for ok in answer["Successful"]] == ["1"]
-    assert denied(
-        lambda: sns.publish_batch(TopicArn=topics["topic-2"], PublishBatchRequestEntries=entries)
-    )
-
-
 def test_batch_write_item_is_allowed_on_the_granted_table_only(
     enforced: tuple[MotoServer, dict[str, str]],
 ) -> None:
@@ -158,18 +137,3 @@ def test_batch_write_item_is_allowed_on_the_granted_table_only(
 
     assert put("table-1")["UnprocessedItems"] == {}
     assert denied(lambda: put("table-2"))
-
-
-def test_delete_message_batch_is_allowed_by_sqs_delete_message_on_the_granted_queue_only(
-    enforced: tuple[MotoServer, dict[str, str]],
-) -> None:
-    sqs = as_user(enforced)("sqs")
-
-    def delete(name: str) -> Any:
-        url, handle = enforced[1][name].split(" ")
-        return sqs.delete_message_batch(
-            QueueUrl=url, Entries=[{"Id": "1", "ReceiptHandle": handle}]
-        )
-
-    assert [ok["Id"] for ok in delete("queue-1")["Successful"]] == ["1"]
-    assert denied(lambda: delete("queue-2"))

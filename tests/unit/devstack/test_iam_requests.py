@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conveyor_devstack.iam.calls import Call
+from conveyor_devstack.iam.calls import Call, _naming
 from conveyor_devstack.iam.moto_view import moto_view
 from conveyor_devstack.iam.requests import Account, requests_of
 
@@ -106,3 +106,18 @@ def test_moto_view_refuses_a_deny_it_would_widen() -> None:
     deny = {"Effect": "Deny", "Action": "sns:Publish", "Resource": "arn:aws:sns:us-east-1:1:t"}
     with pytest.raises(ValueError, match="only Allow"):
         moto_view({"Version": "2012-10-17", "Statement": [deny]})
+
+
+def test_a_publish_batch_needs_sns_publish_on_its_topic() -> None:
+    topic = "arn:aws:sns:us-east-1:123456789012:conveyor-events"
+    [request] = requests_of(Call("sns", "PublishBatch", {"TopicArn": topic}), ACCOUNT)
+    assert (request.action, request.resource) == ("sns:Publish", topic)
+
+
+def test_a_batch_write_names_each_of_its_tables() -> None:
+    recorded = _naming({"RequestItems": {"conveyor-state": [], "other": []}})
+    requests = requests_of(Call("dynamodb", "BatchWriteItem", recorded), ACCOUNT)
+    assert [(r.action, r.resource) for r in requests] == [
+        ("dynamodb:BatchWriteItem", "arn:aws:dynamodb:us-east-1:123456789012:table/conveyor-state"),
+        ("dynamodb:BatchWriteItem", "arn:aws:dynamodb:us-east-1:123456789012:table/other"),
+    ]

@@ -9,9 +9,7 @@ shape: the same reader then works against LocalStack by changing the URL alone.
 Once IAM is enforced (MotoServer.enforce_iam), moto 5.2 authorises SNS, DynamoDB and
 SES calls and sqs:GetQueueUrl against resource `*`, so a grant scoped to the real ARN
 is refused. Here each of them is authorised against the ARN IAM checks: the topic,
-the table, the sender identity, the queue named. moto also asks for batch actions IAM
-does not have (sns:PublishBatch, sqs:DeleteMessageBatch): here they are authorised
-as their single form, as on AWS. Nothing else changes: the resource
+the table, the sender identity, the queue named. Nothing else changes: the resource
 is only read for authorisation, and while IAM is not enforced it is not read at all.
 
     python -m conveyor_devstack.moto_process -H 127.0.0.1 -p 5000
@@ -28,7 +26,6 @@ from typing import Any
 
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.responses import DynamoHandler
-from moto.iam.access_control import IAMRequest
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -96,21 +93,6 @@ def _sender_identity(response: Any) -> str:
     return _arn(response, "ses", f"identity/{parseaddr(source)[1]}") if source else "*"
 
 
-# IAM authorises these batch calls as their single form; moto asks for the batch name.
-SINGLE_FORM_ACTIONS = {
-    "sns:PublishBatch": "sns:Publish",
-    "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
-    "sqs:SendMessageBatch": "sqs:SendMessage",
-    "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
-}
-_iam_request_init = IAMRequest.__init__
-
-
-def _authorised_as_aws_does(self: IAMRequest, *args: Any, **kwargs: Any) -> None:
-    _iam_request_init(self, *args, **kwargs)
-    self._action = SINGLE_FORM_ACTIONS.get(self._action, self._action)
-
-
 _queue_resource = SQSResponse._determine_resource
 
 
@@ -130,7 +112,6 @@ def authorise_real_arns() -> None:
     DynamoHandler._determine_resource = _table  # type: ignore[attr-defined]
     EmailResponse._determine_resource = _sender_identity  # type: ignore[attr-defined]
     SQSResponse._determine_resource = _queue  # type: ignore[method-assign,assignment]
-    IAMRequest.__init__ = _authorised_as_aws_does  # type: ignore[method-assign,assignment]
 
 
 def main() -> None:

@@ -36,6 +36,14 @@ NAMING_PARAMS = (
 )
 
 
+def _naming(params: dict[str, Any]) -> dict[str, str]:
+    named = {k: str(params[k]) for k in NAMING_PARAMS if k in params}
+    if "RequestItems" in params:
+        # A DynamoDB batch names its tables in RequestItems: recorded comma-separated.
+        named["TableName"] = ",".join(params["RequestItems"])
+    return named
+
+
 @dataclasses.dataclass(frozen=True)
 class Call:
     """One AWS call: the botocore service name (`sqs`, `s3`, `ses`...), its operation,
@@ -64,7 +72,7 @@ class Recorder:
         call = Call(
             service=model.service_model.service_name,
             operation=model.name,
-            params={k: str(params[k]) for k in NAMING_PARAMS if k in params},
+            params=_naming(params),
             presigned=bool(context.get("is_presign_request")),
         )
         self.write(call)

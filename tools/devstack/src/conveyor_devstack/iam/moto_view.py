@@ -7,7 +7,8 @@ DynamoDB and SES calls and of sqs:GetQueueUrl, which moto alone checks against `
 but it:
 
 - names batch calls and a bucket HEAD by their operation (sqs:DeleteMessageBatch,
-  s3:HeadBucket) where IAM asks for sqs:DeleteMessage and s3:ListBucket: the
+  sns:PublishBatch, s3:HeadBucket) where IAM asks for sqs:DeleteMessage, sns:Publish
+  and s3:ListBucket: the
   operation's name is granted wherever IAM's action is;
 - cannot supply condition keys (ses:FromAddress, kms:ViaService), so it takes a
   statement with a Condition for an explicit deny: the Condition is dropped.
@@ -24,6 +25,7 @@ OPERATION_NAMES = {
     "sqs:DeleteMessage": ("sqs:DeleteMessageBatch",),
     "sqs:ChangeMessageVisibility": ("sqs:ChangeMessageVisibilityBatch",),
     "sqs:SendMessage": ("sqs:SendMessageBatch",),
+    "sns:Publish": ("sns:PublishBatch",),
     "s3:ListBucket": ("s3:HeadBucket",),
 }
 

@@ -89,6 +89,11 @@ def requests_of(call: Call, account: Account) -> list[Request]:
         action, kind = ACTIONS[call.service, call.operation]
     except KeyError:
         raise KeyError(f"no IAM mapping for {call.service}:{call.operation}") from None
+    if kind == "table" and "," in call.params["TableName"]:
+        # A BatchWriteItem to several tables is authorised once for each.
+        tables = call.params["TableName"].split(",")
+        calls = [dataclasses.replace(call, params={"TableName": t}) for t in tables]
+        return [Request(action, _resource(kind, c, account), {}) for c in calls]
     request = Request(action, _resource(kind, call, account), _context(kind, call))
     return [request, *_kms_requests(call, account)]
 
@@ -104,9 +109,7 @@ def _resource(kind: str, call: Call, account: Account) -> str:
     if kind == "topic":
         return params["TopicArn"]
     if kind == "table":
-        # A BatchWriteItem names its table in RequestItems; Conveyor's name one table.
-        table = params.get("TableName") or next(iter(params["RequestItems"]))
-        return account.arn("dynamodb", f"table/{table}")
+        return account.arn("dynamodb", f"table/{params['TableName']}")
     if kind == "identity":
         return account.arn("ses", f"identity/{parseaddr(params['Source'])[1]}")
     if kind == "bucket":
