@@ -28,8 +28,12 @@ EVENT_TYPE_ATTRIBUTE = "event_type"
 # attributes (names, types and values) in all.
 MAX_BATCH_MESSAGES = 10
 MAX_BATCH_BYTES = 256 * 1024
-# PublishBatch calls in flight at once, each carrying whatever waited meanwhile.
-DEFAULT_SENDERS = 4
+# PublishBatch calls in flight at once, each carrying whatever waited meanwhile. One:
+# the publishes made while a call is out go together in the next, where more senders
+# would send them in more, smaller calls (on a 2-core host, 4 senders took 40 % fewer
+# orders a second than 1). One call of ten every AWS round trip still passes a
+# thousand events a second.
+DEFAULT_SENDERS = 1
 BATCH_OPERATION = "PublishBatch"
 
 Attributes = dict[str, "MessageAttributeValueTypeDef"]

@@ -30,9 +30,6 @@ from conveyor_processor.orders.persist import handle_order_submitted
 from conveyor_processor.orders.repository import SqlOrderRepository
 from conveyor_processor.settings import ProcessorSettings
 
-# Batch calls in flight at once for the state table's puts and for publishes.
-WRITE_SENDERS = 1
-
 # One delivery of one event; returns when the message may be acked.
 Handler = Callable[[Envelope], object]
 
@@ -92,10 +89,8 @@ def import_runner(
 
 
 def use_cases(settings: ProcessorSettings, *, engine: Engine) -> UseCases:
-    # One sender each: the worker threads' writes wait for the call in flight and go
-    # out together in the next one, rather than one call each.
-    store = StateStore(table=settings.state_table, put_senders=WRITE_SENDERS)
-    publisher = EventPublisher(topic_arn=settings.events_topic_arn, senders=WRITE_SENDERS)
+    store = StateStore(table=settings.state_table)
+    publisher = EventPublisher(topic_arn=settings.events_topic_arn)
     orders = order_use_case(
         orders=SqlOrderRepository(engine), read_model=OrderItems(store), events=publisher
     )
