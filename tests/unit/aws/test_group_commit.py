@@ -195,16 +195,26 @@ def test_the_call_runs_in_the_context_of_the_caller_with_the_most_time_left() ->
     assert seen == ["first", "patient"]
 
 
-def test_senders_run_side_by_side_up_to_their_number() -> None:
+def test_another_sender_starts_only_once_a_full_batch_waits() -> None:
     calls = Calls()
-    group = a_group(calls, senders=3)
+    group = a_group(calls, senders=3, max_items=2)
     calls.release.clear()
-    with ThreadPoolExecutor(6) as pool:
-        futures = [pool.submit(group.submit, n) for n in range(6)]
-        wait_until(lambda: group._running == 3 and len(calls.batches) == 3)
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(group.submit, 0)]
+        wait_until(lambda: calls.batches == [[0]])
+
+        # when one item waits behind the held call, no second call starts
+        futures.append(pool.submit(group.submit, 1))
+        wait_until(lambda: len(group._waiting) == 1)
+        assert group._running == 1
+
+        # and when a full batch waits, a second sender sends it beside the first
+        futures.append(pool.submit(group.submit, 2))
+        wait_until(lambda: len(calls.batches) == 2)
+        assert group._running == 2
+        assert calls.batches == [[0], [1, 2]]
         calls.release.set()
-        assert sorted(future.result() for future in futures) == [str(n) for n in range(6)]
-    assert len(calls.batches) >= 3
+        assert [future.result() for future in futures] == ["0", "1", "2"]
 
 
 def test_an_idle_sender_ends_and_the_next_item_starts_another(

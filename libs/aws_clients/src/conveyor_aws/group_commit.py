@@ -5,7 +5,7 @@ the far end a request of its own, whatever it carries. A caller hands its item t
 `GroupCommit.submit` and waits for its own outcome; sender threads take whatever is
 waiting, up to a batch, and make one call for it. Nothing waits for a batch to
 fill: an idle sender sends a lone item at once, so a quiet service pays only a
-thread hand-off, and batches form by themselves once callers outnumber the senders.
+thread hand-off, and batches form by themselves while a call is out.
 
 A caller's outcome is known before `submit` returns: the call that carried its item
 succeeded or failed for it. Each batch call runs in the context of the caller with
@@ -102,8 +102,13 @@ class GroupCommit(Generic[ItemT, ResultT]):
             return waiting.outcome.result()
 
     def _wake_a_sender(self) -> None:
-        """An idle sender takes the new item; else a new one, up to `senders` (lock held)."""
-        if self._idle == 0 and self._running < self._senders:
+        """An idle sender takes the new item; else a new one starts, up to `senders`,
+        if none runs or a full batch waits (lock held). While senders keep up, items
+        wait for the call in flight and go together in the next, rather than in more,
+        smaller calls side by side; once a batch fills while waiting, the far end is
+        the limit and another call in flight adds throughput."""
+        backlog = len(self._waiting) >= self._max_items
+        if self._idle == 0 and self._running < self._senders and (not self._running or backlog):
             self._running += 1
             threading.Thread(
                 target=self._send_while_busy,

@@ -28,11 +28,11 @@ EVENT_TYPE_ATTRIBUTE = "event_type"
 # attributes (names, types and values) in all.
 MAX_BATCH_MESSAGES = 10
 MAX_BATCH_BYTES = 256 * 1024
-# PublishBatch calls in flight at once, each carrying whatever waited meanwhile. One:
-# the publishes made while a call is out go together in the next, where more senders
-# would send them in more, smaller calls (on a 2-core host, 4 senders took 40 % fewer
-# orders a second than 1). One call of ten every AWS round trip still passes a
-# thousand events a second.
+# At most this many PublishBatch calls in flight at once (a second would start only once
+# a full batch waits: conveyor_aws.group_commit). One: on a 2-core host the API took
+# 237-259 orders a second through boto3 with one, 184-189 with up to four, 128 with
+# four always on: more senders make more, smaller calls for the same CPU. One call of
+# ten events a round trip passes several hundred events a second to SNS.
 DEFAULT_SENDERS = 1
 BATCH_OPERATION = "PublishBatch"
 

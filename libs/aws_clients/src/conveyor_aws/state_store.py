@@ -29,8 +29,8 @@ Item = dict[str, Any]
 
 # DynamoDB takes at most 25 puts a BatchWriteItem, none two to the same key.
 MAX_BATCH_PUTS = 25
-# BatchWriteItem calls in flight at once, each carrying whatever waited meanwhile: one,
-# as for publishes (conveyor_aws.publisher.DEFAULT_SENDERS).
+# At most this many BatchWriteItem calls in flight at once: one, as for publishes
+# (conveyor_aws.publisher.DEFAULT_SENDERS).
 DEFAULT_PUT_SENDERS = 1
 BATCH_OPERATION = "BatchWriteItem"
 # Puts DynamoDB left unprocessed (throttled) are sent again this many times, after
