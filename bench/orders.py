@@ -43,6 +43,8 @@ from conveyor_devstack.stack import Stack
 
 TARGET_RATIO = 0.7
 DRAIN_TIMEOUT_SECONDS = 900
+# How often a windowed end-to-end phase counts the persisted rows.
+WINDOW_POLL_SECONDS = 0.25
 
 
 def order_body(customer: str) -> dict[str, Any]:
@@ -126,14 +128,30 @@ async def post_orders(
     total: int | None,
     invalid: bool = False,
     retry_unavailable: bool = False,
+    window: int | None = None,
 ) -> tuple[list[float], list[str], float]:
     """POST orders from `concurrency` connections. With `retry_unavailable`, a 503 is
-    retried after its Retry-After with the same Idempotency-Key, as a client should."""
+    retried after its Retry-After with the same Idempotency-Key, as a client should.
+    With `window`, no order is sent while `window` sent ones are not yet persisted."""
     latencies: list[float] = []
     accepted: list[str] = []
     failures = 0
     retried = 0
     issued = 0
+    done = 0
+    counted = asyncio.Condition()
+
+    def room_ahead() -> bool:
+        return window is None or issued - done < window
+
+    async def count_persisted() -> None:
+        nonlocal done
+        while True:
+            done = await asyncio.to_thread(persisted, stack, list(accepted))
+            async with counted:
+                counted.notify_all()
+            await asyncio.sleep(WINDOW_POLL_SECONDS)
+
     deadline = time.monotonic() + seconds if seconds else None
     # Idle connections are dropped before uvicorn's 5 s keep-alive closes them: a request
     # sent on one it is closing fails with ReadError (while 503s are waited out, say).
@@ -146,6 +164,10 @@ async def post_orders(
         while (deadline is None or time.monotonic() < deadline) and (
             total is None or issued < total
         ):
+            if window is not None:
+                async with counted:
+                    # An order that is never persisted ends the run here, not in a hang.
+                    await asyncio.wait_for(counted.wait_for(room_ahead), DRAIN_TIMEOUT_SECONDS)
             issued += 1
             started = time.perf_counter()
             body = order_body(f"http-{worker}-{issued}")
@@ -171,8 +193,11 @@ async def post_orders(
         timeout=60,
     ) as client:
         started = time.monotonic()
+        counting = asyncio.create_task(count_persisted()) if window is not None else None
         await asyncio.gather(*(loop(client, worker) for worker in range(concurrency)))
         elapsed = time.monotonic() - started
+        if counting is not None:
+            counting.cancel()
     if failures:
         print(f"      {failures} requests were not accepted")
     if retried:
@@ -195,7 +220,9 @@ def persisted(stack: Stack, order_ids: list[str]) -> int:
     return int(row[0]) if row else 0
 
 
-def end_to_end(stack: Stack, token: str, *, concurrency: int, orders: int) -> float:
+def end_to_end(
+    stack: Stack, token: str, *, concurrency: int, orders: int, window: int | None = None
+) -> float:
     started = time.monotonic()
     _, accepted, _ = asyncio.run(
         post_orders(
@@ -205,6 +232,7 @@ def end_to_end(stack: Stack, token: str, *, concurrency: int, orders: int) -> fl
             seconds=None,
             total=orders,
             retry_unavailable=True,
+            window=window,
         )
     )
     deadline = started + DRAIN_TIMEOUT_SECONDS

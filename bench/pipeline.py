@@ -9,7 +9,9 @@
    publishing and consuming run together, publishing at most WINDOW messages ahead,
    so the queue stays shallow (moto's SQS slows as a queue deepens);
 2. conveyor: `messages` orders from POST to persisted row, the end-to-end phase of
-   bench/orders.py, with the processor and notifier running as processes.
+   bench/orders.py, with the processor and notifier running as processes; posting,
+   like the raw phase's publishing, runs at most WINDOW orders ahead of the persisted
+   rows, so the processor's queue stays as shallow as the raw phase's.
 
 Prints `pipeline: conveyor X orders/s, raw SNS→SQS Y msg/s, ratio Z (target >= 0.5)`
 for each run. The machine is noisy: compare the ratios, not rates across runs.
@@ -34,8 +36,9 @@ from orders import an_envelope, end_to_end, purge_queues
 TARGET_RATIO = 0.5
 RECEIVE_BATCH = 10
 RECEIVE_WAIT_SECONDS = 1
-# How far publishing may run ahead of deleting: the queue never holds more, as moto's
-# SQS slows with every message a queue holds (receives and deletes scan them all).
+# How far publishing may run ahead of deleting (raw), or posting ahead of the persisted
+# rows (conveyor): the queue never holds more, as moto's SQS slows with every message a
+# queue holds (receives and deletes scan them all).
 WINDOW = 100
 DRAIN_TIMEOUT_SECONDS = 900
 WORKERS = ("processor", "notifier")
@@ -125,7 +128,7 @@ def one_run(stack: Stack, token: str, *, messages: int, concurrency: int, thread
     purge_queues(stack)
     for worker in WORKERS:
         stack.start_service(worker)
-    conveyor = end_to_end(stack, token, concurrency=concurrency, orders=messages)
+    conveyor = end_to_end(stack, token, concurrency=concurrency, orders=messages, window=WINDOW)
     print(
         f"pipeline: conveyor {conveyor:.1f} orders/s, raw SNS→SQS {raw:.1f} msg/s, "
         f"ratio {conveyor / raw:.2f} (target >= {TARGET_RATIO})"

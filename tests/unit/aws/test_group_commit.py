@@ -229,3 +229,85 @@ def test_an_idle_sender_ends_and_the_next_item_starts_another(
 
     assert group.submit(2) == "2"
     assert calls.batches == [[1], [2]]
+
+
+def test_an_item_that_fits_no_batch_is_sent_alone_and_never_stalls_the_sender() -> None:
+    # given a size rule no two items pass, and one item too big to fit even alone
+    calls = Calls()
+    group = a_group(calls, fits=lambda batch, item: False)
+
+    results = submit_while_held(group, calls, [1, 2, 3])
+
+    assert results == ["0", "1", "2", "3"]
+    assert calls.batches == [[0], [1], [2], [3]]
+
+
+def test_the_call_runs_under_the_deadline_that_ends_last_not_the_largest_budget() -> None:
+    # given a caller with 2 s queued first, and one with 1.5 s queued 1 s later
+    who: contextvars.ContextVar[str] = contextvars.ContextVar("who", default="nobody")
+    seen: list[str] = []
+    calls = Calls()
+
+    def send(items: list[int]) -> Outcomes[str]:
+        seen.append(who.get())
+        return calls(items)
+
+    group: GroupCommit[int, str] = GroupCommit(send, operation="Test", max_items=10, senders=1)
+
+    def submit(name: str, seconds: float, item: int) -> str:
+        who.set(name)
+        with deadline(seconds):
+            return group.submit(item)
+
+    calls.release.clear()
+    with ThreadPoolExecutor(3) as pool:
+        first = pool.submit(submit, "first", 9, 0)
+        assert calls.entered.wait(WAIT_SECONDS)
+        early = pool.submit(submit, "early", 2, 1)
+        time.sleep(1)
+        late = pool.submit(submit, "late", 1.5, 2)
+        wait_until(lambda: len(group._waiting) == 2)
+        calls.release.set()
+        assert (first.result(), early.result(), late.result()) == ("0", "1", "2")
+
+    # then the batch ran in the context of the one whose deadline ends later
+    assert seen == ["first", "late"]
+
+
+def test_each_caller_raises_its_own_copy_of_a_shared_failure() -> None:
+    def fail(items: list[int]) -> Outcomes[str]:
+        raise Refused("down")
+
+    group: GroupCommit[int, str] = GroupCommit(fail, operation="Test", max_items=10, senders=1)
+    raised: list[BaseException] = []
+
+    def submit(item: int) -> None:
+        try:
+            group.submit(item)
+        except Refused as exc:
+            raised.append(exc)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(submit, range(4)))
+
+    assert len(raised) == 4
+    assert len({id(exc) for exc in raised}) == 4
+    assert all(str(exc) == "down" for exc in raised)
+
+
+def test_a_sender_that_cannot_start_fails_the_call_and_leaves_nothing_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    group = a_group(Calls())
+
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    with pytest.raises(RuntimeError, match="can't start"):
+        group.submit(1)
+    monkeypatch.undo()
+
+    assert not group._waiting
+    assert group._running == 0
+    assert group.submit(2) == "2"

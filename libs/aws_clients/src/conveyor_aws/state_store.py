@@ -182,27 +182,33 @@ class StateStore:
         return from_wire(response["Attributes"])
 
     def _put_batch(self, puts: list[_Put]) -> Outcomes[None]:
-        """One BatchWriteItem, then the puts it left unprocessed again, with back-off."""
-        waiting = {put.key: put for put in puts}
+        """One BatchWriteItem, then the puts it left unprocessed again, with back-off.
+        A failed first call fails every put; a failed retry only those it carried."""
+        waiting = self._write(puts)
+        failure: BaseException = _throttled()
         delay = UNPROCESSED_FIRST_DELAY_SECONDS
-        for attempt in range(UNPROCESSED_ATTEMPTS + 1):
-            if attempt:
-                left = time_left()
-                if left is not None and left < delay:
-                    break
-                time.sleep(delay)
-                delay *= 2
-            response = self.client.batch_write_item(
-                RequestItems={
-                    self.table: [{"PutRequest": {"Item": put.item}} for put in waiting.values()]
-                }
-            )
-            unprocessed = response.get("UnprocessedItems", {}).get(self.table, [])
-            left_keys = {_key_of(request["PutRequest"]["Item"]) for request in unprocessed}
-            waiting = {key: put for key, put in waiting.items() if key in left_keys}
-            if not waiting:
+        for _ in range(UNPROCESSED_ATTEMPTS):
+            left = time_left()
+            if not waiting or (left is not None and left < 2 * delay):
                 break
-        return [_throttled() if put.key in waiting else None for put in puts]
+            time.sleep(delay)
+            delay *= 2
+            try:
+                waiting = self._write(waiting)
+            except Exception as exc:  # the others were written: theirs is only this
+                failure = exc
+                break
+        unwritten = {put.key for put in waiting}
+        return [failure if put.key in unwritten else None for put in puts]
+
+    def _write(self, puts: list[_Put]) -> list[_Put]:
+        """Send `puts` in one BatchWriteItem; those DynamoDB left unprocessed."""
+        response = self.client.batch_write_item(
+            RequestItems={self.table: [{"PutRequest": {"Item": put.item}} for put in puts]}
+        )
+        unprocessed = response.get("UnprocessedItems", {}).get(self.table, [])
+        left_keys = {_key_of(request["PutRequest"]["Item"]) for request in unprocessed}
+        return [put for put in puts if put.key in left_keys]
 
     def _update_arguments(self, pk: str, sk: str, update: UpdateExpression) -> dict[str, Any]:
         arguments: dict[str, Any] = {

@@ -82,9 +82,10 @@ def _topic(response: Any) -> str:
 
 
 def _table(response: Any) -> str:
-    name = response._get_param("TableName") or next(
-        iter(response._get_param("RequestItems") or {}), None
-    )
+    # A batch names its tables in RequestItems; one to several tables is checked
+    # against `*`, which a grant scoped to a table refuses (Conveyor's name one).
+    tables = list(response._get_param("RequestItems") or {})
+    name = response._get_param("TableName") or (tables[0] if len(tables) == 1 else None)
     return _arn(response, "dynamodb", f"table/{name}") if name else "*"
 
 
