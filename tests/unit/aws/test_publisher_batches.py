@@ -12,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 from tests.unit.aws.broker.fakes import an_envelope_body
 
+from conveyor_aws import publisher as publisher_module
 from conveyor_aws.publisher import MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, EventPublisher
 from conveyor_common.envelope import Envelope, decode, encode
 
@@ -115,3 +116,39 @@ def test_each_caller_gets_the_message_id_of_its_own_message(messages: int) -> No
     results = publish_while_held(sns, envelopes)
 
     assert results == [f"m-{encode(e).decode()[-8:]}" for e in envelopes]
+
+
+class FlakySns:
+    """Fails every message on SNS's side the first `failures` times, then publishes."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls: list[int] = []
+
+    def publish_batch(self, **kwargs: Any) -> dict[str, Any]:
+        entries = kwargs["PublishBatchRequestEntries"]
+        self.calls.append(len(entries))
+        if len(self.calls) <= self.failures:
+            failed = [{"Id": e["Id"], "Code": "Throttled", "SenderFault": False} for e in entries]
+            return {"Successful": [], "Failed": failed}
+        ok = [{"Id": e["Id"], "MessageId": f"m-{e['Id']}"} for e in entries]
+        return {"Successful": ok, "Failed": []}
+
+
+def test_a_message_sns_failed_on_its_side_is_sent_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(publisher_module, "RETRY_FIRST_DELAY_SECONDS", 0.001)
+    sns = FlakySns(failures=2)
+    publisher = EventPublisher(topic_arn=TOPIC_ARN, client=sns)  # type: ignore[arg-type]
+
+    assert publisher.publish(decode(an_envelope_body())) == "m-0"
+    assert sns.calls == [1, 1, 1]
+
+
+def test_a_message_sns_keeps_failing_fails_its_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(publisher_module, "RETRY_FIRST_DELAY_SECONDS", 0.001)
+    sns = FlakySns(failures=publisher_module.RETRY_ATTEMPTS + 1)
+    publisher = EventPublisher(topic_arn=TOPIC_ARN, client=sns)  # type: ignore[arg-type]
+
+    with pytest.raises(ClientError, match="Throttled"):
+        publisher.publish(decode(an_envelope_body()))
+    assert len(sns.calls) == publisher_module.RETRY_ATTEMPTS + 1

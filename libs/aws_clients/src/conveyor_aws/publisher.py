@@ -8,6 +8,7 @@ learns its own event's fate before `publish` returns.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -35,6 +36,10 @@ MAX_BATCH_BYTES = 256 * 1024
 # ten events a round trip passes several hundred events a second to SNS.
 DEFAULT_SENDERS = 1
 BATCH_OPERATION = "PublishBatch"
+# Messages SNS failed on its side are sent again this many times, after a back-off
+# doubling from the first delay, while the caller's deadline allows.
+RETRY_ATTEMPTS = 3
+RETRY_FIRST_DELAY_SECONDS = 0.05
 
 Attributes = dict[str, "MessageAttributeValueTypeDef"]
 
@@ -89,6 +94,26 @@ class EventPublisher:
             return self._batches.submit(_message(envelope, carried))
 
     def _publish_batch(self, messages: list[_Message]) -> Outcomes[str]:
+        """One PublishBatch, then the messages SNS failed on its side (throttled, an
+        internal error) again, with back-off, as botocore retries a failed Publish."""
+        outcomes: list[str | BaseException] = list(self._send(messages))
+        delay = RETRY_FIRST_DELAY_SECONDS
+        for _ in range(RETRY_ATTEMPTS):
+            again = [i for i, outcome in enumerate(outcomes) if isinstance(outcome, _ServerFault)]
+            left = clients.time_left()
+            if not again or (left is not None and left < 2 * delay):
+                break
+            time.sleep(delay)
+            delay *= 2
+            try:
+                retried = self._send([messages[i] for i in again])
+            except Exception:  # the others were published: these keep their failure
+                break
+            for index, outcome in zip(again, retried, strict=True):
+                outcomes[index] = outcome
+        return outcomes
+
+    def _send(self, messages: list[_Message]) -> list[str | BaseException]:
         client = self._client or clients.sns()
         # Each message carries its own caller's trace context (tracing.publishing):
         # botocore's instrumentation would give them all the batch call's.
@@ -106,10 +131,19 @@ class EventPublisher:
         for published in response.get("Successful", []):
             outcomes[int(published["Id"])] = published["MessageId"]
         for failed in response.get("Failed", []):
-            outcomes[int(failed["Id"])] = _failure(failed["Code"], failed.get("Message", ""))
+            fault = _failure if failed.get("SenderFault") else _ServerFault.of
+            outcomes[int(failed["Id"])] = fault(failed["Code"], failed.get("Message", ""))
         return outcomes
 
 
 def _failure(code: str, message: str) -> ClientError:
     """A message SNS refused, raised to its caller as a failed call would be."""
     return ClientError({"Error": {"Code": code, "Message": message}}, BATCH_OPERATION)
+
+
+class _ServerFault(ClientError):
+    """A message SNS failed on its own side: worth sending again."""
+
+    @classmethod
+    def of(cls, code: str, message: str) -> _ServerFault:
+        return cls({"Error": {"Code": code, "Message": message}}, BATCH_OPERATION)
