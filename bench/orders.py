@@ -168,6 +168,8 @@ async def post_orders(
                 async with counted:
                     # An order that is never persisted ends the run here, not in a hang.
                     await asyncio.wait_for(counted.wait_for(room_ahead), DRAIN_TIMEOUT_SECONDS)
+                if total is not None and issued >= total:
+                    break  # others took the last orders while this one waited
             issued += 1
             started = time.perf_counter()
             body = order_body(f"http-{worker}-{issued}")
