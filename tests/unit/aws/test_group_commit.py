@@ -64,6 +64,29 @@ def wait_until(condition: Callable[[], bool]) -> None:
         time.sleep(0.005)
 
 
+class NamedCallers:
+    """Callers that each set a context variable to their name; the batch calls record
+    the name in the context they run in."""
+
+    who: contextvars.ContextVar[str] = contextvars.ContextVar("who", default="nobody")
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self.calls = Calls()
+        self.commit: GroupCommit[int, str] = GroupCommit(
+            self._send, operation="Test", max_items=10, senders=1
+        )
+
+    def _send(self, items: list[int]) -> Outcomes[str]:
+        self.seen.append(self.who.get())
+        return self.calls(items)
+
+    def submit(self, name: str, seconds: float, item: int) -> str:
+        self.who.set(name)
+        with deadline(seconds):
+            return self.commit.submit(item)
+
+
 def test_a_lone_item_is_sent_at_once_and_gets_its_result() -> None:
     calls = Calls()
 
@@ -166,29 +189,16 @@ def test_a_caller_whose_item_is_on_its_way_waits_for_its_outcome_past_its_deadli
 
 def test_the_call_runs_in_the_context_of_the_caller_with_the_most_time_left() -> None:
     # given a context variable each caller sets, and callers with different deadlines
-    who: contextvars.ContextVar[str] = contextvars.ContextVar("who", default="nobody")
-    seen: list[str] = []
-    calls = Calls()
+    callers = NamedCallers()
+    calls, submit, seen = callers.calls, callers.submit, callers.seen
     released = calls.release
-
-    def send(items: list[int]) -> Outcomes[str]:
-        seen.append(who.get())
-        return calls(items)
-
-    group: GroupCommit[int, str] = GroupCommit(send, operation="Test", max_items=10, senders=1)
-
-    def submit(name: str, seconds: float, item: int) -> str:
-        who.set(name)
-        with deadline(seconds):
-            return group.submit(item)
-
     released.clear()
     with ThreadPoolExecutor(4) as pool:
         first = pool.submit(submit, "first", 5, 0)
         assert calls.entered.wait(WAIT_SECONDS)
         hasty = pool.submit(submit, "hasty", 3, 1)
         patient = pool.submit(submit, "patient", 8, 2)
-        wait_until(lambda: len(group._waiting) == 2)
+        wait_until(lambda: len(callers.commit._waiting) == 2)
         released.set()
         assert (first.result(), hasty.result(), patient.result()) == ("0", "1", "2")
 
@@ -244,21 +254,8 @@ def test_an_item_that_fits_no_batch_is_sent_alone_and_never_stalls_the_sender() 
 
 def test_the_call_runs_under_the_deadline_that_ends_last_not_the_largest_budget() -> None:
     # given a caller with 2 s queued first, and one with 1.5 s queued 1 s later
-    who: contextvars.ContextVar[str] = contextvars.ContextVar("who", default="nobody")
-    seen: list[str] = []
-    calls = Calls()
-
-    def send(items: list[int]) -> Outcomes[str]:
-        seen.append(who.get())
-        return calls(items)
-
-    group: GroupCommit[int, str] = GroupCommit(send, operation="Test", max_items=10, senders=1)
-
-    def submit(name: str, seconds: float, item: int) -> str:
-        who.set(name)
-        with deadline(seconds):
-            return group.submit(item)
-
+    callers = NamedCallers()
+    calls, submit, seen = callers.calls, callers.submit, callers.seen
     calls.release.clear()
     with ThreadPoolExecutor(3) as pool:
         first = pool.submit(submit, "first", 9, 0)
@@ -266,7 +263,7 @@ def test_the_call_runs_under_the_deadline_that_ends_last_not_the_largest_budget(
         early = pool.submit(submit, "early", 2, 1)
         time.sleep(1)
         late = pool.submit(submit, "late", 1.5, 2)
-        wait_until(lambda: len(group._waiting) == 2)
+        wait_until(lambda: len(callers.commit._waiting) == 2)
         calls.release.set()
         assert (first.result(), early.result(), late.result()) == ("0", "1", "2")
 
