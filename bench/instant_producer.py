@@ -50,6 +50,9 @@ class InstantTable:
     def put_if_absent(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> bool:
         return True
 
+    def create_or_get(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
+        dict(attributes)
+
     def put_unless(
         self, pk: str, sk: str, attributes: Mapping[str, Any], *, name: str, value: Any
     ) -> bool:

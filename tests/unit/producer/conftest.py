@@ -58,6 +58,15 @@ class FakeStore:
         self.put(pk, sk, attributes)
         return True
 
+    def create_or_get(
+        self, pk: str, sk: str, attributes: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        # One call, as DynamoDB's conditional put that returns the item it found.
+        existing = self.items.get((pk, sk))
+        if existing is None:
+            self.put(pk, sk, attributes)
+        return None if existing is None else dict(existing)
+
     def put_unless(
         self, pk: str, sk: str, attributes: Mapping[str, Any], *, name: str, value: Any
     ) -> bool:

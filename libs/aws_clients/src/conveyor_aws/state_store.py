@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -81,6 +81,8 @@ class ItemStore(Protocol):
 
     def put_if_absent(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> bool: ...
 
+    def create_or_get(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> Item | None: ...
+
     def put_unless(
         self, pk: str, sk: str, attributes: Mapping[str, Any], *, name: str, value: Any
     ) -> bool: ...
@@ -144,6 +146,21 @@ class StateStore:
         except self.client.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+    def create_or_get(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> Item | None:
+        """Write only if no item has this key: None once written, else the item that has
+        it, read by the same call (one round trip where a read, then a write, took two)."""
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=to_wire({**attributes, "pk": pk, "sk": sk}),
+                ConditionExpression="attribute_not_exists(pk)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException as exc:
+            # The type stubs of the error's response lack the item it carries.
+            return from_wire(cast("dict[str, Any]", exc.response)["Item"])
+        return None
 
     def put_unless(
         self, pk: str, sk: str, attributes: Mapping[str, Any], *, name: str, value: Any

@@ -223,3 +223,34 @@ def test_two_callers_of_one_tenant_never_share_a_key(
     assert (alice.status_code, bob.status_code) == (202, 202)
     assert alice.json()["orderId"] != bob.json()["orderId"]
     assert len(publisher.published) == 2
+
+
+def test_a_keyed_order_claims_its_key_without_looking_it_up_and_marks_it_with_a_put(
+    client: TestClient[Any],
+    auth: dict[str, str],
+    store: FakeStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a table whose reads and updates are counted
+    calls: list[str] = []
+
+    def counted(name: str) -> Any:
+        real = getattr(store, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name)
+            return real(*args, **kwargs)
+
+        return call
+
+    for name in ("get", "update"):
+        monkeypatch.setattr(store, name, counted(name))
+
+    # when an order is submitted with a key, then retried
+    first = submit(client, auth, "order-5")
+    retry = submit(client, auth, "order-5")
+
+    # then the claim alone found the first attempt: no read, and no update of the key
+    assert retry.json() == first.json()
+    assert calls == []
+    assert store.items[(record_key(OWNER, "order-5"), "ORDERS")]["status"] == "PUBLISHED"

@@ -63,21 +63,25 @@ class IdempotencyStore:
     def claim(
         self, owner: KeyOwner, key: str, record: IdempotencyRecord, *, now: datetime
     ) -> IdempotencyRecord | None:
-        """Store `record` unless the key is taken; returns the record that holds it, if any."""
+        """Store `record` unless a live record holds the key; returns that record, if any.
+        One round trip, whether the key is free or held."""
         pk, sk = record_key(owner, key), self._scope.sort_key
         attributes = self._to_item(record)
-        if self._store.put_if_absent(pk, sk, attributes):
+        item = self._store.create_or_get(pk, sk, attributes)
+        if item is None:
             return None
-        existing = self.find(owner, key, now=now)
-        if existing is None:
-            # Deleted or expired in between: whoever wrote it is gone, so this attempt takes over.
+        existing = self._from_item(item)
+        if is_expired(existing, now=now):
+            # Expired, not yet deleted: whoever wrote it is gone, so this attempt takes over.
             self._store.put(pk, sk, attributes)
+            return None
         return existing
 
-    def mark_published(self, owner: KeyOwner, key: str) -> None:
-        self._store.update(
-            record_key(owner, key), self._scope.sort_key, {"status": Status.PUBLISHED.value}
-        )
+    def mark_published(self, owner: KeyOwner, key: str, record: IdempotencyRecord) -> None:
+        """`record`, the key's, again with its event published. A whole put, not an update:
+        puts from concurrent requests go out together in one batch call."""
+        published = msgspec.structs.replace(record, status=Status.PUBLISHED)
+        self._store.put(record_key(owner, key), self._scope.sort_key, self._to_item(published))
 
     def _to_item(self, record: IdempotencyRecord) -> dict[str, Any]:
         attributes: dict[str, Any] = msgspec.to_builtins(record)

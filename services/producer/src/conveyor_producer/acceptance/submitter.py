@@ -107,6 +107,10 @@ class Acceptance:
     bulky_field: str
     # What the feature raises for a request it cannot accept (a 422 of its own).
     invalid: type[ValidationFailed]
+    # Whether a keyed request looks for an earlier attempt before `prepare` runs: worth
+    # a read when preparing costs more (an upload, a count of rows). Otherwise the claim
+    # of the key finds an earlier attempt itself, in the same round trip.
+    look_up_first: bool = True
 
     def encoded(self, envelope: Envelope) -> str:
         """The envelope as published; refused when SNS could never take it."""
@@ -133,8 +137,10 @@ class Submitter:
         """The answer for this request; `prepare` runs only when no earlier attempt answers."""
         if attempt.key is None:
             return self._accept_unkeyed(prepare(), acceptance, attempt)
-        with outages_of(STATE_STORE):
-            earlier = self._keys.find(attempt.key_owner, attempt.key, now=attempt.now)
+        earlier = None
+        if acceptance.look_up_first:
+            with outages_of(STATE_STORE):
+                earlier = self._keys.find(attempt.key_owner, attempt.key, now=attempt.now)
         if earlier is None:
             submission = prepare()
             earlier = self._claim_and_accept(
@@ -177,7 +183,7 @@ class Submitter:
             earlier = self._keys.claim(attempt.key_owner, key, record, now=attempt.now)
         if earlier is None:
             self._accept(envelope, acceptance, withdraw_on_failure=False)
-            self._mark_published(attempt.key_owner, key, record.subject_id)
+            self._mark_published(attempt.key_owner, key, record)
         return earlier
 
     def _repeat(
@@ -194,7 +200,7 @@ class Submitter:
             return
         logger.info("republishing pending request", subject_id=earlier.subject_id)
         self._accept(decode(earlier.envelope), acceptance, withdraw_on_failure=False)
-        self._mark_published(owner, key, earlier.subject_id)
+        self._mark_published(owner, key, earlier)
 
     def _accept(
         self, envelope: Envelope, acceptance: Acceptance, *, withdraw_on_failure: bool
@@ -227,10 +233,10 @@ class Submitter:
                 "could not withdraw unpublished request", event_id=str(envelope.event_id)
             )
 
-    def _mark_published(self, owner: KeyOwner, key: str, subject_id: str) -> None:
+    def _mark_published(self, owner: KeyOwner, key: str, record: IdempotencyRecord) -> None:
         try:
             with outages_of(STATE_STORE):
-                self._keys.mark_published(owner, key)
+                self._keys.mark_published(owner, key, record)
         except DependencyUnavailable:
             # The event is out; a retry would only republish the same event id.
-            logger.warning("could not mark idempotency key published", subject_id=subject_id)
+            logger.warning("could not mark idempotency key published", subject_id=record.subject_id)

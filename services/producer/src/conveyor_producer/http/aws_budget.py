@@ -1,7 +1,7 @@
 """One time budget for all the AWS calls a request makes, so its caller hears back quickly.
 
 Each call's own timeouts (the API client profile) bound one call; a request makes
-several in a row (a keyed order: find the key, claim it, record the order, publish,
+several in a row (a keyed export: find the key, claim it, record the export, publish,
 mark the key published), and their timeouts would add up. Under the budget, each
 attempt waits at most for what is left of it, a failed one is retried only if its
 back-off fits in what is left, and none starts once it is spent (DeadlineExceeded):

@@ -65,6 +65,8 @@ class OrderService:
             withdraw=self._forget_accepted,
             bulky_field="items",
             invalid=InvalidOrder,
+            # Preparing an order is building its event: a retry is found by the claim.
+            look_up_first=False,
         )
         self._clock = clock
 
