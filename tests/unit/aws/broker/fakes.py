@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
 import dramatiq
+import pytest
 from dramatiq_sqs.broker import _SQSMessage
 
 from conveyor_aws.broker.consumer import EnvelopeConsumer
@@ -49,6 +52,8 @@ class FakeQueue:
         self.delete_calls: list[list[str]] = []
         self.delete_failures = 0
         self.refused: set[str] = set()
+        # The arguments of each ReceiveMessage.
+        self.receives: list[dict[str, Any]] = []
 
     def send_message(self, **kwargs: Any) -> dict[str, str]:
         if self.failures:
@@ -75,7 +80,8 @@ class FakeQueue:
             ],
         }
 
-    def receive_messages(self, **_: Any) -> list[FakeSqsMessage]:
+    def receive_messages(self, **kwargs: Any) -> list[FakeSqsMessage]:
+        self.receives.append(kwargs)
         received, self.to_receive = self.to_receive, []
         return received
 
@@ -108,10 +114,20 @@ def an_unknown_envelope_body(event_type: str) -> str:
     )
 
 
-def a_consumer(dlq: FakeQueue, queue: FakeQueue | None = None) -> EnvelopeConsumer:
-    return EnvelopeConsumer(
+# Longer than any test: a delete leaves by time only where a test sets a short linger.
+TEST_LINGER_SECONDS = 60.0
+
+
+def a_consumer(
+    dlq: FakeQueue,
+    queue: FakeQueue | None = None,
+    *,
+    prefetch: int = 1,
+    linger_seconds: float = TEST_LINGER_SECONDS,
+) -> EnvelopeConsumer:
+    consumer = EnvelopeConsumer(
         queue or FakeQueue(),
-        1,
+        prefetch,
         1_000,
         dead_letter_queue=dlq,
         visibility_timeout=300,
@@ -120,6 +136,8 @@ def a_consumer(dlq: FakeQueue, queue: FakeQueue | None = None) -> EnvelopeConsum
         event_types=frozenset({EVENT_TYPE}),
         liveness=LivenessRecorder(),
     )
+    consumer.deletes.linger_seconds = linger_seconds
+    return consumer
 
 
 def a_delivery(options: dict[str, Any] | None = None) -> tuple[Any, FakeSqsMessage]:
@@ -133,3 +151,12 @@ def a_delivery(options: dict[str, Any] | None = None) -> tuple[Any, FakeSqsMessa
         options=options or {},
     )
     return _SQSMessage(sqs_message, message), sqs_message
+
+
+@contextlib.contextmanager
+def mock_sleep() -> Iterator[list[float]]:
+    """time.sleep in the consumer, recorded rather than slept."""
+    slept: list[float] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("conveyor_aws.broker.consumer.time.sleep", slept.append)
+        yield slept

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import threading
+import time
 
+import pytest
 from tests.unit.aws.broker.fakes import (
     FakeQueue,
     FakeSqsMessage,
@@ -11,8 +14,10 @@ from tests.unit.aws.broker.fakes import (
     a_delivery,
     an_envelope_body,
     an_unknown_envelope_body,
+    mock_sleep,
 )
 
+from conveyor_aws.broker import consumer as consumer_module
 from conveyor_aws.broker.attributes import (
     ERROR_ATTRIBUTE,
     FIRST_FAILURE_ATTRIBUTE,
@@ -79,3 +84,51 @@ def test_a_received_retry_carries_its_history() -> None:
 
     assert message is not None
     assert history_from_options(message.options) == History(4, 1234, 0)
+
+
+def test_a_consumer_holding_more_than_half_its_prefetch_waits_and_then_fills_it() -> None:
+    # given a consumer of prefetch 8 holding 5 messages
+    queue = FakeQueue()
+    consumer = a_consumer(FakeQueue(), queue, prefetch=8)
+    consumer.message_refc = 5
+    with mock_sleep() as slept:
+        # when it is asked for a message, it receives none (and backs off not at all)
+        assert next(consumer) is None
+        assert queue.receives == []
+        # and once one more is handled, 4 held, it receives 4 to fill the prefetch
+        consumer.ack(a_delivery()[0])
+        queue.to_receive = [FakeSqsMessage(an_envelope_body()) for _ in range(4)]
+        assert next(consumer) is not None
+    assert [receive["MaxNumberOfMessages"] for receive in queue.receives] == [4]
+    assert consumer.message_refc == 8
+    assert slept == []
+
+
+def test_a_handled_message_that_makes_room_wakes_the_waiting_consumer_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a consumer whose wait for room would last a minute
+    monkeypatch.setattr(consumer_module, "ROOM_WAIT_SECONDS", 60.0)
+    consumer = a_consumer(FakeQueue(), FakeQueue(), prefetch=2)
+    consumer.message_refc = 2
+    waiting = threading.Thread(target=next, args=(consumer,))
+    waiting.start()
+    # when a worker finishes a message while it waits
+    time.sleep(0.2)
+    consumer.ack(a_delivery()[0])
+    # then the wait ends long before the minute is up
+    waiting.join(timeout=10)
+    assert not waiting.is_alive()
+
+
+def test_an_empty_receive_backs_off_and_a_message_resets_the_back_off() -> None:
+    queue = FakeQueue()
+    consumer = a_consumer(FakeQueue(), queue, prefetch=8)
+    with mock_sleep() as slept:
+        assert next(consumer) is None
+        assert next(consumer) is None
+        queue.to_receive = [FakeSqsMessage(an_envelope_body())]
+        assert next(consumer) is not None
+    assert len(slept) == 2
+    assert slept[1] > 0
+    assert consumer.misses == 0

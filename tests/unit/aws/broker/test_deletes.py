@@ -1,25 +1,32 @@
-"""Handled messages are deleted ten per call, before each receive and on close, and a
-delete that fails leaves its message to be redelivered without stopping the consumer."""
+"""Handled messages are deleted ten per call, or once the first has waited its linger, and
+on close; a delete that fails leaves its message to be redelivered without stopping the
+consumer."""
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 from tests.unit.aws.broker.fakes import (
+    TEST_LINGER_SECONDS,
     FakeQueue,
     FakeSqsMessage,
     a_consumer,
     a_delivery,
     an_envelope_body,
+    mock_sleep,
 )
 
 from conveyor_aws.broker.attributes import KEEP_OPTION
 from conveyor_aws.broker.consumer import EnvelopeConsumer
 from conveyor_aws.broker.deletes import MAX_BATCH, BatchedDeletes
 from conveyor_aws.broker.liveness_recorder import LivenessRecorder
+
+WAIT_SECONDS = 10
 
 
 def acked(consumer: EnvelopeConsumer, count: int) -> list[FakeSqsMessage]:
@@ -49,53 +56,78 @@ def test_acks_wait_until_ten_then_leave_in_one_call() -> None:
     assert consumer.deletes.pending() == 0
 
 
-class RecordingQueue(FakeQueue):
-    """Notes which deletes had been made when each receive started."""
+def test_fewer_than_ten_leave_in_one_call_once_the_first_has_lingered() -> None:
+    queue = FakeQueue()
+    consumer = a_consumer(FakeQueue(), queue, linger_seconds=0.05)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.deletes_before_receive: list[int] = []
-
-    def receive_messages(self, **kwargs: Any) -> list[FakeSqsMessage]:
-        self.deletes_before_receive.append(len(self.delete_calls))
-        return super().receive_messages(**kwargs)
-
-
-def test_each_pass_deletes_what_was_handled_before_it_receives() -> None:
-    queue = RecordingQueue()
-    consumer = a_consumer(FakeQueue(), queue)
     handled = acked(consumer, 3)
 
-    assert next(consumer) is None
-
-    assert queue.deletes_before_receive == [1]
+    wait_until(lambda: consumer.deletes.pending() == 0)
+    assert queue.delete_calls == [[m.receipt_handle for m in handled]]
     assert all(original.deleted for original in handled)
 
 
-def test_handing_out_what_was_received_leaves_the_acks_to_gather() -> None:
+def test_a_mark_after_the_linger_waits_for_a_linger_of_its_own() -> None:
     queue = FakeQueue()
-    consumer = a_consumer(FakeQueue(), queue)
-    queue.to_receive = [FakeSqsMessage(an_envelope_body()) for _ in range(2)]
-    consumer.prefetch = 2
-    assert next(consumer) is not None
+    consumer = a_consumer(FakeQueue(), queue, linger_seconds=0.05)
+    first = acked(consumer, 1)
+    wait_until(lambda: len(queue.delete_calls) == 1)
+
+    second = acked(consumer, 2)
+
+    wait_until(lambda: len(queue.delete_calls) == 2)
+    assert queue.delete_calls[1] == [m.receipt_handle for m in second]
+    assert all(original.deleted for original in first + second)
+
+
+class MarkingQueue(FakeQueue):
+    """Has one more message handled while its first delete call is out."""
+
+    def __init__(self, consumer: Callable[[], EnvelopeConsumer]) -> None:
+        super().__init__()
+        self.consumer = consumer
+        self.marked_during_call: list[FakeSqsMessage] = []
+
+    def delete_messages(self, **kwargs: Any) -> dict[str, Any]:
+        if not self.delete_calls:
+            consumer = self.consumer()
+            consumer.deletes.linger_seconds = TEST_LINGER_SECONDS
+            self.marked_during_call = acked(consumer, 1)
+        return super().delete_messages(**kwargs)
+
+
+def test_a_mark_made_while_a_call_is_out_waits_for_its_own_linger() -> None:
+    consumer: EnvelopeConsumer | None = None
+    queue = MarkingQueue(lambda: consumer)  # type: ignore[arg-type,return-value]
+    consumer = a_consumer(FakeQueue(), queue, linger_seconds=0.05)
+    first = acked(consumer, 2)
+
+    wait_until(lambda: len(queue.delete_calls) == 1)
+
+    assert queue.delete_calls == [[m.receipt_handle for m in first]]
+    assert consumer.deletes.pending() == 1
+    assert not queue.marked_during_call[0].deleted
+
+
+def test_passes_of_the_consumer_leave_the_acks_to_gather() -> None:
+    queue = FakeQueue()
+    consumer = a_consumer(FakeQueue(), queue, prefetch=4)
     acked(consumer, 3)
+    queue.to_receive = [FakeSqsMessage(an_envelope_body())]
 
     assert next(consumer) is not None
+    with mock_sleep():
+        assert next(consumer) is None
 
     assert queue.delete_calls == []
     assert consumer.deletes.pending() == 3
 
 
-def test_a_pass_with_every_slot_busy_still_deletes() -> None:
-    queue = RecordingQueue()
-    consumer = a_consumer(FakeQueue(), queue)
-    handled = acked(consumer, 2)
-    consumer.message_refc = consumer.prefetch
-
-    assert next(consumer) is None
-
-    assert queue.deletes_before_receive == []
-    assert all(original.deleted for original in handled)
+def wait_until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
 
 
 def test_close_deletes_what_was_handled() -> None:

@@ -10,7 +10,12 @@
 - if a message's retry could not be sent (SQS unreachable), the original is
   not deleted: it comes back once its visibility lapses;
 - a handled message is deleted in a batch of up to ten (conveyor_aws.broker.deletes),
-  sent once ten wait, before each receive or pause, and on close;
+  sent once ten wait, a quarter of a second after the first, and on close;
+- while more than half of the prefetch is held (received, not yet handled), the
+  consumer waits for the workers, and is woken the moment a handled message leaves
+  room; it then receives enough to fill the prefetch again. A back-off that grew while
+  the workers were busy left them idle for hundreds of milliseconds after they caught
+  up (bench/pipeline.py);
 - each pass that did not fail is recorded for the worker's health check
   (conveyor_aws.broker.liveness_recorder).
 """
@@ -18,6 +23,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from typing import Any
 
@@ -44,6 +50,11 @@ from conveyor_common.log import get_logger
 # If the DLQ cannot take an undecodable body, it becomes visible again this soon,
 # so that SQS's redrive policy moves it there after its receives.
 POISON_REDELIVERY_SECONDS = 2
+# SQS returns at most this many messages per ReceiveMessage.
+MAX_RECEIVE_MESSAGES = 10
+# The longest one wait for room lasts: a handled message ends it sooner. Each pass
+# records the consumer's liveness and lets dramatiq see a shutdown.
+ROOM_WAIT_SECONDS = 1.0
 
 logger = get_logger(__name__)
 
@@ -74,41 +85,65 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
         self.event_types = event_types
         self.liveness = liveness
         self.deletes = BatchedDeletes(queue, queue_name=queue_name)
+        # Held messages are counted by the consumer thread and the worker threads.
+        self._held = threading.Lock()
+        self._room_made = threading.Event()
 
     def __next__(self) -> dramatiq.Message[Any] | None:
+        room = 0
         if not self.messages:
-            # Before each receive, so that no delete waits behind a long poll, and before
-            # each pause with every slot busy; not while handing out what was received,
-            # which is when acks gather into full batches.
-            self.deletes.flush()
-        if not self.messages and self.message_refc < self.prefetch:
-            # Each message's handling is its span (conveyor_aws.broker.tracing), in its trace.
-            with tracing.untraced():
-                received = self.queue.receive_messages(
-                    MaxNumberOfMessages=self.prefetch,
-                    WaitTimeSeconds=self.wait_time_seconds,
-                    VisibilityTimeout=self.visibility_timeout,
-                    MessageAttributeNames=["All"],
-                    AttributeNames=["ApproximateReceiveCount"],
-                )
-            for sqs_message in received:
-                message = self._to_dramatiq(sqs_message)
-                if message is not None:
-                    self.messages.append(message)
-                    self.message_refc += 1
-        # Received, or had no room to: either way this pass worked. A receive that
+            room = self._room()
+            if room:
+                self._receive(room)
+            else:
+                self._room_made.wait(ROOM_WAIT_SECONDS)
+                self._room_made.clear()
+        # Received, or waited for room: either way this pass worked. A receive that
         # raised never gets here, and dramatiq starts a new consumer.
         self.liveness.record()
         if self.messages:
             self.misses = 0
             ready: dramatiq.Message[Any] = self.messages.popleft()
             return ready
-        # Nothing ready: back off rather than spin while all slots are busy.
-        self.misses, backoff_ms = compute_backoff(
-            self.misses, max_backoff=self.wait_time_seconds * 1_000 or 1_000
-        )
-        time.sleep(backoff_ms / 1_000)
+        if room:
+            # The receive found nothing: back off rather than spin on an empty queue.
+            self.misses, backoff_ms = compute_backoff(
+                self.misses, max_backoff=self.wait_time_seconds * 1_000 or 1_000
+            )
+            time.sleep(backoff_ms / 1_000)
         return None
+
+    def _room(self) -> int:
+        """How many messages to receive: none while more than half the prefetch is held,
+        else enough to fill it."""
+        held, prefetch = int(self.message_refc), int(self.prefetch)
+        if held > prefetch // 2:
+            return 0
+        return min(prefetch - held, MAX_RECEIVE_MESSAGES)
+
+    def _receive(self, count: int) -> None:
+        # Each message's handling is its span (conveyor_aws.broker.tracing), in its trace.
+        with tracing.untraced():
+            received = self.queue.receive_messages(
+                MaxNumberOfMessages=count,
+                WaitTimeSeconds=self.wait_time_seconds,
+                VisibilityTimeout=self.visibility_timeout,
+                MessageAttributeNames=["All"],
+                AttributeNames=["ApproximateReceiveCount"],
+            )
+        for sqs_message in received:
+            message = self._to_dramatiq(sqs_message)
+            if message is not None:
+                self.messages.append(message)
+                with self._held:
+                    self.message_refc += 1
+
+    def _release(self) -> None:
+        """A held message was handled: wake the consumer if that left room to receive."""
+        with self._held:
+            self.message_refc -= 1
+        if self._room():
+            self._room_made.set()
 
     def _to_dramatiq(self, sqs_message: Any) -> _SQSMessage | None:
         try:
@@ -172,7 +207,7 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
             with contextlib.suppress(Exception):
                 message._sqs_message.change_visibility(VisibilityTimeout=int(keep_seconds))
         finally:
-            self.message_refc -= 1
+            self._release()
 
     def close(self) -> None:
         """Delete what was handled, then put back what was received but never handed out."""
@@ -192,4 +227,4 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
             DLQ_SENDS.labels(self.service, self.queue_name, DlqReason.PARKED).inc()
             message._sqs_message.delete()
         finally:
-            self.message_refc -= 1
+            self._release()
