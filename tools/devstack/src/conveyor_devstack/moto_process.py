@@ -16,8 +16,11 @@ Costs moto pays again on every call are taken out, so that the emulator spends i
 core on the calls themselves (see `lighten`): werkzeug's log line per request (written
 to a stream the stack discards); two lookups whose answers never change while it runs
 (its service packages, listed from disk to route a request, and a response class's
-methods, found by introspection to dispatch it); and the retention check, which rebuilt
-every attribute of a queue, counting its messages, once per message received.
+methods, found by introspection to dispatch it); the retention check, which rebuilt
+every attribute of a queue, counting its messages, once per message received; and
+SQS's reading of the clock, through two datetimes and their difference, for every
+message each time its visibility is checked (each message of the queue, several times
+per message sent to it).
 
     python -m conveyor_devstack.moto_process -H 127.0.0.1 -p 5000
 """
@@ -29,14 +32,17 @@ import functools
 import json
 import logging
 import os
+import time
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
 
 import moto.backends
 import moto.core.responses
+import moto.sqs.models
 from moto.core.models import DEFAULT_ACCOUNT_ID
-from moto.core.utils import method_names_from_class, unix_time
+from moto.core.utils import method_names_from_class, unix_time, unix_time_millis
 from moto.dynamodb.responses import DynamoHandler
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -137,6 +143,16 @@ def retained(backend: SQSBackend, queue_name: str, message: Message) -> bool:
     return float(period) + message.sent_timestamp / 1000 > unix_time()  # type: ignore[operator]
 
 
+def now_seconds(dt: datetime | None = None) -> float:
+    """moto's unix_time: for now, read from the clock rather than built from datetimes."""
+    return time.time() if dt is None else unix_time(dt)
+
+
+def now_millis(dt: datetime | None = None) -> float:
+    """moto's unix_time_millis, likewise."""
+    return time.time() * 1_000 if dt is None else unix_time_millis(dt)
+
+
 def lighten() -> None:
     """The per-call costs of the module docstring, gone."""
     # Warnings and errors are still logged.
@@ -146,6 +162,9 @@ def lighten() -> None:
     # Imported by name there: the name the dispatcher calls is replaced.
     moto.core.responses.method_names_from_class = functools.cache(method_names_from_class)  # type: ignore[attr-defined]
     SQSBackend.is_message_valid_based_on_retention_period = retained  # type: ignore[method-assign,assignment]
+    # Imported by name there too; each visibility check of each message reads the clock.
+    moto.sqs.models.unix_time = now_seconds
+    moto.sqs.models.unix_time_millis = now_millis
 
 
 def main() -> None:
