@@ -132,3 +132,19 @@ def test_an_empty_receive_backs_off_and_a_message_resets_the_back_off() -> None:
     assert len(slept) == 2
     assert slept[1] > 0
     assert consumer.misses == 0
+
+
+@pytest.mark.parametrize(("threads", "held", "asked"), [(10, 6, 4), (10, 9, 1), (4, -3, 8)])
+def test_the_consumer_receives_while_a_thread_may_be_idle(
+    threads: int, held: int, asked: int
+) -> None:
+    # dramatiq asks for twice its threads; dramatiq-sqs caps that at 10. A count below
+    # zero: a replaced consumer's messages acked through this one.
+    queue = FakeQueue()
+    consumer = a_consumer(FakeQueue(), queue, prefetch=2 * threads)
+    consumer.message_refc = held
+    queue.to_receive = [FakeSqsMessage(an_envelope_body()) for _ in range(10)]
+
+    assert next(consumer) is not None
+
+    assert [receive["MaxNumberOfMessages"] for receive in queue.receives] == [asked]

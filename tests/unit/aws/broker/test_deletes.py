@@ -109,6 +109,48 @@ def test_a_mark_made_while_a_call_is_out_waits_for_its_own_linger() -> None:
     assert not queue.marked_during_call[0].deleted
 
 
+class SlowQueue(FakeQueue):
+    """Answers each delete call only once `answer` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.called = threading.Event()
+        self.answer = threading.Event()
+
+    def delete_messages(self, **kwargs: Any) -> dict[str, Any]:
+        self.called.set()
+        assert self.answer.wait(WAIT_SECONDS)
+        return super().delete_messages(**kwargs)
+
+
+def test_close_waits_for_the_delete_call_the_flusher_has_out() -> None:
+    queue = SlowQueue()
+    consumer = a_consumer(FakeQueue(), queue, linger_seconds=0.01)
+    handled = acked(consumer, 2)
+    assert queue.called.wait(WAIT_SECONDS)
+    threading.Timer(0.2, queue.answer.set).start()
+
+    consumer.close()
+
+    assert all(original.deleted for original in handled)
+
+
+def test_slow_deletes_keep_to_one_flusher_thread() -> None:
+    queue = SlowQueue()
+    consumer = a_consumer(FakeQueue(), queue, linger_seconds=0.01)
+    before = threading.active_count()
+    acked(consumer, 1)
+    assert queue.called.wait(WAIT_SECONDS)
+
+    for _ in range(5):
+        acked(consumer, 1)
+        time.sleep(0.03)
+
+    assert threading.active_count() == before + 1
+    queue.answer.set()
+    consumer.close()
+
+
 def test_passes_of_the_consumer_leave_the_acks_to_gather() -> None:
     queue = FakeQueue()
     consumer = a_consumer(FakeQueue(), queue, prefetch=4)
@@ -208,7 +250,7 @@ def test_acks_from_many_threads_delete_each_message_once_in_batches_of_at_most_t
     per_thread: list[int],
 ) -> None:
     queue = FakeQueue()
-    deletes = BatchedDeletes(queue, queue_name="q")
+    deletes = BatchedDeletes(queue, queue_name="q", linger_seconds=TEST_LINGER_SECONDS)
     messages = [[FakeSqsMessage("body") for _ in range(count)] for count in per_thread]
 
     def ack_all(mine: list[FakeSqsMessage]) -> None:

@@ -11,7 +11,7 @@
   not deleted: it comes back once its visibility lapses;
 - a handled message is deleted in a batch of up to ten (conveyor_aws.broker.deletes),
   sent once ten wait, a quarter of a second after the first, and on close;
-- while more than half of the prefetch is held (received, not yet handled), the
+- while each worker thread has a message held for it (received, not yet handled), the
   consumer waits for the workers, and is woken the moment a handled message leaves
   room; it then receives enough to fill the prefetch again. A back-off that grew while
   the workers were busy left them idle for hundreds of milliseconds after they caught
@@ -85,6 +85,8 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
         self.event_types = event_types
         self.liveness = liveness
         self.deletes = BatchedDeletes(queue, queue_name=queue_name)
+        # dramatiq asks for twice its worker threads, before dramatiq-sqs caps the prefetch.
+        self.threads = max(1, prefetch // 2)
         # Held messages are counted by the consumer thread and the worker threads.
         self._held = threading.Lock()
         self._room_made = threading.Event()
@@ -114,10 +116,11 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
         return None
 
     def _room(self) -> int:
-        """How many messages to receive: none while more than half the prefetch is held,
-        else enough to fill it."""
-        held, prefetch = int(self.message_refc), int(self.prefetch)
-        if held > prefetch // 2:
+        """How many messages to receive: none while every thread has one held for it (or
+        the prefetch is full), else enough to fill the prefetch."""
+        # Below zero when a replaced consumer's messages are acked through this one.
+        held, prefetch = max(int(self.message_refc), 0), int(self.prefetch)
+        if held > self.threads or held >= prefetch:
             return 0
         return min(prefetch - held, MAX_RECEIVE_MESSAGES)
 

@@ -4,7 +4,7 @@ dramatiq keeps a worker process up when its consumer fails: the consumer thread
 logs the error and starts again every 3 s, forever, so a running process proves
 nothing. The consumer records each pass that did not fail instead
 (`liveness_recorder`): a receive from SQS that answered, even with no message,
-or a pass with every slot busy, which has nothing to receive. A consumer that
+or a pass that waited for a worker thread to make room. A consumer that
 cannot receive (its queue or DLQ missing, access denied, SQS unreachable)
 records nothing, and the record ages.
 
