@@ -99,25 +99,26 @@ module "service" {
   source   = "../../modules/service"
   for_each = local.services
 
-  name                  = each.key
-  name_prefix           = var.name_prefix
-  cluster_arn           = aws_ecs_cluster.main.arn
-  image_tag             = var.image_tag
-  cpu                   = each.value.cpu
-  memory                = each.value.memory
-  desired_count         = var.desired_count[each.key]
-  command               = each.value.command
-  init_container        = each.value.init_container
-  environment           = each.value.environment
-  secrets               = each.value.secrets
-  secrets_kms_key_arns  = length(each.value.secrets) > 0 ? [module.database.kms_key_arn] : []
-  port                  = each.value.port
-  health_check          = each.value.health_check
-  task_role_policy_json = module.platform.task_role_policies[each.key]
-  log_retention_days    = var.log_retention_days
-  log_kms_key_arn       = module.logs_key.arn
-  vpc_id                = var.vpc_id
-  subnet_ids            = var.private_subnet_ids
+  name                       = each.key
+  name_prefix                = var.name_prefix
+  cluster_arn                = aws_ecs_cluster.main.arn
+  image_tag                  = var.image_tag
+  cpu                        = each.value.cpu
+  memory                     = each.value.memory
+  desired_count              = var.desired_count[each.key]
+  command                    = each.value.command
+  init_container             = each.value.init_container
+  environment                = each.value.environment
+  secrets                    = each.value.secrets
+  secrets_kms_key_arns       = length(each.value.secrets) > 0 ? [module.database.kms_key_arn] : []
+  port                       = each.value.port
+  scraper_security_group_ids = var.metrics_scraper_security_group_ids
+  health_check               = each.value.health_check
+  task_role_policy_json      = module.platform.task_role_policies[each.key]
+  log_retention_days         = var.log_retention_days
+  log_kms_key_arn            = module.logs_key.arn
+  vpc_id                     = var.vpc_id
+  subnet_ids                 = var.private_subnet_ids
 
   load_balancer = each.key != "producer" ? null : {
     certificate_arn     = var.certificate_arn

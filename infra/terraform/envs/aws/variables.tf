@@ -49,6 +49,12 @@ variable "api_ingress_cidr_blocks" {
   default     = ["0.0.0.0/0"]
 }
 
+variable "metrics_scraper_security_group_ids" {
+  description = "Security groups (of a Prometheus or its agent) that may scrape each service's /metrics: the producer's API port, each worker's METRICS_PORT. None by default."
+  type        = list(string)
+  default     = []
+}
+
 variable "certificate_arn" {
   description = "ACM certificate of the API's domain, served by the HTTPS listener."
   type        = string

@@ -52,3 +52,8 @@ output "scaling_policy_arn" {
   description = "ARN of the queue-depth target-tracking policy; null without queue_autoscaling."
   value       = try(aws_appautoscaling_policy.backlog_per_task[0].arn, null)
 }
+
+output "scraper_ingress_ports" {
+  description = "The port each scraper security group may reach, by group id."
+  value       = { for id, rule in aws_vpc_security_group_ingress_rule.scrapers : id => rule.from_port }
+}

@@ -51,3 +51,16 @@ resource "aws_ecs_service" "this" {
 
   depends_on = [aws_lb_listener.https]
 }
+
+# Prometheus (or an agent) scrapes /metrics on the task's port from inside the VPC: the
+# producer serves it beside its API, each worker on its own METRICS_PORT.
+resource "aws_vpc_security_group_ingress_rule" "scrapers" {
+  for_each = var.port == null ? toset([]) : toset(var.scraper_security_group_ids)
+
+  security_group_id            = aws_security_group.tasks.id
+  description                  = "Metrics scrapes"
+  ip_protocol                  = "tcp"
+  from_port                    = var.port
+  to_port                      = var.port
+  referenced_security_group_id = each.value
+}

@@ -98,6 +98,12 @@ variable "port" {
   default     = null
 }
 
+variable "scraper_security_group_ids" {
+  description = "Security groups (of a Prometheus or its agent) whose members may reach port, to scrape /metrics."
+  type        = list(string)
+  default     = []
+}
+
 variable "health_check" {
   description = "The container's health check: a command run inside it (exit 0 = healthy), with ECS's timings in seconds."
   type = object({

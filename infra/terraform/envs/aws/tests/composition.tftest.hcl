@@ -149,6 +149,33 @@ run "the_api_gets_the_load_balancer_and_the_workers_scale" {
   }
 }
 
+run "no_one_scrapes_metrics_unless_named" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for s in keys(local.services) : length(module.service[s].scraper_ingress_ports) == 0])
+    error_message = "Without scrapers named, no service's port is open to anything but its load balancer."
+  }
+}
+
+run "named_scrapers_reach_each_services_metrics_port" {
+  command = apply
+
+  variables {
+    metrics_scraper_security_group_ids = ["sg-0prometheus"]
+  }
+
+  assert {
+    condition     = module.service["producer"].scraper_ingress_ports == { "sg-0prometheus" = 8000 }
+    error_message = "The scraper reaches the producer's /metrics on its API port."
+  }
+
+  assert {
+    condition     = module.service["processor"].scraper_ingress_ports == { "sg-0prometheus" = 9101 } && module.service["notifier"].scraper_ingress_ports == { "sg-0prometheus" = 9102 }
+    error_message = "The scraper reaches each worker's METRICS_PORT."
+  }
+}
+
 run "a_key_set_and_a_secret_are_not_both_taken" {
   command = plan
 
