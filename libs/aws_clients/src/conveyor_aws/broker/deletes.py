@@ -20,6 +20,7 @@ import threading
 import time
 from typing import Any
 
+from conveyor_aws import tracing
 from conveyor_common.log import get_logger
 
 # SQS's ceiling for the entries of one DeleteMessageBatch call.
@@ -94,7 +95,9 @@ class BatchedDeletes:
                 marked, self._pending, self._due = self._pending, [], None
                 self._sending = True
             try:
-                self._delete_all(marked)
+                # A batch serves many messages' traces: it starts no trace of its own.
+                with tracing.untraced():
+                    self._delete_all(marked)
             finally:
                 with self._changed:
                     self._sending = False
