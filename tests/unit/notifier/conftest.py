@@ -50,8 +50,8 @@ class InMemoryStore:
         self.items[pk, sk] = dict(attributes)
         return True
 
-    def update(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
-        self.items.setdefault((pk, sk), {}).update(attributes)
+    def put(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
+        self.items[pk, sk] = dict(attributes)
 
     def delete(self, pk: str, sk: str) -> None:
         self.items.pop((pk, sk), None)

@@ -98,7 +98,7 @@ def test_claim_held_by_another_worker_means_skip(
 ) -> None:
     # given another worker claimed this event's e-mail and is sending it
     envelope: Envelope = request.getfixturevalue(factory)()
-    assert ledger.claim(envelope.event_id, template)
+    assert ledger.claim(envelope.event_id, template) is not None
     mailer = RecordingMailer()
 
     # when this worker handles the same event
@@ -201,9 +201,28 @@ def test_ledger_claims_are_keyed_by_event_and_template(
     second = ledger.claim(event_id, ORDER_CONFIRMATION)
     other_template = ledger.claim(event_id, EXPORT_COMPLETED)
 
-    # then only the first claim of each template wins, under the agreed key
-    assert (first, second, other_template) == (True, False, True)
-    assert store.items[f"EMAIL#{event_id}", ORDER_CONFIRMATION]["status"] == SENDING
+    # then only the first claim of each template wins, under the agreed key, with its time
+    assert second is None
+    assert first is not None
+    assert other_template is not None
+    claim = store.items[f"EMAIL#{event_id}", ORDER_CONFIRMATION]
+    assert claim == {"status": SENDING, "claimed_at": first}
+
+
+def test_the_sent_mark_keeps_the_claims_time(ledger: SentOnceLedger, store: InMemoryStore) -> None:
+    event_id = uuid.uuid4()
+    claimed_at = ledger.claim(event_id, ORDER_CONFIRMATION)
+    assert claimed_at is not None
+
+    ledger.mark_sent(event_id, ORDER_CONFIRMATION, claimed_at=claimed_at, ses_message_id="m-1")
+
+    record = store.items[f"EMAIL#{event_id}", ORDER_CONFIRMATION]
+    assert record.keys() == {"status", "claimed_at", "sent_at", "ses_message_id"}
+    assert (record["status"], record["claimed_at"], record["ses_message_id"]) == (
+        SENT,
+        claimed_at,
+        "m-1",
+    )
 
 
 class _RefusingMailer:

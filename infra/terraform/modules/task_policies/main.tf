@@ -14,8 +14,7 @@ locals {
     "dynamodb:DeleteItem",
   ]
 
-  # Plain puts (StateStore.put) go out in batches; only the producer and the processor
-  # make them.
+  # Plain puts (StateStore.put) go out in batches.
   state_table_batch_actions = ["dynamodb:BatchWriteItem"]
 
   # What a dramatiq SQS consumer needs: look the queue up, receive, ack,

@@ -4,8 +4,10 @@ data "aws_iam_policy_document" "notifier" {
   source_policy_documents = [data.aws_iam_policy_document.worker_queues["notifier"].json]
 
   statement {
-    sid       = "DeliveryState"
-    actions   = local.state_table_actions
+    sid = "DeliveryState"
+    # The sent-once ledger's claim (a conditional put), its release and its sent marks
+    # (batched puts); it never reads or updates an item.
+    actions   = ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"]
     resources = [var.table_arn]
   }
 

@@ -1,7 +1,9 @@
 """The sent-once ledger: one DynamoDB claim per event and template.
 
 A claim is taken before sending and is never taken twice, so redelivered or
-concurrently delivered events send at most one e-mail.
+concurrently delivered events send at most one e-mail. The sent mark replaces the
+claim's item whole, in a put batched with other workers' marks (one call for many
+e-mails, where an update took one each): only the claim's holder writes it.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ SENT = "SENT"
 class ClaimStore(Protocol):
     """The part of conveyor_aws.state_store.StateStore the ledger uses."""
 
-    def put_if_absent(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> bool: ...
+    def put(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None: ...
 
-    def update(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None: ...
+    def put_if_absent(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> bool: ...
 
     def delete(self, pk: str, sk: str) -> None: ...
 
@@ -35,16 +37,19 @@ class SentOnceLedger:
         self._store = store
         self._clock = clock
 
-    def claim(self, event_id: uuid.UUID, template: str) -> bool:
-        """True if this caller may send; False if the e-mail was claimed before."""
+    def claim(self, event_id: uuid.UUID, template: str) -> str | None:
+        """The claim's time if this caller may send; None if the e-mail was claimed before."""
         pk, sk = ledger_key(event_id, template)
-        return self._store.put_if_absent(pk, sk, {"status": SENDING, "claimed_at": self._now()})
+        claimed_at = self._now()
+        claimed = self._store.put_if_absent(pk, sk, {"status": SENDING, "claimed_at": claimed_at})
+        return claimed_at if claimed else None
 
-    def mark_sent(self, event_id: uuid.UUID, template: str, *, ses_message_id: str) -> None:
+    def mark_sent(
+        self, event_id: uuid.UUID, template: str, *, claimed_at: str, ses_message_id: str
+    ) -> None:
         pk, sk = ledger_key(event_id, template)
-        self._store.update(
-            pk, sk, {"status": SENT, "ses_message_id": ses_message_id, "sent_at": self._now()}
-        )
+        sent = {"status": SENT, "claimed_at": claimed_at, "sent_at": self._now()}
+        self._store.put(pk, sk, sent | {"ses_message_id": ses_message_id})
 
     def release(self, event_id: uuid.UUID, template: str) -> None:
         """Give a claim back after a failed send, so a retry can send."""

@@ -50,7 +50,8 @@ def send_once(
         if not email.to:
             logger.warning("e-mail has no recipients", template=name)
             return Delivery.NO_RECIPIENTS
-        if not ledger.claim(envelope.event_id, name):
+        claimed_at = ledger.claim(envelope.event_id, name)
+        if claimed_at is None:
             logger.info("e-mail already claimed", template=name)
             return Delivery.ALREADY_CLAIMED
         try:
@@ -59,7 +60,7 @@ def send_once(
             ledger.release(envelope.event_id, name)
             _raise_if_refused(exc, template=name, email=email)
             raise
-        ledger.mark_sent(envelope.event_id, name, ses_message_id=message_id)
+        ledger.mark_sent(envelope.event_id, name, claimed_at=claimed_at, ses_message_id=message_id)
         logger.info("e-mail sent", template=name, message_id=message_id)
         return Delivery.SENT
 
