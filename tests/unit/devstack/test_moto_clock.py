@@ -22,9 +22,7 @@ def test_now_reads_the_same_clock_as_moto() -> None:
     assert now_millis() == pytest.approx(unix_time_millis(), abs=TOLERANCE_SECONDS * 1_000)
 
 
-@pytest.mark.parametrize(
-    "moment", [datetime(1970, 1, 1), datetime(2026, 12, 2, 20, 31, 7, 123456)]
-)
+@pytest.mark.parametrize("moment", [datetime(1970, 1, 1), datetime(2026, 12, 2, 20, 31, 7, 123456)])
 def test_a_given_moment_is_converted_as_moto_converts_it(moment: datetime) -> None:
     assert now_seconds(moment) == unix_time(moment)
     assert now_millis(moment) == unix_time_millis(moment)

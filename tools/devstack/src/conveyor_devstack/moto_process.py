@@ -163,8 +163,8 @@ def lighten() -> None:
     moto.core.responses.method_names_from_class = functools.cache(method_names_from_class)  # type: ignore[attr-defined]
     SQSBackend.is_message_valid_based_on_retention_period = retained  # type: ignore[method-assign,assignment]
     # Imported by name there too; each visibility check of each message reads the clock.
-    moto.sqs.models.unix_time = now_seconds
-    moto.sqs.models.unix_time_millis = now_millis
+    moto.sqs.models.unix_time = now_seconds  # type: ignore[attr-defined]
+    moto.sqs.models.unix_time_millis = now_millis  # type: ignore[attr-defined]
 
 
 def main() -> None:
