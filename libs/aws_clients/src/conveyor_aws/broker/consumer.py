@@ -50,8 +50,6 @@ from conveyor_common.log import get_logger
 # If the DLQ cannot take an undecodable body, it becomes visible again this soon,
 # so that SQS's redrive policy moves it there after its receives.
 POISON_REDELIVERY_SECONDS = 2
-# SQS returns at most this many messages per ReceiveMessage.
-MAX_RECEIVE_MESSAGES = 10
 # The longest one wait for room lasts: a handled message ends it sooner. Each pass
 # records the consumer's liveness and lets dramatiq see a shutdown.
 ROOM_WAIT_SECONDS = 1.0
@@ -122,7 +120,8 @@ class EnvelopeConsumer(SQSConsumer):  # type: ignore[misc]
         held, prefetch = max(int(self.message_refc), 0), int(self.prefetch)
         if held > self.threads or held >= prefetch:
             return 0
-        return min(prefetch - held, MAX_RECEIVE_MESSAGES)
+        # Within SQS's 10 a receive: dramatiq-sqs caps the prefetch there.
+        return prefetch - held
 
     def _receive(self, count: int) -> None:
         # Each message's handling is its span (conveyor_aws.broker.tracing), in its trace.

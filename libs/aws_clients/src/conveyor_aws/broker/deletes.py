@@ -60,7 +60,8 @@ class BatchedDeletes:
                 batch = self._take()
             else:
                 batch = []
-                self._due = self._due or time.monotonic() + self.linger_seconds
+                if self._due is None:
+                    self._due = time.monotonic() + self.linger_seconds
                 self._start_flusher()
                 self._changed.notify()
         if batch:
@@ -104,9 +105,7 @@ class BatchedDeletes:
                     self._changed.notify_all()
 
     def flush(self) -> None:
-        """Delete every message marked so far now; never raises. Those marked while these
-        calls are out wait for their own linger: they would otherwise leave in a trickle
-        of small calls behind these."""
+        """Delete every message marked so far now; never raises."""
         with self._changed:
             marked, self._pending, self._due = self._pending, [], None
         self._delete_all(marked)
