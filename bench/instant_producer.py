@@ -36,6 +36,9 @@ class InstantPublisher:
         encode(envelope)
         return str(uuid.uuid4())
 
+    async def publish_async(self, envelope: Envelope) -> str:
+        return self.publish(envelope)
+
 
 class InstantTable:
     """A state table that takes every write at once and holds nothing: no request
@@ -46,6 +49,9 @@ class InstantTable:
 
     def put(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
         dict(attributes)
+
+    async def put_async(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
+        self.put(pk, sk, attributes)
 
     def put_if_absent(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> bool:
         return True

@@ -52,6 +52,9 @@ class FakeStore:
             raise self.fault
         self.items[(pk, sk)] = {**attributes, "pk": pk, "sk": sk}
 
+    async def put_async(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
+        self.put(pk, sk, attributes)
+
     def put_if_absent(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> bool:
         if (pk, sk) in self.items:
             return False
@@ -98,6 +101,10 @@ class FakePublisher:
             raise EndpointConnectionError(endpoint_url="https://sns.example.invalid")
         self.published.append(envelope)
         return f"message-{len(self.published)}"
+
+    async def publish_async(self, envelope: Envelope) -> str:
+        # Through `publish`, which tests replace to watch or fail each publish.
+        return self.publish(envelope)
 
 
 class FakeClock:

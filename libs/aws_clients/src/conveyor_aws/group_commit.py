@@ -1,8 +1,9 @@
-"""Group commit: single writes from many threads, sent to AWS in batch calls.
+"""Group commit: single writes from many threads or coroutines, sent to AWS in batch calls.
 
 Each boto3 call costs the caller's CPU (serialising, signing, sending, parsing) and
 the far end a request of its own, whatever it carries. A caller hands its item to
-`GroupCommit.submit` and waits for its own outcome; sender threads take whatever is
+`GroupCommit.submit` (a thread) or `submit_async` (a coroutine, whose event loop goes
+on meanwhile) and waits for its own outcome; sender threads take whatever is
 waiting, up to a batch, and make one call for it. Nothing waits for a batch to
 fill: an idle sender sends a lone item at once, so a quiet service pays only a
 thread hand-off, and batches form by themselves while a call is out.
@@ -17,6 +18,7 @@ waits for that call's outcome, bounded by the other caller's budget.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import copy
 import os
@@ -100,6 +102,27 @@ class GroupCommit(Generic[ItemT, ResultT]):
 
     def submit(self, item: ItemT) -> ResultT:
         """Send `item` in the next batch and return its result, or raise its failure."""
+        waiting, budget = self._enqueue(item)
+        try:
+            return waiting.outcome.result(timeout=budget)
+        except TimeoutError:
+            self._withdraw(waiting)
+            # Already on its way: its call's outcome decides, whatever the clock says.
+            return waiting.outcome.result()
+
+    async def submit_async(self, item: ItemT) -> ResultT:
+        """`submit` for a coroutine: the event loop goes on while the item waits."""
+        waiting, budget = self._enqueue(item)
+        outcome = asyncio.wrap_future(waiting.outcome)
+        try:
+            # Shielded: a timeout must not cancel an item already on its way.
+            return await asyncio.wait_for(asyncio.shield(outcome), budget)
+        except TimeoutError:
+            self._withdraw(waiting)
+            return await outcome
+
+    def _enqueue(self, item: ItemT) -> tuple[_Waiting[ItemT, ResultT], float | None]:
+        """`item` waiting for a sender, and the caller's time left (None: no deadline)."""
         budget = time_left()
         ends_at = None if budget is None else time.monotonic() + budget
         waiting: _Waiting[ItemT, ResultT] = _Waiting(item, ends_at=ends_at)
@@ -110,14 +133,13 @@ class GroupCommit(Generic[ItemT, ResultT]):
             except RuntimeError:  # no thread could be started: nothing will send it
                 self._waiting.remove(waiting)
                 raise
-        try:
-            return waiting.outcome.result(timeout=budget)
-        except TimeoutError:
-            if waiting.outcome.cancel():
-                # Never sent: the sender that reaches it drops it.
-                raise DeadlineExceeded(operation=self._operation) from None
-            # Already on its way: its call's outcome decides, whatever the clock says.
-            return waiting.outcome.result()
+        return waiting, budget
+
+    def _withdraw(self, waiting: _Waiting[ItemT, ResultT]) -> None:
+        """Its caller's time is up: raises if it was never sent (the sender that reaches
+        it drops it); returns if a call already carries it."""
+        if waiting.outcome.cancel():
+            raise DeadlineExceeded(operation=self._operation) from None
 
     def _wake_a_sender(self) -> None:
         """An idle sender takes the new item; else a new one starts, up to `senders`,

@@ -51,11 +51,12 @@ class OrderItems:
     def __init__(self, store: ItemStore) -> None:
         self._store = store
 
-    def record_accepted(self, order: Order, *, at: datetime) -> None:
+    async def record_accepted(self, order: Order, *, at: datetime) -> None:
+        # Awaited: the API accepts orders on its event loop (conveyor_producer.orders).
         record = OrderRecord(
             tenant_id=order.tenant_id, status=OrderState.ACCEPTED, order=order, accepted_at=at
         )
-        self._store.put(order_pk(order.order_id), REQUEST_SK, _item(record))
+        await self._store.put_async(order_pk(order.order_id), REQUEST_SK, _item(record))
 
     def forget_accepted(self, order_id: uuid.UUID) -> None:
         self._store.delete(order_pk(order_id), REQUEST_SK)

@@ -3,7 +3,7 @@
 Publishes from concurrent callers go out together, up to ten a PublishBatch call
 (conveyor_aws.group_commit): one call's client-side cost and one request to SNS
 for up to ten events, while a lone publish is still sent at once. Each caller
-learns its own event's fate before `publish` returns.
+learns its own event's fate before `publish` (or the awaited `publish_async`) returns.
 """
 
 from __future__ import annotations
@@ -92,6 +92,11 @@ class EventPublisher:
         """Publish once; returns the SNS message id. Raises on any failure."""
         with tracing.publishing(self._topic_arn) as carried:
             return self._batches.submit(_message(envelope, carried))
+
+    async def publish_async(self, envelope: Envelope) -> str:
+        """`publish` for a coroutine: the event loop goes on while the batch is out."""
+        with tracing.publishing(self._topic_arn) as carried:
+            return await self._batches.submit_async(_message(envelope, carried))
 
     def _publish_batch(self, messages: list[_Message]) -> Outcomes[str]:
         """One PublishBatch, then the messages SNS failed on its side (throttled, an

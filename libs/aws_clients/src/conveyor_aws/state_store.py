@@ -79,6 +79,8 @@ class ItemStore(Protocol):
 
     def put(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None: ...
 
+    async def put_async(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None: ...
+
     def put_if_absent(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> bool: ...
 
     def create_or_get(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> Item | None: ...
@@ -134,6 +136,10 @@ class StateStore:
     def put(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
         """Write the item, replacing any with its key; batched with concurrent puts."""
         self._puts.submit(_Put((pk, sk), to_wire({**attributes, "pk": pk, "sk": sk})))
+
+    async def put_async(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> None:
+        """`put` for a coroutine: the event loop goes on while the batch is out."""
+        await self._puts.submit_async(_Put((pk, sk), to_wire({**attributes, "pk": pk, "sk": sk})))
 
     def put_if_absent(self, pk: str, sk: str, attributes: Mapping[str, Any]) -> bool:
         """Write only if no item has this key; False means someone else wrote it first."""

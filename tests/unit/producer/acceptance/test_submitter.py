@@ -18,7 +18,7 @@ class TooBig(ValidationFailed):
     """A feature's own 422."""
 
 
-def ignore(_: Envelope) -> None:
+async def ignore(_: Envelope) -> None:
     pass
 
 

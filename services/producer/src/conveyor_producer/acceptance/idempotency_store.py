@@ -8,10 +8,14 @@ naming the id of what it created in its own attribute (order_id, export_id).
 Tenant and caller are written with "%" and "#" percent-encoded, so each "#" after
 the prefix ends a part: tenant "T" with key "x#y" and tenant "T#x" with key "y"
 are two records.
+
+Awaited: requests are accepted on the API's event loop. A conditional write or a read
+runs in a handler thread (boto3 blocks); a plain put joins the state store's batches.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -52,36 +56,38 @@ class IdempotencyStore:
         self._store = store
         self._scope = scope
 
-    def find(self, owner: KeyOwner, key: str, *, now: datetime) -> IdempotencyRecord | None:
+    async def find(self, owner: KeyOwner, key: str, *, now: datetime) -> IdempotencyRecord | None:
         """The live record holding `key`, if any (an expired one is as good as gone)."""
-        item = self._store.get(record_key(owner, key), self._scope.sort_key)
+        pk, sk = record_key(owner, key), self._scope.sort_key
+        item = await asyncio.to_thread(self._store.get, pk, sk)
         if item is None:
             return None
         existing = self._from_item(item)
         return None if is_expired(existing, now=now) else existing
 
-    def claim(
+    async def claim(
         self, owner: KeyOwner, key: str, record: IdempotencyRecord, *, now: datetime
     ) -> IdempotencyRecord | None:
         """Store `record` unless a live record holds the key; returns that record, if any.
         One round trip, whether the key is free or held."""
         pk, sk = record_key(owner, key), self._scope.sort_key
         attributes = self._to_item(record)
-        item = self._store.create_or_get(pk, sk, attributes)
+        item = await asyncio.to_thread(self._store.create_or_get, pk, sk, attributes)
         if item is None:
             return None
         existing = self._from_item(item)
         if is_expired(existing, now=now):
             # Expired, not yet deleted: whoever wrote it is gone, so this attempt takes over.
-            self._store.put(pk, sk, attributes)
+            await self._store.put_async(pk, sk, attributes)
             return None
         return existing
 
-    def mark_published(self, owner: KeyOwner, key: str, record: IdempotencyRecord) -> None:
+    async def mark_published(self, owner: KeyOwner, key: str, record: IdempotencyRecord) -> None:
         """`record`, the key's, again with its event published. A whole put, not an update:
         puts from concurrent requests go out together in one batch call."""
         published = msgspec.structs.replace(record, status=Status.PUBLISHED)
-        self._store.put(record_key(owner, key), self._scope.sort_key, self._to_item(published))
+        attributes = self._to_item(published)
+        await self._store.put_async(record_key(owner, key), self._scope.sort_key, attributes)
 
     def _to_item(self, record: IdempotencyRecord) -> dict[str, Any]:
         attributes: dict[str, Any] = msgspec.to_builtins(record)

@@ -8,6 +8,6 @@ from conveyor_common.envelope import Envelope
 
 
 class Publisher(Protocol):
-    def publish(self, envelope: Envelope) -> str:
+    async def publish_async(self, envelope: Envelope) -> str:
         """Publish once; raises on any failure."""
         ...

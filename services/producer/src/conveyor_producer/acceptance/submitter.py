@@ -5,11 +5,16 @@ key, a request whose event could not be published is withdrawn, since nobody can
 retry it. With a key, the first attempt's envelope is kept with the key: a retry
 after a 503 publishes that very envelope (same event id, same subject), and a
 retry after success just gets the first answer again.
+
+Coroutines: requests are accepted on the API's event loop, so an accepted order costs
+no handler thread. Its writes and its publish join the batch calls that the AWS
+adapters' sender threads make (conveyor_aws.group_commit); what blocks otherwise (a
+conditional write, a feature's own preparation) runs in a handler thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -101,8 +106,8 @@ class Submission(Generic[AnswerT]):
 class Acceptance:
     """How one kind of request is recorded, and withdrawn when its event is not published."""
 
-    record: Callable[[Envelope], object]
-    withdraw: Callable[[Envelope], object]
+    record: Callable[[Envelope], Awaitable[object]]
+    withdraw: Callable[[Envelope], Awaitable[object]]
     # The request field blamed when the event would be too large to publish.
     bulky_field: str
     # What the feature raises for a request it cannot accept (a 422 of its own).
@@ -125,42 +130,44 @@ class Submitter:
         self._keys = keys
         self._publisher = publisher
 
-    def submit(
+    async def submit(
         self,
-        prepare: Callable[[], Submission[AnswerT]],
+        prepare: Callable[[], Awaitable[Submission[AnswerT]]],
         acceptance: Acceptance,
         attempt: Attempt,
         *,
-        request_fingerprint: str,
+        request_fingerprint: Callable[[], str],
         answer_type: type[AnswerT],
     ) -> AnswerT:
-        """The answer for this request; `prepare` runs only when no earlier attempt answers."""
+        """The answer for this request; `prepare` runs only when no earlier attempt answers.
+        `request_fingerprint` runs only for a keyed request: no other is compared."""
         if attempt.key is None:
-            return self._accept_unkeyed(prepare(), acceptance, attempt)
+            return await self._accept_unkeyed(await prepare(), acceptance, attempt)
+        same = request_fingerprint()
         earlier = None
         if acceptance.look_up_first:
             with outages_of(STATE_STORE):
-                earlier = self._keys.find(attempt.key_owner, attempt.key, now=attempt.now)
+                earlier = await self._keys.find(attempt.key_owner, attempt.key, now=attempt.now)
         if earlier is None:
-            submission = prepare()
-            earlier = self._claim_and_accept(
-                submission, acceptance, attempt, attempt.key, request_fingerprint
+            submission = await prepare()
+            earlier = await self._claim_and_accept(
+                submission, acceptance, attempt, attempt.key, same
             )
             if earlier is None:
                 return submission.answer
         answer = msgspec.convert(earlier.response, answer_type)
-        self._repeat(earlier, acceptance, attempt.key_owner, attempt.key, request_fingerprint)
+        await self._repeat(earlier, acceptance, attempt.key_owner, attempt.key, same)
         return answer
 
-    def _accept_unkeyed(
+    async def _accept_unkeyed(
         self, submission: Submission[AnswerT], acceptance: Acceptance, attempt: Attempt
     ) -> AnswerT:
         envelope = attempt.envelope(submission.event)
         acceptance.encoded(envelope)
-        self._accept(envelope, acceptance, withdraw_on_failure=True)
+        await self._accept(envelope, acceptance, withdraw_on_failure=True)
         return submission.answer
 
-    def _claim_and_accept(
+    async def _claim_and_accept(
         self,
         submission: Submission[AnswerT],
         acceptance: Acceptance,
@@ -180,13 +187,13 @@ class Submitter:
             ttl=expires_at(attempt.now),
         )
         with outages_of(STATE_STORE):
-            earlier = self._keys.claim(attempt.key_owner, key, record, now=attempt.now)
+            earlier = await self._keys.claim(attempt.key_owner, key, record, now=attempt.now)
         if earlier is None:
-            self._accept(envelope, acceptance, withdraw_on_failure=False)
-            self._mark_published(attempt.key_owner, key, record)
+            await self._accept(envelope, acceptance, withdraw_on_failure=False)
+            await self._mark_published(attempt.key_owner, key, record)
         return earlier
 
-    def _repeat(
+    async def _repeat(
         self,
         earlier: IdempotencyRecord,
         acceptance: Acceptance,
@@ -199,21 +206,21 @@ class Submitter:
             logger.info("idempotent replay", subject_id=earlier.subject_id)
             return
         logger.info("republishing pending request", subject_id=earlier.subject_id)
-        self._accept(decode(earlier.envelope), acceptance, withdraw_on_failure=False)
-        self._mark_published(owner, key, earlier)
+        await self._accept(decode(earlier.envelope), acceptance, withdraw_on_failure=False)
+        await self._mark_published(owner, key, earlier)
 
-    def _accept(
+    async def _accept(
         self, envelope: Envelope, acceptance: Acceptance, *, withdraw_on_failure: bool
     ) -> None:
         """Record the request, then publish its event."""
         with outages_of(STATE_STORE):
-            acceptance.record(envelope)
+            await acceptance.record(envelope)
         try:
             with outages_of(EVENT_BUS):
-                self._publisher.publish(envelope)
+                await self._publisher.publish_async(envelope)
         except DependencyUnavailable:
             if withdraw_on_failure:
-                self._withdraw(envelope, acceptance)
+                await self._withdraw(envelope, acceptance)
             raise
         # Debug: one line per accepted request cost about a third of the API's own time
         # (bench/api_overhead.py). Requests are counted by /metrics and traced when
@@ -222,21 +229,21 @@ class Submitter:
             "request accepted", event_type=envelope.event_type, event_id=str(envelope.event_id)
         )
 
-    def _withdraw(self, envelope: Envelope, acceptance: Acceptance) -> None:
+    async def _withdraw(self, envelope: Envelope, acceptance: Acceptance) -> None:
         # Without an idempotency key nobody can retry it, so it must not look accepted.
         # A slow publish may have spent the request's AWS budget: this gets a little more.
         try:
             with deadline(WITHDRAW_BUDGET_SECONDS), outages_of(STATE_STORE):
-                acceptance.withdraw(envelope)
+                await acceptance.withdraw(envelope)
         except DependencyUnavailable:
             logger.warning(
                 "could not withdraw unpublished request", event_id=str(envelope.event_id)
             )
 
-    def _mark_published(self, owner: KeyOwner, key: str, record: IdempotencyRecord) -> None:
+    async def _mark_published(self, owner: KeyOwner, key: str, record: IdempotencyRecord) -> None:
         try:
             with outages_of(STATE_STORE):
-                self._keys.mark_published(owner, key, record)
+                await self._keys.mark_published(owner, key, record)
         except DependencyUnavailable:
             # The event is out; a retry would only republish the same event id.
             logger.warning("could not mark idempotency key published", subject_id=record.subject_id)

@@ -39,7 +39,6 @@ class ExportsController(Controller):
     @post(
         "/",
         status_code=HTTP_202_ACCEPTED,
-        sync_to_thread=True,
         guards=[may_export],
         summary="Request an export",
         description=(
@@ -54,14 +53,14 @@ class ExportsController(Controller):
         operation_class=with_json_body(ExportRequest, example=EXPORT_EXAMPLE),
         responses=documented_problems(400, 401, 403, 413, 415, 422, 503),
     )
-    def request_export(
+    async def request_export(
         self,
         request: Request[Principal, str, Any],
         body: RawBody,
         exports: NamedDependency[ExportService],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[AcceptedExport]:
-        return accepted(request, body, exports.request, idempotency_key=idempotency_key)
+        return await accepted(request, body, exports.request, idempotency_key=idempotency_key)
 
     @get(
         "/",

@@ -1,12 +1,15 @@
 """The exports use cases: requesting, reading, listing and cancelling exports.
 
-Blocking (boto3, psycopg) and free of HTTP; the routes call it from worker threads.
+Free of HTTP. Reads, listings and cancels block (boto3, psycopg): the routes call them
+from handler threads. A request is a coroutine on the event loop, like every accepted
+request (conveyor_producer.acceptance), whose blocking steps run in handler threads.
 The live state (DynamoDB) answers point reads; the processor's PostgreSQL
 export_jobs table answers listings, and may lag the live state by a moment.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime, timedelta
 from functools import partial
@@ -88,7 +91,7 @@ class ExportService:
         )
         self._clock = clock
 
-    def request(
+    async def request(
         self,
         body: bytes,
         *,
@@ -103,11 +106,16 @@ class ExportService:
             now=self._clock(),
         )
         request, export = self._checked(decode_export_request(body), principal)
-        return self._submitter.submit(
-            partial(self._new_export, request, export, attempt),
+
+        async def prepare() -> Submission[AcceptedExport]:
+            # Counting the rows blocks (PostgreSQL): a handler thread, as every wait on it.
+            return await asyncio.to_thread(self._new_export, request, export, attempt)
+
+        return await self._submitter.submit(
+            prepare,
             self._acceptance,
             attempt,
-            request_fingerprint=fingerprint(request),
+            request_fingerprint=partial(fingerprint, request),
             answer_type=AcceptedExport,
         )
 
@@ -183,10 +191,11 @@ class ExportService:
     def _view(job: ExportJob, *, download: DownloadLink | None = None) -> ExportView:
         return export_view(job, progress_percentage=job.progress_percentage, download=download)
 
-    def _record_queued(self, envelope: Envelope) -> None:
+    async def _record_queued(self, envelope: Envelope) -> None:
         # A retry finds the job recorded already; creating it is then a no-op.
-        self._states.create(job_for(envelope))
+        await asyncio.to_thread(self._states.create, job_for(envelope))
 
-    def _withdraw_queued(self, envelope: Envelope) -> None:
+    async def _withdraw_queued(self, envelope: Envelope) -> None:
         # The job cannot be deleted, only made terminal so that nobody ever runs it.
-        self._states.request_cancel(job_for(envelope).export_id, now=envelope.occurred_at)
+        job_id = job_for(envelope).export_id
+        await asyncio.to_thread(self._states.request_cancel, job_id, now=envelope.occurred_at)

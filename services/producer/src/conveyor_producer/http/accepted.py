@@ -54,7 +54,7 @@ AnswerT_co = TypeVar("AnswerT_co", bound=Located, covariant=True)
 
 
 class Submit(Protocol[AnswerT_co]):
-    def __call__(
+    async def __call__(
         self,
         body: bytes,
         *,
@@ -75,7 +75,7 @@ def require_json(request: Request[Any, Any, Any]) -> None:
         )
 
 
-def accepted(
+async def accepted(
     request: Request[Principal, str, Any],
     body: bytes,
     submit: Submit[AnswerT],
@@ -84,7 +84,7 @@ def accepted(
 ) -> Response[AnswerT]:
     """202 with the Location to poll, for a JSON request the service accepted."""
     require_json(request)
-    answer = submit(
+    answer = await submit(
         body,
         principal=principal_of(request),
         correlation_id=correlation_id_of(request),

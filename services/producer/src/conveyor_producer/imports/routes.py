@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from functools import partial
 from typing import Any
 
-import anyio.to_thread
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException
@@ -101,14 +99,12 @@ class FilesController(Controller):
             streamed_body(request.receive), boundary=boundary, max_file_bytes=limit
         )
         try:
-            submit = partial(
-                files.upload,
+            answer = await files.upload(
                 form,
                 principal=principal_of(request),
                 correlation_id=correlation_id_of(request),
                 idempotency_key=idempotency_key,
             )
-            answer = await anyio.to_thread.run_sync(submit)
         finally:
             form.close()
         return Response(
@@ -149,7 +145,6 @@ class FilesController(Controller):
     @post(
         "/{file_id:uuid}/complete",
         status_code=HTTP_202_ACCEPTED,
-        sync_to_thread=True,
         guards=[may_import],
         summary="Start importing a presigned upload",
         description=(
@@ -162,13 +157,13 @@ class FilesController(Controller):
         ),
         responses=documented_problems(400, 401, 403, 404, 409, 410, 422, 503),
     )
-    def complete_upload(
+    async def complete_upload(
         self,
         request: Request[Principal, str, Any],
         file_id: FromPath[uuid.UUID],
         files: NamedDependency[FileService],
     ) -> Response[AcceptedFile]:
-        answer = files.complete(
+        answer = await files.complete(
             file_id, principal=principal_of(request), correlation_id=correlation_id_of(request)
         )
         return Response(

@@ -1,13 +1,17 @@
 """The files use cases: uploading (streamed or presigned), completing a presigned
 upload, reading, listing and cancelling imports.
 
-Blocking (boto3, psycopg) and free of HTTP; the routes call it from worker threads.
+Free of HTTP. Uploading and completing are coroutines on the event loop, like every
+accepted request (conveyor_producer.acceptance), whose blocking steps (storing the file,
+checking the stored object) run in handler threads. The rest blocks (boto3, psycopg):
+the routes call it from handler threads.
 The live state (DynamoDB) answers point reads; the processor's PostgreSQL
 import_jobs table answers listings, and may lag the live state by a moment.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from functools import partial
 
@@ -128,7 +132,7 @@ class FileService:
             invalid=InvalidFileRequest,
         )
 
-    def upload(
+    async def upload(
         self,
         form: UploadedForm,
         *,
@@ -144,12 +148,16 @@ class FileService:
         )
         details = self._details(form, principal)
         same = UploadFingerprint(sha256=form.sha256, mode=details.mode, notify=details.notify)
+
+        async def prepare() -> Submission[AcceptedFile]:
+            return await asyncio.to_thread(self._new_upload, form, details, attempt)
+
         with clients.deadline(UPLOAD_AWS_BUDGET_SECONDS):
-            return self._uploads.submit(
-                partial(self._new_upload, form, details, attempt),
+            return await self._uploads.submit(
+                prepare,
                 self._acceptance,
                 attempt,
-                request_fingerprint=fingerprint(same),
+                request_fingerprint=partial(fingerprint, same),
                 answer_type=AcceptedFile,
             )
 
@@ -178,18 +186,14 @@ class FileService:
             self._states.create(job)
         return self._presigned(job, window)
 
-    def complete(
+    async def complete(
         self, file_id: uuid.UUID, *, principal: Principal, correlation_id: str
     ) -> AcceptedFile:
         """Starts the import of a presigned upload once its object is there, as declared."""
-        job = self._visible(file_id, principal=principal)
-        if job.status is not JobStatus.QUEUED:
+        job = await asyncio.to_thread(self._completable, file_id, principal)
+        if job is None:
             # Started (or cancelled) already: its FileUploaded went out before.
             return accepted_file(file_id)
-        window = self._open_window(job)
-        self._check_stored(job)
-        if window is not None:
-            self._complete_window(job, window)
         # Keyed by the file itself, whoever completes it: FileUploaded goes out once.
         attempt = Attempt(
             tenant_id=job.tenant_id,
@@ -198,16 +202,30 @@ class FileService:
             key=f"complete:{file_id}",
             now=self._clock(),
         )
-        submission = Submission(
-            uploaded_event(job, uploaded_at=attempt.now), str(file_id), accepted_file(file_id)
-        )
-        return self._completes.submit(
-            lambda: submission,
+
+        async def prepare() -> Submission[AcceptedFile]:
+            event = uploaded_event(job, uploaded_at=attempt.now)
+            return Submission(event, str(file_id), accepted_file(file_id))
+
+        return await self._completes.submit(
+            prepare,
             self._acceptance,
             attempt,
-            request_fingerprint=str(file_id),
+            request_fingerprint=lambda: str(file_id),
             answer_type=AcceptedFile,
         )
+
+    def _completable(self, file_id: uuid.UUID, principal: Principal) -> ImportJob | None:
+        """The QUEUED job of a presigned upload whose object is stored as declared, its
+        window now ended as completed; None once it started (or was cancelled)."""
+        job = self._visible(file_id, principal=principal)
+        if job.status is not JobStatus.QUEUED:
+            return None
+        window = self._open_window(job)
+        self._check_stored(job)
+        if window is not None:
+            self._complete_window(job, window)
+        return job
 
     def get(self, file_id: uuid.UUID, *, principal: Principal) -> FileView:
         job = self._read(file_id, principal=principal)
@@ -357,10 +375,11 @@ class FileService:
     def _view(job: ImportJob) -> FileView:
         return file_view(job, progress_percentage=job.progress_percentage)
 
-    def _record_queued(self, envelope: Envelope) -> None:
+    async def _record_queued(self, envelope: Envelope) -> None:
         # A retry, or a presigned upload's complete, finds the job recorded: a no-op.
-        self._states.create(job_for(envelope))
+        await asyncio.to_thread(self._states.create, job_for(envelope))
 
-    def _withdraw_queued(self, envelope: Envelope) -> None:
+    async def _withdraw_queued(self, envelope: Envelope) -> None:
         # The job cannot be deleted, only made terminal so that nobody ever runs it.
-        self._states.request_cancel(job_for(envelope).file_id, now=envelope.occurred_at)
+        file_id = job_for(envelope).file_id
+        await asyncio.to_thread(self._states.request_cancel, file_id, now=envelope.occurred_at)

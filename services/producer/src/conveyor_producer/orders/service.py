@@ -1,10 +1,13 @@
 """The orders use cases: accepting an order and reading it back.
 
-Blocking (boto3) and free of HTTP; the routes call it from worker threads.
+Free of HTTP. Accepting is a coroutine, run on the API's event loop: checking an order
+is CPU only, and its AWS calls join the batch senders' calls (the acceptance package).
+Reading one back blocks (boto3, PostgreSQL); the routes call it from handler threads.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from functools import partial
@@ -87,15 +90,19 @@ class OrderService:
         )
         return CheckedOrder(self._normalised(decode_order_request(body), attempt), attempt)
 
-    def accept(self, checked: CheckedOrder) -> AcceptedOrder:
-        """Record and publish the order (blocking: AWS calls), or answer a retry as before."""
+    async def accept(self, checked: CheckedOrder) -> AcceptedOrder:
+        """Record and publish the order, or answer a retry as before."""
         order, attempt = checked.order, checked.attempt
         accepted = AcceptedOrder(order_id=str(order.order_id), status=OrderState.ACCEPTED.value)
-        return self._submitter.submit(
-            partial(Submission, OrderSubmitted(order=order), accepted.order_id, accepted),
+
+        async def prepare() -> Submission[AcceptedOrder]:
+            return Submission(OrderSubmitted(order=order), accepted.order_id, accepted)
+
+        return await self._submitter.submit(
+            prepare,
             self._acceptance,
             attempt,
-            request_fingerprint=fingerprint(order, ignore=ORDER_VOLATILE_FIELDS),
+            request_fingerprint=partial(fingerprint, order, ignore=ORDER_VOLATILE_FIELDS),
             answer_type=AcceptedOrder,
         )
 
@@ -125,8 +132,8 @@ class OrderService:
         except ValidationFailed as exc:
             raise InvalidOrder(exc.errors) from exc
 
-    def _record_accepted(self, envelope: Envelope) -> None:
-        self._records.record_accepted(_submitted_order(envelope), at=envelope.occurred_at)
+    async def _record_accepted(self, envelope: Envelope) -> None:
+        await self._records.record_accepted(_submitted_order(envelope), at=envelope.occurred_at)
 
-    def _forget_accepted(self, envelope: Envelope) -> None:
-        self._records.forget_accepted(_submitted_order(envelope).order_id)
+    async def _forget_accepted(self, envelope: Envelope) -> None:
+        await asyncio.to_thread(self._records.forget_accepted, _submitted_order(envelope).order_id)
