@@ -12,7 +12,6 @@ from typing import Any
 import msgspec
 import psycopg
 import pytest
-import structlog
 from botocore.exceptions import EndpointConnectionError
 from tests.unit.processor.jobs.fakes import (
     FakeAnnouncer,
@@ -23,6 +22,7 @@ from tests.unit.processor.jobs.fakes import (
 
 from conveyor_common.envelope import Envelope, Event, wrap
 from conveyor_common.jobs import Job, JobKind, JobStatus
+from conveyor_common.log import bound_fields
 from conveyor_processor.jobs.announcer import outcome_event_id
 from conveyor_processor.jobs.failures import readable_reason
 from conveyor_processor.jobs.policy import MAX_ATTEMPTS, RETRY_WINDOW, JobBusy, gave_up_reason
@@ -98,7 +98,7 @@ class CountJobs:
         self.recorded.append(job)
 
     def run(self, job: CountJob, request: CountRequested, *, progress: Progress) -> Counted:
-        self.log_context.append(structlog.contextvars.get_contextvars())
+        self.log_context.append(bound_fields())
         for unit in range(1, job.target + 1):
             self.work(unit)
             progress(unit)

@@ -10,11 +10,11 @@ from typing import Any
 import psycopg
 import pytest
 import sqlalchemy.exc
-import structlog
 from structlog.testing import capture_logs
 
 from conveyor_common.envelope import Envelope, Event, wrap
 from conveyor_common.events import OrderPersisted, OrderSubmitted, persisted_event_id
+from conveyor_common.log import bound_fields, merge_bound_fields
 from conveyor_common.orders import Order, OrderItemRequest, OrderRequest, normalise_order
 from conveyor_processor.orders.persist import handle_order_submitted
 
@@ -30,7 +30,7 @@ class FakeOrders:
         self.fail_with = fail_with
 
     def save_order(self, order: Order, *, event_id: uuid.UUID, correlation_id: str) -> bool:
-        self.log_context.append(structlog.contextvars.get_contextvars())
+        self.log_context.append(bound_fields())
         if self.fail_with is not None:
             raise self.fail_with
         if order.order_id in self.orders:
@@ -161,7 +161,7 @@ def test_the_envelope_correlation_id_is_bound_while_handling() -> None:
     # then
     assert orders.log_context[0]["correlation_id"] == "corr-42"
     assert orders.log_context[0]["event_id"] == str(envelope.event_id)
-    assert "correlation_id" not in structlog.contextvars.get_contextvars()
+    assert "correlation_id" not in bound_fields()
 
 
 def test_the_outcome_is_logged_with_the_correlation_id() -> None:
@@ -171,7 +171,7 @@ def test_the_outcome_is_logged_with_the_correlation_id() -> None:
     orders, read_model = FakeOrders(), FakeReadModel()
 
     # when
-    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+    with capture_logs(processors=[merge_bound_fields]) as logs:
         handle(envelope, orders, read_model)
         handle(envelope, orders, read_model)
 
