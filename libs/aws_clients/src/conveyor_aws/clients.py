@@ -17,8 +17,7 @@ import dataclasses
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -199,8 +198,7 @@ def build(service: str, profile: ClientProfile) -> Any:
     return client
 
 
-@contextmanager
-def deadline(seconds: float, *, within: float | None = None) -> Iterator[None]:
+class deadline:  # noqa: N801 (used as a function: `with deadline(3.0):`)
     """AWS calls made inside, in this thread or context, share `seconds` of waiting,
     counted from the first of them; with `within`, they also end at most `within`
     seconds from now, however late the first one starts.
@@ -214,12 +212,19 @@ def deadline(seconds: float, *, within: float | None = None) -> Iterator[None]:
     can end up to one connect timeout after the deadline. Nested, the inner
     deadline applies.
     """
-    latest_end = time.monotonic() + within if within is not None else None
-    token = _deadline.set(_Deadline(seconds, latest_end))
-    try:
-        yield
-    finally:
-        _deadline.reset(token)
+
+    # A class rather than a generator: the API enters one for every request.
+    __slots__ = ("_latest_end", "_seconds", "_token")
+
+    def __init__(self, seconds: float, *, within: float | None = None) -> None:
+        self._seconds = seconds
+        self._latest_end = time.monotonic() + within if within is not None else None
+
+    def __enter__(self) -> None:
+        self._token = _deadline.set(_Deadline(self._seconds, self._latest_end))
+
+    def __exit__(self, *_: object) -> None:
+        _deadline.reset(self._token)
 
 
 def time_left() -> float | None:

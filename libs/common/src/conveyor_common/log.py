@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from contextvars import ContextVar
+from types import MappingProxyType
 
 import structlog
 
@@ -18,7 +18,9 @@ _CHATTY_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
 # The fields `correlation` binds, in one context variable of its own: every API request
 # binds one, and structlog's bound_contextvars copies and scans the whole context to
 # bind and again to unbind (a few per cent of a request, bench/api_overhead.py).
-_bound: ContextVar[Mapping[str, str]] = ContextVar("conveyor_log_fields", default={})
+_bound: ContextVar[Mapping[str, str]] = ContextVar(
+    "conveyor_log_fields", default=MappingProxyType({})
+)
 
 
 def configure_logging(service: str, config: BaseConfig) -> None:
@@ -85,14 +87,20 @@ def _stream_handler(
     return handler
 
 
-@contextmanager
-def correlation(correlation_id: str, **context: str) -> Iterator[None]:
+class correlation:  # noqa: N801 (used as a function: `with correlation(id):`)
     """Bind the correlation id (and more) to every log line inside the block."""
-    token = _bound.set({**_bound.get(), "correlation_id": correlation_id, **context})
-    try:
-        yield
-    finally:
-        _bound.reset(token)
+
+    # A class rather than a generator: the API enters one for every request.
+    __slots__ = ("_fields", "_token")
+
+    def __init__(self, correlation_id: str, **context: str) -> None:
+        self._fields = {"correlation_id": correlation_id, **context}
+
+    def __enter__(self) -> None:
+        self._token = _bound.set({**_bound.get(), **self._fields})
+
+    def __exit__(self, *_: object) -> None:
+        _bound.reset(self._token)
 
 
 def bound_fields() -> dict[str, str]:

@@ -35,8 +35,7 @@ def correlation_id_for(scope: Scope) -> str:
     existing = state.get(_STATE_KEY)
     if isinstance(existing, str):
         return existing
-    headers = dict(scope.get("headers", ()))
-    raw = headers.get(_HEADER_NAME)
+    raw = next((value for name, value in scope["headers"] if name == _HEADER_NAME), None)
     chosen = accept_correlation_id(raw.decode("latin-1") if raw else None)
     state[_STATE_KEY] = chosen
     return chosen
