@@ -2,7 +2,7 @@
 
 The target's figure, per request: the whole ASGI stack the producer serves (metrics,
 correlation id, AWS budget, bearer JWT verification), reading the body, decoding and
-normalising the order, the handler thread, the accepted-order record and the
+normalising the order, the accepted-order record and the
 OrderSubmitted envelope built and encoded, and the log lines; its publisher and state
 table answer at once in the process (bench/instant_producer.py), so no AWS client is
 measured. A second figure keeps boto3's client side: the real producer, whose
@@ -107,7 +107,7 @@ class ConveyorRates:
     accepted: Rate
     # The same through boto3, against an endpoint that answers at once (instant_aws.py).
     accepted_boto3: Rate
-    # Refused with 422 (the total does not add up): no AWS call, no handler thread.
+    # Refused with 422 (the total does not add up): no AWS call.
     refused: Rate
 
 

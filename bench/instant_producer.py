@@ -5,7 +5,7 @@ its state table answer at once, in the process: the API's own cost with no AWS c
 
 bench/api_overhead.py starts it in the producer's place, with the producer's
 environment. Everything else is the real app: the ASGI middleware, JWT verification,
-decoding and the order rules, the handler thread, the accepted-order record and the
+decoding and the order rules, the accepted-order record and the
 event envelope built and encoded, logging, the server and its settings. What is gone is
 boto3's client side (serialising, signing, sending and parsing each call), which
 bench/instant_aws.py keeps.
