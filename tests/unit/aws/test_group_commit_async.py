@@ -121,3 +121,24 @@ def test_a_coroutine_whose_item_is_on_its_way_waits_for_its_outcome_past_its_dea
             return await group.submit_async(1)
 
     assert asyncio.run(scenario()) == "1"
+
+
+def test_a_cancelled_coroutine_withdraws_its_item_not_yet_sent() -> None:
+    calls = Calls()
+    group = a_group(calls)
+    calls.release.clear()
+
+    async def scenario() -> None:
+        first = asyncio.create_task(group.submit_async(0))
+        await in_thread_entered(calls)
+        given_up = asyncio.create_task(group.submit_async(1))
+        await asyncio.to_thread(wait_until, lambda: len(group._waiting) == 1)
+        given_up.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await given_up
+        calls.release.set()
+        assert await first == "0"
+
+    asyncio.run(scenario())
+    assert group.submit(2) == "2"
+    assert calls.batches == [[0], [2]]

@@ -111,15 +111,22 @@ class GroupCommit(Generic[ItemT, ResultT]):
             return waiting.outcome.result()
 
     async def submit_async(self, item: ItemT) -> ResultT:
-        """`submit` for a coroutine: the event loop goes on while the item waits."""
+        """`submit` for a coroutine: the event loop goes on while the item waits. A
+        caller cancelled while its item waits withdraws it: nothing is sent for a
+        request that was given up on."""
         waiting, budget = self._enqueue(item)
         outcome = asyncio.wrap_future(waiting.outcome)
         try:
-            # Shielded: a timeout must not cancel an item already on its way.
-            return await asyncio.wait_for(asyncio.shield(outcome), budget)
+            # Shielded: running out of time must not cancel an item already on its way.
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation.
+            async with asyncio.timeout(budget):
+                return await asyncio.shield(outcome)
         except TimeoutError:
             self._withdraw(waiting)
             return await outcome
+        except asyncio.CancelledError:
+            waiting.outcome.cancel()
+            raise
 
     def _enqueue(self, item: ItemT) -> tuple[_Waiting[ItemT, ResultT], float | None]:
         """`item` waiting for a sender, and the caller's time left (None: no deadline)."""

@@ -35,7 +35,10 @@ def correlation_id_for(scope: Scope) -> str:
     existing = state.get(_STATE_KEY)
     if isinstance(existing, str):
         return existing
-    raw = next((value for name, value in scope["headers"] if name == _HEADER_NAME), None)
+    raw = None
+    for name, value in scope["headers"]:
+        if name == _HEADER_NAME:
+            raw = value  # the last one sent, as a dict of the headers would keep
     chosen = accept_correlation_id(raw.decode("latin-1") if raw else None)
     state[_STATE_KEY] = chosen
     return chosen

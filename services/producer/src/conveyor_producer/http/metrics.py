@@ -79,7 +79,12 @@ class RequestMetrics(PrometheusMiddleware):
 
     def _labels(self, method: str, path: str, status: int) -> dict[str, str | int | float]:
         # In the order Litestar labels its series.
-        return {"method": method, "path": path, "status_code": status, "app_name": APP_NAME}
+        return {
+            "method": method,
+            "path": path,
+            "status_code": status,
+            "app_name": self._config.app_name,
+        }
 
     def _in_progress_of(self, route: tuple[str, str]) -> Any:
         series = self._in_progress.get(route)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -98,15 +99,20 @@ class FilesController(Controller):
         form = await read_form(
             streamed_body(request.receive), boundary=boundary, max_file_bytes=limit
         )
-        try:
-            answer = await files.upload(
+        upload = asyncio.ensure_future(
+            files.upload(
                 form,
                 principal=principal_of(request),
                 correlation_id=correlation_id_of(request),
                 idempotency_key=idempotency_key,
             )
+        )
+        try:
+            # Shielded: a cancelled request (a server stopping) leaves the upload to end,
+            # so that the form is never closed under the thread storing its file.
+            answer = await asyncio.shield(upload)
         finally:
-            form.close()
+            upload.add_done_callback(lambda _: form.close())
         return Response(
             answer, status_code=HTTP_202_ACCEPTED, headers={"Location": answer.location}
         )
