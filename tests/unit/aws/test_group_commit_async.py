@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Awaitable, Callable
 
 import pytest
 from tests.unit.aws.test_group_commit import WAIT_SECONDS, Calls, a_group, wait_until
@@ -91,7 +92,24 @@ def test_each_coroutine_raises_its_own_items_failure() -> None:
     ]
 
 
-def test_a_coroutine_out_of_time_withdraws_an_item_not_yet_sent() -> None:
+async def run_out_of_time(group: GroupCommit[int, str]) -> None:
+    with deadline(0.2), pytest.raises(DeadlineExceeded):
+        await group.submit_async(1)
+
+
+async def cancel(group: GroupCommit[int, str]) -> None:
+    given_up = asyncio.create_task(group.submit_async(1))
+    await asyncio.to_thread(wait_until, lambda: len(group._waiting) == 1)
+    given_up.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await given_up
+
+
+@pytest.mark.parametrize("give_up", [run_out_of_time, cancel])
+def test_a_coroutine_that_gives_up_withdraws_its_item_not_yet_sent(
+    give_up: Callable[[GroupCommit[int, str]], Awaitable[None]],
+) -> None:
+    # given a call held while item 1 waits behind it
     calls = Calls()
     group = a_group(calls)
     calls.release.clear()
@@ -99,14 +117,14 @@ def test_a_coroutine_out_of_time_withdraws_an_item_not_yet_sent() -> None:
     async def scenario() -> None:
         first = asyncio.create_task(group.submit_async(0))
         await in_thread_entered(calls)
-        with deadline(0.2), pytest.raises(DeadlineExceeded):
-            await group.submit_async(1)
+        # when its caller runs out of time, or is cancelled
+        await give_up(group)
         calls.release.set()
         assert await first == "0"
 
     asyncio.run(scenario())
     assert group.submit(2) == "2"
-    # the withdrawn item was never sent
+    # then the withdrawn item was never sent
     assert calls.batches == [[0], [2]]
 
 
@@ -121,24 +139,3 @@ def test_a_coroutine_whose_item_is_on_its_way_waits_for_its_outcome_past_its_dea
             return await group.submit_async(1)
 
     assert asyncio.run(scenario()) == "1"
-
-
-def test_a_cancelled_coroutine_withdraws_its_item_not_yet_sent() -> None:
-    calls = Calls()
-    group = a_group(calls)
-    calls.release.clear()
-
-    async def scenario() -> None:
-        first = asyncio.create_task(group.submit_async(0))
-        await in_thread_entered(calls)
-        given_up = asyncio.create_task(group.submit_async(1))
-        await asyncio.to_thread(wait_until, lambda: len(group._waiting) == 1)
-        given_up.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await given_up
-        calls.release.set()
-        assert await first == "0"
-
-    asyncio.run(scenario())
-    assert group.submit(2) == "2"
-    assert calls.batches == [[0], [2]]
