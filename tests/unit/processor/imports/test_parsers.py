@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from conveyor_common.imports.model import RejectionCode
+from conveyor_common.orders import Order
 from conveyor_processor.imports.csv_orders import csv_orders
 from conveyor_processor.imports.file_order import FileOrder, FileUnreadable
 from conveyor_processor.imports.json_orders import json_array_orders, ndjson_orders
+from conveyor_processor.imports.mapping import to_order
 from conveyor_processor.imports.source import CountingReader, utf8_lines
 
 HEADER = "orderId,customerId,customerEmail,currency,sku,quantity,unitPrice"
@@ -158,3 +162,25 @@ def test_a_whole_surrogate_pair_or_an_escaped_backslash_reads_as_written(most: i
     data = b"[" + b", ".join(b'{"orderId": "' + text + b'"}' for text in texts) + b"]"
     refs = [order.order_ref for order in trickled(data, most)]
     assert refs == ["\U0001f600", "\\ud800", "\\\\", "x\\\U0001f600\\"]
+
+
+def test_padded_csv_cells_read_as_their_trimmed_values() -> None:
+    text = f"{HEADER}\n A , c ,e@x.io, EUR ,S1, 2 , 1.50 \nA,c,,EUR,S2,\t3\t,2.00\n"
+    [order] = csv_orders(iter(text.splitlines(keepends=True)))
+    assert order.problems == ()
+    assert order.order_ref == "A"
+    assert order.request == {
+        "customerId": "c",
+        "customerEmail": "e@x.io",
+        "currency": "EUR",
+        "items": [
+            {"sku": "S1", "quantity": "2", "unitPrice": "1.50"},
+            {"sku": "S2", "quantity": "3", "unitPrice": "2.00"},
+        ],
+    }
+    stored = to_order(order, tenant_id="t", uploaded_at=datetime(2026, 5, 1, tzinfo=UTC))
+    assert isinstance(stored, Order)
+    assert [(item.quantity, item.unit_price) for item in stored.items] == [
+        (2, Decimal("1.50")),
+        (3, Decimal("2.00")),
+    ]

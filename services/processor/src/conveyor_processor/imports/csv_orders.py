@@ -117,8 +117,13 @@ def _ref(cells: Sequence[str], ref_at: int) -> str:
 
 
 def _cells(cells: Sequence[str], columns: Sequence[str]) -> dict[str, str]:
-    """The line's non-blank cells by column (blank is no value, as in the API)."""
-    return {name: cell for name, cell in zip(columns, cells, strict=False) if cell.strip()}
+    """The line's non-blank cells by column, trimmed (blank is no value, as in the API).
+
+    Trimmed here, not only by the text rules: spreadsheets and hand-written files pad
+    cells (`A, c1, 2`), and a number's cell (" 2") is read from its text, which
+    would refuse the spaces; a later line's " EUR" is the first line's "EUR"."""
+    kept = ((name, cell.strip()) for name, cell in zip(columns, cells, strict=False))
+    return {name: cell for name, cell in kept if cell}
 
 
 def _blank_row(line: int, cells: list[str]) -> FileOrder:
