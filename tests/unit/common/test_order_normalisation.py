@@ -187,6 +187,24 @@ def _fits(items: list[dict[str, Any]]) -> bool:
     return True
 
 
+@pytest.mark.parametrize("char", ["\u200b", "\u202e", "\ufeff", "\u00ad"])
+def test_ids_and_skus_refuse_invisible_format_characters_but_names_keep_them(char: str) -> None:
+    body = a_body(customerId=f"c{char}1", customerName=f"Jo{char}e")
+    body["items"] = [{"sku": f"{char}A", "quantity": 1, "unitPrice": "1.00", "name": f"x{char}"}]
+    found = failures(body)
+
+    assert set(found) == {"customerId", "items[0].sku"}
+    assert f"U+{ord(char):04X} at position 1" in found["customerId"]
+    assert f"U+{ord(char):04X} at position 0" in found["items[0].sku"]
+
+
+def test_an_id_with_a_control_character_gets_one_error() -> None:
+    assert failures(a_body(customerId="a\x00\u200b")) == {
+        "customerId": "must not contain control characters or line breaks "
+        "(found U+0000 at position 1)"
+    }
+
+
 # Text the rules accept: no control character, line break or lone surrogate.
 _ACCEPTED_TEXT = st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"))
 _AMOUNTS = st.decimals(min_value=0, max_value=MAX_AMOUNT, places=2)

@@ -13,6 +13,7 @@ from conveyor_common.text import (
     MULTI_LINE_PATTERN,
     SINGLE_LINE_PATTERN,
     refuse_control_characters,
+    refuse_format_characters,
     to_email_address,
 )
 
@@ -46,6 +47,26 @@ def test_multi_line_text_allows_tab_and_line_breaks(char: str) -> None:
 )
 def test_other_text_is_accepted(text: str) -> None:
     assert refuse_control_characters("name", text) is None
+
+
+# Zero widths (space, non-joiner, joiner, no-break), bidirectional marks, overrides and
+# isolates, the soft hyphen, an Arabic number sign, a tag character.
+FORMAT_CHARACTERS = ["\u200b", "\u200c", "\u200d", "\ufeff", "\u200e", "\u202e", "\u2066"]
+FORMAT_CHARACTERS += ["\u00ad", "\u0600", "\U000e0041"]
+
+
+@pytest.mark.parametrize("char", FORMAT_CHARACTERS)
+def test_identifiers_refuse_invisible_format_characters_naming_where(char: str) -> None:
+    error = refuse_format_characters("sku", f"AB{char}C")
+
+    assert error is not None
+    assert error.field == "sku"
+    assert f"U+{ord(char):04X} at position 2" in error.message
+
+
+@pytest.mark.parametrize("text", ["SKU-1", "Zoë", "山田-7", "\u00a0x", "€", "👩", "a\u0301"])
+def test_identifiers_keep_visible_text(text: str) -> None:
+    assert refuse_format_characters("sku", text) is None
 
 
 @pytest.mark.parametrize(

@@ -26,9 +26,11 @@ from conveyor_common.errors import (
 from conveyor_common.money import CURRENCY_INPUT_LENGTH, to_currency, to_money
 from conveyor_common.text import (
     EMAIL_LENGTH,
+    IDENTIFIER_RULE,
     documented_email,
     documented_text,
     refuse_control_characters,
+    refuse_format_characters,
     to_email_address,
 )
 
@@ -48,14 +50,14 @@ CustomerId = Annotated[
     str,
     msgspec.Meta(
         max_length=CUSTOMER_ID_LENGTH,
-        extra_json_schema=documented_text(minLength=1, description="Trimmed; not blank."),
+        extra_json_schema=documented_text(minLength=1, description=IDENTIFIER_RULE),
     ),
 ]
 Sku = Annotated[
     str,
     msgspec.Meta(
         max_length=SKU_LENGTH,
-        extra_json_schema=documented_text(minLength=1, description="Trimmed; not blank."),
+        extra_json_schema=documented_text(minLength=1, description=IDENTIFIER_RULE),
     ),
 ]
 Name = Annotated[
@@ -345,6 +347,15 @@ def _required_text(field: str, value: str, errors: list[FieldError]) -> str:
     return trimmed
 
 
+def _identifier(field: str, value: str, errors: list[FieldError]) -> str:
+    found = len(errors)
+    trimmed = _required_text(field, value, errors)
+    problem = refuse_format_characters(field, trimmed)
+    if problem is not None and len(errors) == found:  # one problem per field
+        errors.append(problem)
+    return trimmed
+
+
 def _optional_text(field: str, value: str | None, errors: list[FieldError]) -> str | None:
     if value is None:
         return None
@@ -400,7 +411,7 @@ def _rules(struct_type: type[msgspec.Struct], rules: Mapping[str, _Rule]) -> _Ru
 _ORDER_RULES = _rules(
     OrderRequest,
     {
-        "customer_id": _required_text,
+        "customer_id": _identifier,
         "customer_email": _email,
         "currency": _currency,
         "customer_name": _optional_text,
@@ -408,5 +419,5 @@ _ORDER_RULES = _rules(
 )
 _ITEM_RULES = _rules(
     OrderItemRequest,
-    {"unit_price": _money, "sku": _required_text, "name": _optional_text},
+    {"unit_price": _money, "sku": _identifier, "name": _optional_text},
 )

@@ -8,6 +8,13 @@ surrogate; an e-mail subject or a one-line cell breaks at LF, CR, NEL (U+0085)
 and the Unicode line and paragraph separators. DEL and the C1 controls are
 invisible and only ever smuggle terminal or log escapes.
 
+Identifiers (a customer's id, a SKU, a file's order reference) also refuse the
+invisible format characters (Unicode category Cf: zero-width spaces and joiners,
+bidirectional overrides, the soft hyphen): with one, two ids that print the same are
+different orders' or customers', and a bidirectional override reorders how an id
+reads in an export or a report. Names keep them: a zero-width joiner or non-joiner is
+part of how some languages and emoji are written.
+
 Single-line text (every field so far: identifiers, SKUs, names, titles, filter
 values) refuses all of them. Multi-line text (free text such as a note) allows
 tab, LF, CR and the Unicode separators. Each class is written once and used
@@ -19,6 +26,7 @@ schema tools' regex engines cannot express).
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from conveyor_common.errors import FieldError
@@ -38,6 +46,10 @@ SINGLE_LINE_PATTERN = f"^[^{_SINGLE_LINE_REFUSED}]*$"
 MULTI_LINE_PATTERN = f"^[^{_MULTI_LINE_REFUSED}]*$"
 _SINGLE_LINE = re.compile(f"[{_SINGLE_LINE_REFUSED}{_SURROGATES}]")
 _MULTI_LINE = re.compile(f"[{_MULTI_LINE_REFUSED}{_SURROGATES}]")
+
+# Unicode's general category of the invisible format characters identifiers refuse.
+FORMAT_CATEGORY = "Cf"
+IDENTIFIER_RULE = "Trimmed; not blank; no invisible format characters (Unicode category Cf)."
 
 # RFC 5321's limit on a forward path, and the width of the e-mail columns.
 EMAIL_LENGTH = 254
@@ -65,6 +77,20 @@ def refuse_control_characters(
         field,
         f"must not contain {kind} (found U+{ord(found.group()):04X} at position {found.start()})",
     )
+
+
+def refuse_format_characters(field: str, value: str) -> FieldError | None:
+    """The error for an identifier holding an invisible format character, if it does."""
+    if value.isascii():  # no ASCII character is one, and most identifiers are ASCII
+        return None
+    for position, char in enumerate(value):
+        if unicodedata.category(char) == FORMAT_CATEGORY:
+            return FieldError(
+                field,
+                f"must not contain invisible format characters (found U+{ord(char):04X} "
+                f"at position {position})",
+            )
+    return None
 
 
 def to_email_address(value: str) -> str:

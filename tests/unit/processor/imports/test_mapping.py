@@ -65,6 +65,14 @@ def test_the_order_id_is_per_tenant() -> None:
                 (2, "itemName", RejectionCode.CONSTRAINT_ERROR),
             ],
         ),
+        (
+            ["A\u200b,c\u202e,e@x.io,EUR,\ufeffS,Jo\u200de,1,1.00,"],
+            [
+                (2, "orderId", RejectionCode.CONSTRAINT_ERROR),
+                (2, "customerId", RejectionCode.CONSTRAINT_ERROR),
+                (2, "sku", RejectionCode.CONSTRAINT_ERROR),
+            ],
+        ),
     ],
 )
 def test_each_problem_is_located_and_coded(

@@ -8,7 +8,7 @@ import uuid
 from enum import StrEnum
 
 from conveyor_common.errors import FieldError
-from conveyor_common.text import refuse_control_characters
+from conveyor_common.text import refuse_control_characters, refuse_format_characters
 
 # Uploads through the API stream up to this; larger files take the presigned path.
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -161,7 +161,9 @@ def is_imported_order_id(order_id: uuid.UUID) -> bool:
 
 def order_ref_errors(value: str) -> list[FieldError]:
     """What is wrong with a (trimmed) order reference: the text rules and its length."""
-    problem = refuse_control_characters(ORDER_REF_FIELD, value)
+    problem = refuse_control_characters(ORDER_REF_FIELD, value) or refuse_format_characters(
+        ORDER_REF_FIELD, value
+    )
     if problem is not None:
         return [problem]
     if not value:
