@@ -36,6 +36,7 @@ from typing import Any
 
 import psycopg
 
+from bench_links import unserved_links
 from conveyor_aws.bootstrap import bootstrap
 from conveyor_aws.resources import ResourceNames
 from conveyor_common.exports.model import MAX_ROWS_PDF, ExportFormat, ExportRequest
@@ -123,7 +124,7 @@ def processor_run(
         created_at=now,
         expires_at=now + timedelta(days=30),
     )
-    files = S3ExportFiles(bucket=os.environ["EXPORTS_BUCKET"])
+    files = S3ExportFiles(bucket=os.environ["EXPORTS_BUCKET"], links=unserved_links())
     key = object_key(job, "bench")
     with files.open(key, content_type=export_format.content_type, file_name="bench") as sink:
         rows = PostgresRenderer(database_url)(job, export, sink=sink, progress=lambda rows: None)

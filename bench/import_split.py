@@ -26,6 +26,7 @@ from pathlib import Path
 import boto3
 from sqlalchemy import Engine
 
+from bench_links import unserved_links
 from conveyor_aws.bootstrap import bootstrap
 from conveyor_aws.resources import ResourceNames
 from conveyor_common.events import FileUploaded
@@ -78,7 +79,7 @@ def read_and_check(bucket: str, request: FileUploaded) -> int:
     from conveyor_processor.imports.mapping import to_order
     from conveyor_processor.imports.source import CountingReader, utf8_lines
 
-    reader = CountingReader(S3ImportFiles().open_upload(bucket, KEY))
+    reader = CountingReader(S3ImportFiles(links=unserved_links()).open_upload(bucket, KEY))
     rows = 0
     for read in csv_orders(utf8_lines(reader.chunks())):
         to_order(read, tenant_id=TENANT, uploaded_at=request.uploaded_at)
@@ -94,7 +95,7 @@ def imported(engine: Engine, job: ImportJob, request: FileUploaded) -> int:
 
     hooks = ImportJobs(
         history=import_history(engine),
-        files=S3ImportFiles(),
+        files=S3ImportFiles(links=unserved_links()),
         upserts=SqlOrderUpserts(engine),
     )
     return hooks.run(job, request, progress=lambda units, rows=None: None).rows_imported

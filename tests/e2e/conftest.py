@@ -92,6 +92,17 @@ def queue_counts(
     return {name: int(value) for name, value in attributes.items()}
 
 
+def follow_email_link(stack: Stack, link: str) -> bytes:
+    """What an e-mailed link downloads: it names the producer's GET /links/{token},
+    which redirects (303) to a URL signed as it is followed."""
+    assert link.startswith(f"{stack.producer_url}/links/"), link
+    redirect = httpx.get(link, timeout=30)
+    assert redirect.status_code == 303, redirect.text
+    download = httpx.get(redirect.headers["location"], timeout=30)
+    assert download.status_code == 200, download.text
+    return download.content
+
+
 def service_log_lines(stack: Stack, service: str, needles: Iterable[str], *, last: int) -> str:
     """The last `last` lines of a service's log that mention any of the needles."""
     wanted = tuple(needles)

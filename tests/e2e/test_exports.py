@@ -31,7 +31,7 @@ from conveyor_devstack.mailbox import CapturedEmail, captured_emails
 from conveyor_devstack.seed import seed_orders
 from conveyor_devstack.stack import Stack
 
-from .conftest import eventually, mint_token, queue_depth
+from .conftest import eventually, follow_email_link, mint_token, queue_depth
 
 pytestmark = pytest.mark.e2e
 
@@ -141,7 +141,7 @@ def check_email_link(stack: Stack, tenant: Tenant, content: bytes) -> None:
     links = re.findall(r'href="([^"]+)"', sent[0].body)
     assert links, sent[0].body
     link = links[0].replace("&amp;", "&")
-    assert httpx.get(link, timeout=30).content == content
+    assert follow_email_link(stack, link) == content
 
 
 def test_csv_export_streams_escaped_rows_and_emails_a_link(stack: Stack, tenant: Tenant) -> None:

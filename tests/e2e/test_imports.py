@@ -37,7 +37,7 @@ from conveyor_common.orders import OrderItemRequest, OrderRequest, normalise_ord
 from conveyor_devstack.mailbox import CapturedEmail, captured_emails
 from conveyor_devstack.stack import Stack
 
-from .conftest import eventually, mint_token
+from .conftest import eventually, follow_email_link, mint_token
 
 pytestmark = pytest.mark.e2e
 
@@ -400,7 +400,7 @@ def test_a_mixed_file_imports_the_good_rows_and_reports_each_bad_one(
     # and the e-mail links to the same report
     email = one_email_to(stack, uploader.email)
     [link] = links_in(email)
-    assert httpx.get(link, timeout=30).content == httpx.get(done["errorReportUrl"]).content
+    assert follow_email_link(stack, link) == httpx.get(done["errorReportUrl"]).content
 
 
 @pytest.mark.parametrize(
@@ -736,5 +736,5 @@ def test_the_import_emails_go_to_notify_with_a_working_report_link(
     assert email.subject == 'Your file "notify.csv" was imported'
     assert '<th align="left">Rejected</th><td>1</td>' in email.body
     [link] = links_in(email)
-    report = report_rows(httpx.get(link, timeout=30).content)
+    report = report_rows(follow_email_link(stack, link))
     assert [row[:4] for row in report] == [["3", "E-2", "currency", "unknown-currency"]]

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
 from sqlalchemy import Engine
+from tests.integration.processor.links import email_links, follow
 from tests.integration.processor.outcomes import outcome_events
 
 from conveyor_aws import clients
@@ -201,9 +201,7 @@ def open_uploads(bucket: str) -> list[str]:
 
 
 def download(url: str) -> bytes:
-    response = httpx.get(url)
-    response.raise_for_status()
-    return response.content
+    return follow(url, table=NAMES.table)
 
 
 def parse_csv(body: bytes) -> list[list[str]]:
@@ -240,7 +238,11 @@ def runner(
     return ExportRunner(
         hooks=ExportJobs(
             history=export_history(engine),
-            files=S3ExportFiles(bucket=bucket, part_size_bytes=MIN_PART_SIZE_BYTES),
+            files=S3ExportFiles(
+                bucket=bucket,
+                links=email_links(aws["STATE_TABLE"]),
+                part_size_bytes=MIN_PART_SIZE_BYTES,
+            ),
             render=PostgresRenderer(db),
         ),
         states=states,

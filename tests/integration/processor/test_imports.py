@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
 from sqlalchemy import Engine
+from tests.integration.processor.links import email_links, follow
 from tests.integration.processor.outcomes import outcome_events
 
 from conveyor_aws import clients
@@ -245,7 +245,9 @@ def runner(
     return ImportRunner(
         hooks=ImportJobs(
             history=import_history(engine),
-            files=S3ImportFiles(part_size_bytes=MIN_PART_SIZE_BYTES),
+            files=S3ImportFiles(
+                links=email_links(aws["STATE_TABLE"]), part_size_bytes=MIN_PART_SIZE_BYTES
+            ),
             upserts=SqlOrderUpserts(engine),
         ),
         states=states,
@@ -392,7 +394,8 @@ def test_mixed_rows_are_counted_and_each_problem_reported(
     assert isinstance(event.payload, FileProcessed)
     assert event.payload.rows_rejected == 4
     assert event.payload.error_report_url is not None
-    assert httpx.get(event.payload.error_report_url).content.startswith(b"line,orderId")
+    report = follow(event.payload.error_report_url, table=NAMES.table)
+    assert report.startswith(b"line,orderId")
 
 
 def test_a_row_with_several_problems_reports_each(

@@ -205,6 +205,7 @@ def settings(aws: dict[str, str], db: str) -> ProcessorSettings:
         state_table=aws["STATE_TABLE"],
         events_topic_arn=aws["EVENTS_TOPIC_ARN"],
         processor_queue=aws["PROCESSOR_QUEUE"],
+        public_api_url="http://api.test",
     )
 
 

@@ -97,6 +97,7 @@ OPERATIONS = [
     "POST /api/v1/files/{file_id}/cancel",
     "GET /api/v1/files/template.csv",
     "GET /api/v1/files/template.json",
+    "GET /links/{token}",
     "GET /health",
     "GET /ready",
 ]

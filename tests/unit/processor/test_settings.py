@@ -16,6 +16,7 @@ REQUIRED = {
     "EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:000000000000:conveyor-events",
     "PROCESSOR_QUEUE": "conveyor-processor",
     "EXPORTS_BUCKET": "conveyor-exports",
+    "PUBLIC_API_URL": "https://api.example.com",
 }
 
 
@@ -38,6 +39,7 @@ def test_every_group_is_read_from_the_environment(environment: pytest.MonkeyPatc
         settings.events_topic_arn,
         settings.processor_queue,
         settings.exports_bucket,
+        str(settings.public_api_url).rstrip("/"),
         settings.visibility_timeout_seconds,
     ) == (*REQUIRED.values(), 120)
 

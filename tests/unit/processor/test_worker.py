@@ -41,6 +41,7 @@ def settings(monkeypatch: pytest.MonkeyPatch) -> ProcessorSettings:
         events_topic_arn="arn:aws:sns:us-east-1:000000000000:events",
         processor_queue="processor-queue",
         exports_bucket="exports",
+        public_api_url="https://api.example.com",
     )
 
 

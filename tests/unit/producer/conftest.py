@@ -16,6 +16,7 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from litestar.testing import TestClient
 
+from conveyor_aws.lasting_links import LinkRecords
 from conveyor_aws.order_items import OrderItems, OrderRecord
 from conveyor_common.clock import Clock, utc_now
 from conveyor_common.envelope import Envelope
@@ -213,6 +214,14 @@ class FakeSigner:
         return f"https://exports.example/{object_key}?expires={expires_in_seconds}"
 
 
+class FakeFileSigner:
+    def download_url(self, bucket: str, key: str, *, expires_in_seconds: int) -> str:
+        return f"https://{bucket}.example/{key}?expires={expires_in_seconds}"
+
+
+EXPORTS_BUCKET = "conveyor-exports"
+
+
 class FakeImportHistory(FakeJobHistory[ImportJob]):
     """The processor's import_jobs table."""
 
@@ -301,6 +310,9 @@ def fake_adapters(
         uploads=uploads if uploads is not None else FakeUploads(),
         upload_limits=UPLOAD_LIMITS,
         verifier=TokenVerifier(secret=SECRET),
+        link_records=LinkRecords(store),
+        file_signer=FakeFileSigner(),
+        link_buckets=frozenset({EXPORTS_BUCKET, FakeUploads.bucket}),
         readiness_checks=checks,
         clock=clock,
     )
@@ -314,7 +326,7 @@ def settings() -> ProducerSettings:
         events_topic_arn="arn:aws:sns:us-east-1:000000000000:conveyor-events",
         jwt_secret=SECRET,
         max_request_body_bytes=64 * 1024,
-        exports_bucket="conveyor-exports",
+        exports_bucket=EXPORTS_BUCKET,
         uploads_bucket="conveyor-uploads",
     )
 

@@ -70,8 +70,12 @@ locals {
     }
 
     processor = {
-      command      = ["python", "-m", "conveyor_processor"]
-      environment  = merge(local.common_environment, local.database_environment, { METRICS_PORT = tostring(local.worker_metrics_ports.processor) })
+      command = ["python", "-m", "conveyor_processor"]
+      environment = merge(local.common_environment, local.database_environment, {
+        METRICS_PORT = tostring(local.worker_metrics_ports.processor)
+        # E-mailed links lead through the API (conveyor_common.links).
+        PUBLIC_API_URL = var.api_public_url
+      })
       secrets      = local.database_secrets
       port         = local.worker_metrics_ports.processor
       health_check = local.worker_health_check.processor

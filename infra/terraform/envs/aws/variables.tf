@@ -65,6 +65,16 @@ variable "certificate_arn" {
   }
 }
 
+variable "api_public_url" {
+  description = "The API's address on its certificate's domain (https://api.example.com), as the people it e-mails reach it: their links to exports and error reports lead through it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^https://[^/?#]+/?$", var.api_public_url))
+    error_message = "api_public_url is an https:// address with no path, such as https://api.example.com."
+  }
+}
+
 # ---- storage, e-mail ----
 
 variable "exports_bucket_name" {

@@ -9,6 +9,7 @@ from functools import partial
 from sqlalchemy import Engine
 
 from conveyor_aws.job_store import LeasedJobStore
+from conveyor_aws.lasting_links import LinkRecords
 from conveyor_aws.order_items import OrderItems
 from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.state_store import StateStore
@@ -25,6 +26,7 @@ from conveyor_processor.imports.history import import_history
 from conveyor_processor.imports.kind import ImportJobs, ImportRunner
 from conveyor_processor.imports.upserts import SqlOrderUpserts
 from conveyor_processor.jobs.announcer import SnsAnnouncer
+from conveyor_processor.jobs.email_links import EmailLinks
 from conveyor_processor.orders import ports
 from conveyor_processor.orders.persist import handle_order_submitted
 from conveyor_processor.orders.repository import SqlOrderRepository
@@ -54,6 +56,10 @@ def order_use_case(
     )
 
 
+def email_links(settings: ProcessorSettings, store: StateStore) -> EmailLinks:
+    return EmailLinks(LinkRecords(store), api_url=str(settings.public_api_url))
+
+
 def export_runner(
     settings: ProcessorSettings, *, engine: Engine, store: StateStore, publisher: EventPublisher
 ) -> ExportRunner:
@@ -62,7 +68,9 @@ def export_runner(
         hooks=ExportJobs(
             history=export_history(engine),
             files=S3ExportFiles(
-                bucket=settings.exports_bucket, part_size_bytes=settings.export_part_size_bytes
+                bucket=settings.exports_bucket,
+                links=email_links(settings, store),
+                part_size_bytes=settings.export_part_size_bytes,
             ),
             render=PostgresRenderer(settings.database_url),
         ),
@@ -79,7 +87,10 @@ def import_runner(
     return ImportRunner(
         hooks=ImportJobs(
             history=import_history(engine),
-            files=S3ImportFiles(part_size_bytes=settings.export_part_size_bytes),
+            files=S3ImportFiles(
+                links=email_links(settings, store),
+                part_size_bytes=settings.export_part_size_bytes,
+            ),
             upserts=SqlOrderUpserts(engine),
         ),
         states=LeasedJobStore(store, IMPORT_JOBS),

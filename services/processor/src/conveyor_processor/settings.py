@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AnyHttpUrl, Field
 
 from conveyor_aws.broker.liveness import LivenessConfig
 from conveyor_aws.metrics.server import MetricsConfig
@@ -25,6 +25,9 @@ class ProcessorSettings(
 ):
     processor_queue: str
     exports_bucket: str
+    # The API's address as the people it e-mails reach it: their links to exports and
+    # error reports lead through it (conveyor_common.links).
+    public_api_url: AnyHttpUrl
     # A worker that stops renewing its claim this long is presumed dead.
     export_lease_seconds: int = Field(default=60, ge=10)
     import_lease_seconds: int = Field(default=60, ge=10)

@@ -20,11 +20,14 @@ from conveyor_producer.http.problems import exception_handlers
 from conveyor_producer.http.readiness import ReadinessService
 from conveyor_producer.http.tracing import tracing_hook, tracing_plugins
 from conveyor_producer.imports.feature import FILES
+from conveyor_producer.links.feature import LINKS
 from conveyor_producer.orders.feature import ORDERS
 from conveyor_producer.settings import ProducerSettings
 
 # Every feature the API serves: a new one is its package and one entry here.
 FEATURES: tuple[Feature[Adapters], ...] = (ORDERS, EXPORTS, FILES)
+# Features outside the API's bearer token, each with a secret of its own.
+PUBLIC_FEATURES: tuple[Feature[Adapters], ...] = (LINKS,)
 
 
 def create_app(settings: ProducerSettings, adapters: Adapters) -> Litestar:
@@ -36,8 +39,17 @@ def create_app(settings: ProducerSettings, adapters: Adapters) -> Litestar:
         dependencies=feature_services(FEATURES, adapters),
     )
     return Litestar(
-        route_handlers=[api, health, ready, MetricsController],
-        dependencies={READINESS: provided(ReadinessService(adapters.readiness_checks))},
+        route_handlers=[
+            api,
+            health,
+            ready,
+            MetricsController,
+            *(feature.controller for feature in PUBLIC_FEATURES),
+        ],
+        dependencies={
+            READINESS: provided(ReadinessService(adapters.readiness_checks)),
+            **feature_services(PUBLIC_FEATURES, adapters),
+        },
         middleware=[
             metrics_middleware(),
             correlation_middleware,
@@ -45,7 +57,9 @@ def create_app(settings: ProducerSettings, adapters: Adapters) -> Litestar:
         ],
         before_send=[echo_correlation_id],
         before_request=tracing_hook(),
-        exception_handlers=exception_handlers(*(feature.problems for feature in FEATURES)),
+        exception_handlers=exception_handlers(
+            *(feature.problems for feature in (*FEATURES, *PUBLIC_FEATURES))
+        ),
         lifespan=[handler_threads, lifespan_of([*adapters.resources, *adapters.readiness_checks])],
         request_max_body_size=settings.max_request_body_bytes,
         openapi_config=openapi_config(),

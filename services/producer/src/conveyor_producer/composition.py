@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from conveyor_aws import clients
 from conveyor_aws.job_store import LeasedJobStore
+from conveyor_aws.lasting_links import LinkRecords
 from conveyor_aws.order_items import OrderItems
 from conveyor_aws.publisher import EventPublisher
 from conveyor_aws.state_store import ItemStore, StateStore
@@ -30,6 +31,8 @@ from conveyor_producer.imports.listing import IMPORT_HISTORY
 from conveyor_producer.imports.ports import ImportHistory, ImportStates, UploadLimits, UploadStorage
 from conveyor_producer.imports.storage import S3Uploads
 from conveyor_producer.jobs.listing import SqlJobHistory
+from conveyor_producer.links.ports import FileSigner, LinkStore
+from conveyor_producer.links.signer import S3FileSigner
 from conveyor_producer.orders.ports import OrderRecords, StoredOrders
 from conveyor_producer.orders.stored import SqlStoredOrders
 from conveyor_producer.settings import ProducerSettings
@@ -55,6 +58,10 @@ class Adapters:
     uploads: UploadStorage
     upload_limits: UploadLimits
     verifier: TokenVerifier
+    # Lasting links' records, in the state table, and the buckets they may lead into.
+    link_records: LinkStore
+    file_signer: FileSigner
+    link_buckets: frozenset[str]
     readiness_checks: Sequence[ReadinessCheck]
     clock: Clock = utc_now
     # Opened when the app starts and closed when it stops (the PostgreSQL pool).
@@ -97,6 +104,9 @@ def real_adapters(settings: ProducerSettings) -> Adapters:
             presigned_grace_seconds=settings.presigned_grace_seconds,
         ),
         verifier=verifier_from_settings(settings),
+        link_records=LinkRecords(state_table),
+        file_signer=S3FileSigner(),
+        link_buckets=frozenset({settings.exports_bucket, settings.uploads_bucket}),
         readiness_checks=(DatabaseCheck(database), AwsCheck(settings)),
         resources=(database, SharedAwsClients()),
     )

@@ -94,8 +94,8 @@ class FakeFiles:
         self.open_uploads = [key for key in self.open_uploads if key not in under]
         return len(under)
 
-    def presign(self, key: str, *, ttl_seconds: int) -> str:
-        return f"https://files.example/{key}?ttl={ttl_seconds}"
+    def link(self, key: str, *, expires_at: datetime) -> str:
+        return f"https://files.example/{key}?until={expires_at.isoformat()}"
 
 
 class FakeRenderer:
@@ -210,8 +210,11 @@ def test_a_completed_export_is_stored_recorded_and_announced(world: World) -> No
     [announced] = world.announcer.published
     assert announced.event_id == outcome_event_id(world.job.export_id, JobStatus.COMPLETED)
     assert isinstance(announced.payload, ExportCompleted)
-    assert announced.payload.download_url == f"https://files.example/{key}?ttl=604800"
-    assert announced.payload.download_url_expires_at == NOW + timedelta(days=7)
+    week_on = NOW + timedelta(days=7)
+    assert (
+        announced.payload.download_url == f"https://files.example/{key}?until={week_on.isoformat()}"
+    )
+    assert announced.payload.download_url_expires_at == week_on
     assert (announced.payload.row_count, announced.payload.size_bytes) == (3, 25)
 
 

@@ -28,8 +28,8 @@ class Links:
     def abort_uploads(self, prefix: str) -> int:
         raise AssertionError("not called")
 
-    def presign(self, key: str, *, ttl_seconds: int) -> str:
-        return f"https://files.example/{key}?ttl={ttl_seconds}"
+    def link(self, key: str, *, expires_at: datetime) -> str:
+        return f"https://files.example/{key}?until={expires_at.isoformat()}"
 
 
 def a_job(status: JobStatus, **changes: Any) -> ExportJob:
@@ -63,7 +63,7 @@ def test_a_completed_export_is_announced_with_its_file_and_a_fresh_link() -> Non
         file_name="q2.csv",
         row_count=3,
         size_bytes=25,
-        download_url=f"https://files.example/{KEY}?ttl=604800",
+        download_url=f"https://files.example/{KEY}?until={(NOW + timedelta(days=7)).isoformat()}",
         download_url_expires_at=NOW + timedelta(days=7),
         expires_at=job.expires_at,
     )

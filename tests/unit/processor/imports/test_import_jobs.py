@@ -48,8 +48,8 @@ class FakeFiles:
     def abort_uploads(self, bucket: str, prefix: str) -> int:
         return 0
 
-    def presign(self, bucket: str, key: str, *, ttl_seconds: int) -> str:
-        return f"https://s3.example/{key}?ttl={ttl_seconds}"
+    def link(self, bucket: str, key: str, *, expires_at: datetime) -> str:
+        return f"https://s3.example/{key}?until={expires_at.isoformat()}"
 
 
 @dataclass
@@ -170,7 +170,8 @@ def test_a_file_with_a_rejected_row_completes_with_its_report_and_link() -> None
     assert history.rows[job.file_id].status is JobStatus.COMPLETED
     [published] = announcer.published
     assert isinstance(published.payload, FileProcessed)
-    assert published.payload.error_report_url == f"https://s3.example/{key}?ttl={7 * 24 * 3600}"
+    week_on = (NOW + timedelta(days=7)).isoformat()
+    assert published.payload.error_report_url == f"https://s3.example/{key}?until={week_on}"
 
 
 def test_validate_mode_counts_as_an_import_would_and_writes_nothing() -> None:

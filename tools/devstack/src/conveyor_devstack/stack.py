@@ -71,6 +71,8 @@ class Stack(Lifecycle):
             "PORT": str(self.producer_port),
             "HOST": LOOPBACK,
             "METRICS_HOST": LOOPBACK,
+            # Where the processor's e-mailed links lead: this stack's producer.
+            "PUBLIC_API_URL": self.producer_url,
             **self.extra_env,
         }
         self.env |= self._bootstrap()

@@ -81,6 +81,7 @@ variables {
   private_subnet_ids  = ["subnet-a", "subnet-b"]
   public_subnet_ids   = ["subnet-c", "subnet-d"]
   certificate_arn     = "arn:aws:acm:us-east-1:123456789012:certificate/api"
+  api_public_url      = "https://api.acme.example"
   exports_bucket_name = "acme-conveyor-exports"
   uploads_bucket_name = "acme-conveyor-uploads"
   logs_bucket_name    = "acme-conveyor-access-logs"

@@ -1,8 +1,9 @@
-"""Export files in S3: streamed in by multipart upload, handed out by presigned link,
+"""Export files in S3: streamed in by multipart upload, handed out by lasting link,
 and the uploads of killed attempts aborted."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
@@ -10,6 +11,7 @@ from botocore.exceptions import ClientError
 from conveyor_aws import clients
 from conveyor_aws.s3_stream import DEFAULT_PART_SIZE_BYTES, MultipartUpload
 from conveyor_processor.exports.naming import content_disposition
+from conveyor_processor.jobs.email_links import EmailLinks
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -23,10 +25,12 @@ class S3ExportFiles:
         self,
         *,
         bucket: str,
+        links: EmailLinks,
         part_size_bytes: int = DEFAULT_PART_SIZE_BYTES,
         client: S3Client | None = None,
     ) -> None:
         self._bucket = bucket
+        self._links = links
         self._part_size_bytes = part_size_bytes
         self._client = client
 
@@ -61,8 +65,5 @@ class S3ExportFiles:
                 aborted += 1
         return aborted
 
-    def presign(self, key: str, *, ttl_seconds: int) -> str:
-        client = self._client or clients.s3()
-        return client.generate_presigned_url(
-            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=ttl_seconds
-        )
+    def link(self, key: str, *, expires_at: datetime) -> str:
+        return self._links.to(self._bucket, key, expires_at=expires_at)

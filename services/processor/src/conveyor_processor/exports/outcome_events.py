@@ -19,10 +19,11 @@ def outcome_event(
     if job.status is JobStatus.FAILED:
         return ExportFailed.of(job)
     if job.status is JobStatus.COMPLETED and job.object_key:
+        expires_at = now + timedelta(seconds=EMAIL_LINK_TTL_SECONDS)
         return ExportCompleted.of(
             job,
             file_name=job.object_key.rsplit("/", 1)[-1],
-            download_url=files.presign(job.object_key, ttl_seconds=EMAIL_LINK_TTL_SECONDS),
-            download_url_expires_at=now + timedelta(seconds=EMAIL_LINK_TTL_SECONDS),
+            download_url=files.link(job.object_key, expires_at=expires_at),
+            download_url_expires_at=expires_at,
         )
     return None

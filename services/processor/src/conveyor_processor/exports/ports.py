@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Protocol
 
 from conveyor_common.exports.job import ExportJob
@@ -28,7 +29,9 @@ class ExportFiles(Protocol):
         that was killed before it could abort its own); returns how many there were."""
         ...
 
-    def presign(self, key: str, *, ttl_seconds: int) -> str: ...
+    def link(self, key: str, *, expires_at: datetime) -> str:
+        """A link to the file for an e-mail, working until `expires_at`."""
+        ...
 
 
 class Renderer(Protocol):

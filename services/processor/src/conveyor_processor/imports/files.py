@@ -1,8 +1,9 @@
 """Uploaded files and their error reports in S3: the upload streamed in chunks, the
-report streamed out by multipart upload and handed out by presigned link."""
+report streamed out by multipart upload and handed out by lasting link."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
@@ -10,6 +11,7 @@ from botocore.exceptions import ClientError
 from conveyor_aws import clients
 from conveyor_aws.s3_stream import DEFAULT_PART_SIZE_BYTES, MultipartUpload
 from conveyor_processor.imports.source import Readable
+from conveyor_processor.jobs.email_links import EmailLinks
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -24,9 +26,11 @@ class S3ImportFiles:
     def __init__(
         self,
         *,
+        links: EmailLinks,
         part_size_bytes: int = DEFAULT_PART_SIZE_BYTES,
         client: S3Client | None = None,
     ) -> None:
+        self._links = links
         self._part_size_bytes = part_size_bytes
         self._client = client
 
@@ -68,7 +72,5 @@ class S3ImportFiles:
                 aborted += 1
         return aborted
 
-    def presign(self, bucket: str, key: str, *, ttl_seconds: int) -> str:
-        return self.client.generate_presigned_url(
-            "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=ttl_seconds
-        )
+    def link(self, bucket: str, key: str, *, expires_at: datetime) -> str:
+        return self._links.to(bucket, key, expires_at=expires_at)

@@ -29,8 +29,8 @@ def outcome_event(
         return None
     link, link_expires_at = None, None
     if job.error_report_key:
-        link = files.presign(job.bucket, job.error_report_key, ttl_seconds=EMAIL_LINK_TTL_SECONDS)
         link_expires_at = now + timedelta(seconds=EMAIL_LINK_TTL_SECONDS)
+        link = files.link(job.bucket, job.error_report_key, expires_at=link_expires_at)
     return FileProcessed(
         file_id=job.file_id,
         requested_by=job.requested_by,

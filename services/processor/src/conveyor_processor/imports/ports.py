@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from conveyor_common.imports.job import ImportJob
@@ -34,7 +35,9 @@ class ImportFiles(Protocol):
         """Abort the multipart uploads still open under `prefix`; how many there were."""
         ...
 
-    def presign(self, bucket: str, key: str, *, ttl_seconds: int) -> str: ...
+    def link(self, bucket: str, key: str, *, expires_at: datetime) -> str:
+        """A link to the file for an e-mail, working until `expires_at`."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import posixpath
-
-from conveyor_aws import clients
+from conveyor_producer.links.signer import S3FileSigner
 
 
 class S3LinkSigner:
     def __init__(self, *, bucket: str) -> None:
         self._bucket = bucket
+        self._files = S3FileSigner()
 
     def download_url(self, object_key: str, *, expires_in_seconds: int) -> str:
-        """Signed locally (no request is made); the browser saves the file under its name."""
-        file_name = posixpath.basename(object_key).replace('"', "")
-        return clients.s3().generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": self._bucket,
-                "Key": object_key,
-                "ResponseContentDisposition": f'attachment; filename="{file_name}"',
-            },
-            ExpiresIn=expires_in_seconds,
+        return self._files.download_url(
+            self._bucket, object_key, expires_in_seconds=expires_in_seconds
         )
