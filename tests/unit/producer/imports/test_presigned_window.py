@@ -180,6 +180,21 @@ def test_a_file_cancelled_in_its_window_stays_cancelled(
     assert (view["status"], view["errorMessage"]) == ("CANCELLED", None)
 
 
+def test_complete_after_a_cancel_in_the_window_is_409_and_imports_nothing(
+    client: TestClient[Any], uploads: FakeUploads, publisher: FakePublisher
+) -> None:
+    body = presign(client)
+    assert client.post(f"{body['links']['self']}/cancel", headers=ALICE).status_code == 202
+    store_the_file(uploads, body)
+
+    response = client.post(body["links"]["complete"], headers=ALICE)
+
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("/import-finished")
+    assert response.json()["detail"] == "the import was cancelled before its file was completed"
+    assert publisher.published == []
+
+
 def test_the_openapi_document_types_the_410_of_complete(client: TestClient[Any]) -> None:
     schema = client.get("/schema/openapi.json").json()
 

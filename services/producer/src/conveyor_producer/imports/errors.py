@@ -46,7 +46,8 @@ class FileNotFound(LookupError):
 
 
 class FileFinished(ValueError):
-    """The import completed or failed already, so it can no longer be cancelled."""
+    """The import completed, failed or was cancelled already: it can no longer be
+    cancelled, nor, if it ended before its file was completed, completed."""
 
 
 class UploadMissing(ValueError):

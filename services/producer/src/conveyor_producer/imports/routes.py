@@ -158,7 +158,8 @@ class FilesController(Controller):
             "nothing is stored yet, 422 when it differs), then starts the import once: "
             "completing again answers the same. Taken until expiresAt plus a grace for an "
             "upload still on its way; after that, a file never completed is 410 Gone "
-            "(upload-expired) and FAILED: start a new presigned upload. "
+            "(upload-expired) and FAILED: start a new presigned upload. A file cancelled "
+            "before it was completed is 409 (import-finished). "
             "Needs the exporter or admin role."
         ),
         responses=documented_problems(400, 401, 403, 404, 409, 410, 422, 503),

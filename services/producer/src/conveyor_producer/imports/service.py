@@ -217,9 +217,10 @@ class FileService:
 
     def _completable(self, file_id: uuid.UUID, principal: Principal) -> ImportJob | None:
         """The QUEUED job of a presigned upload whose object is stored as declared, its
-        window now ended as completed; None once it started (or was cancelled)."""
+        window now ended as completed; None once an earlier complete started it."""
         job = self._visible(file_id, principal=principal)
         if job.status is not JobStatus.QUEUED:
+            self._check_started(job)
             return None
         window = self._open_window(job)
         self._check_stored(job)
@@ -360,6 +361,15 @@ class FileService:
         if window is not None and window.state is WindowState.EXPIRED:
             raise UploadExpired(f"{not_completed_reason(window)}; start a new presigned upload")
         return window
+
+    def _check_started(self, job: ImportJob) -> None:
+        """A job past QUEUED was started by an earlier complete, unless it ended before
+        one took (cancelled while its window was open): then no import will ever run,
+        and this complete is refused rather than answered 202."""
+        window = self._open_window(job)
+        if window is not None and window.state is not WindowState.COMPLETED:
+            status = job.status.value.lower()
+            raise FileFinished(f"the import was {status} before its file was completed")
 
     def _complete_window(self, job: ImportJob, window: UploadWindow) -> None:
         """Ends the window as completed before FileUploaded goes out: from then on it
