@@ -611,6 +611,30 @@ def test_a_cancel_mid_import_keeps_the_committed_batches_and_says_how_many(
     assert open_uploads() == []
 
 
+def test_a_file_malformed_past_its_first_batch_fails_keeping_and_counting_that_batch(
+    db: str, states: ImportStates, runner: ImportRunner
+) -> None:
+    lines = [f"P-{n},cust-{n},c{n}@example.com,,EUR,SKU-1,,1,1.00" for n in range(1, 16)]
+    malformed = 'P-BAD,cust-x,"x@example.com,,EUR,SKU-1,,1,1.00'
+    envelope = upload(states, (HEADER + "\n" + "\n".join([*lines, malformed]) + "\n").encode())
+    file_id = file_id_of(envelope)
+    hooks = runner.hooks
+    assert isinstance(hooks, ImportJobs)
+
+    in_batches_of_ten = replace(runner, hooks=replace(hooks, batch_orders=10))
+    assert in_batches_of_ten.run(envelope) is Outcome.FAILED
+
+    row = history_row(db, file_id)
+    assert row["status"] == "FAILED"
+    assert counts(row) == (10, 10, 0, 0)
+    assert row["error"].endswith("; the 10 rows of orders before it were imported")
+    assert len(stored_orders(db)) == 10
+    [event] = outcome_events(FileFailed.event_type)
+    assert isinstance(event.payload, FileFailed)
+    assert event.payload.reason == row["error"]
+    assert open_uploads() == []
+
+
 class _Killed(BaseException):
     """The process dying mid-import: no `except Exception` of the job core sees it, so
     the job is left PROCESSING under a lease that no one renews."""

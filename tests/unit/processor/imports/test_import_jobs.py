@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import msgspec
+import pytest
 from tests.unit.processor.jobs.fakes import FakeAnnouncer, FakeStates, ten_seconds_per_reading
 
 from conveyor_common.envelope import Envelope, wrap
@@ -197,6 +198,36 @@ def test_an_unreadable_file_fails_with_its_reason_announced() -> None:
     assert states.jobs[job.file_id].error == "the header lacks the column 'customerId'"
     [published] = announcer.published
     assert isinstance(published.payload, FileFailed)
+
+
+@pytest.mark.parametrize(
+    ("mode", "counts", "reason_ends"),
+    [
+        (ImportMode.IMPORT, (20, 20), "; the 20 rows of orders before it were imported"),
+        # A dry run wrote nothing: its failure says nothing of what it checked.
+        (ImportMode.VALIDATE, (None, None), "at line 27: unexpected end of data"),
+    ],
+)
+def test_a_file_malformed_past_its_first_batches_fails_saying_what_was_imported(
+    mode: ImportMode, counts: tuple[int | None, int | None], reason_ends: str
+) -> None:
+    rows = "".join(f"O-{n},c,e@x.io,EUR,S,1,1.00\n" for n in range(25))
+    body = (HEADER + rows + 'BAD,c,"e@x.io,EUR,S,1,1.00\n').encode()
+    job, envelope = job_and_event(body, mode=mode)
+    upserts = FakeUpserts()
+    runner, states, _, announcer, _ = runner_for(job, body, upserts=upserts, batch_orders=10)
+
+    assert runner.run(envelope) is Outcome.FAILED
+
+    failed = states.jobs[job.file_id]
+    assert (failed.rows_total, failed.rows_imported) == counts
+    assert failed.error is not None
+    assert failed.error.startswith("the CSV file is malformed at line")
+    assert failed.error.endswith(reason_ends)
+    assert len(upserts.stored) == (20 if mode is ImportMode.IMPORT else 0)
+    [published] = announcer.published
+    assert isinstance(published.payload, FileFailed)
+    assert published.payload.reason == failed.error
 
 
 def test_a_cancel_records_the_counts_of_the_committed_batches() -> None:

@@ -10,6 +10,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 
+from conveyor_aws.failures import is_transient
 from conveyor_common.envelope import Envelope
 from conveyor_common.events import FileFailed, FileProcessed, FileUploaded
 from conveyor_common.imports.job import ImportJob, ImportResult
@@ -24,7 +25,7 @@ from conveyor_processor.imports.ports import ImportFiles, ImportHistory, OrderUp
 from conveyor_processor.imports.readable import NOUN, readable_import_reason
 from conveyor_processor.imports.report import ErrorReport
 from conveyor_processor.imports.source import CountingReader, utf8_lines
-from conveyor_processor.jobs.failures import Cancelled
+from conveyor_processor.jobs.failures import Cancelled, FailedPartway
 from conveyor_processor.jobs.ports import JobProgress
 from conveyor_processor.jobs.runner import JobRunner
 
@@ -94,6 +95,9 @@ class ImportJobs:
                     counts = run.run(orders)
                 except Cancelled as exc:
                     raise Cancelled(partial_result=_result(run.committed, None)) from exc
+                except Exception as exc:
+                    _raise_partway(exc, run.committed, wrote=target.write)
+                    raise
         return _result(counts, key if report.written else None)
 
     def _orders(
@@ -115,6 +119,16 @@ class ImportJobs:
 
 
 ImportRunner = JobRunner[ImportJob, ImportResult, FileUploaded]
+
+
+def _raise_partway(exc: Exception, committed: Counts, *, wrote: bool) -> None:
+    """A file that fails for good (malformed past its first batches) keeps the orders its
+    committed batches wrote: the failed job then says how many, as a cancelled one does.
+    A transient failure is retried instead, and the retry writes the same orders again."""
+    if wrote and committed.rows_imported and not is_transient(exc):
+        rows = committed.rows_imported
+        message = f"the {rows} rows of orders before it were imported"
+        raise FailedPartway(message, partial_result=_result(committed, None)) from exc
 
 
 def _result(counts: Counts, report_key: str | None) -> ImportResult:

@@ -23,6 +23,16 @@ class Cancelled(Exception):
         self.partial_result = partial_result
 
 
+class FailedPartway(Exception):
+    """The job's work failed for good after committing part of it. A kind whose work
+    commits as it goes raises it from the cause, with the result of what it committed
+    and a message saying so, so that the failed job says how much stayed done."""
+
+    def __init__(self, message: str, *, partial_result: msgspec.Struct) -> None:
+        super().__init__(message)
+        self.partial_result = partial_result
+
+
 class LeaseLost(Exception):
     """Another worker owns the job now and records its outcome: the work must stop."""
 

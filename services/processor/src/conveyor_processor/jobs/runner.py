@@ -28,7 +28,7 @@ from conveyor_common.envelope import Envelope, wrap
 from conveyor_common.jobs import Job, JobStatus
 from conveyor_common.log import correlation, get_logger
 from conveyor_processor.jobs.announcer import outcome_event_id
-from conveyor_processor.jobs.failures import Cancelled, LeaseLost
+from conveyor_processor.jobs.failures import Cancelled, FailedPartway, LeaseLost
 from conveyor_processor.jobs.lease_keeper import LeaseKeeper
 from conveyor_processor.jobs.owner import lease_owner
 from conveyor_processor.jobs.policy import (
@@ -179,7 +179,9 @@ class _Delivery(Generic[J, R, Q]):
             if is_transient(exc):
                 raise  # the caller gives the job back for a retry
             logger.error(f"{self._noun} failed", attempt=job.attempts, exc_info=True)
-            return self._fail(self._hooks.readable_reason(exc))
+            partial = exc.partial_result if isinstance(exc, FailedPartway) else None
+            # The kind's result type, for what was committed before the failure.
+            return self._fail(self._hooks.readable_reason(exc), cast("R | None", partial))
         return self._complete(result)
 
     def _work(self, job: J, keeper: LeaseKeeper) -> R:
@@ -228,8 +230,8 @@ class _Delivery(Generic[J, R, Q]):
         logger.info(f"{self._noun} completed", **msgspec.structs.asdict(result))
         return Outcome.COMPLETED
 
-    def _fail(self, reason: str) -> Outcome:
-        finished = self._finish(JobStatus.FAILED, error=reason)
+    def _fail(self, reason: str, result: R | None = None) -> Outcome:
+        finished = self._finish(JobStatus.FAILED, error=reason, result=result)
         if finished is None:
             return Outcome.LEASE_LOST
         self._hooks.record(finished)
