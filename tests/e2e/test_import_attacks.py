@@ -516,8 +516,15 @@ def test_notify_beyond_what_ses_accepts_is_refused_not_parked_on_the_dlq(
         {"mode": "validate\x00"},
         {"notify": "not-an-email"},
         {"notify": "a@example.com\r\nBcc: victim@example.com"},
+        {"Mode": "validate"},
     ],
-    ids=["unknown-mode", "mode-with-nul", "notify-not-an-email", "notify-crlf-injection"],
+    ids=[
+        "unknown-mode",
+        "mode-with-nul",
+        "notify-not-an-email",
+        "notify-crlf-injection",
+        "misspelt-mode",
+    ],
 )
 def test_hostile_form_fields_are_a_422_and_leave_nothing(
     uploader: Uploader, aws_client: Callable[[str], Any], fields: dict[str, str]

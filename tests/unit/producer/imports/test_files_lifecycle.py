@@ -168,3 +168,15 @@ def test_the_template_order_is_one_post_orders_accepts(client: TestClient[Any]) 
     del order["orderId"]
 
     assert client.post("/api/v1/orders", json=order, headers=ALICE).status_code == 202
+
+
+def test_a_presigned_request_with_a_member_it_does_not_know_is_422_naming_it(
+    client: TestClient[Any], import_states: FakeImportStates
+) -> None:
+    body = {"fileName": "o.csv", "contentType": "text/csv", "sizeBytes": 10, "Mode": "validate"}
+
+    response = client.post(FILES, json=body, headers=ALICE)
+
+    assert response.status_code == 422, response.text
+    assert [error["field"] for error in response.json()["errors"]] == ["Mode"]
+    assert import_states.jobs == {}

@@ -7,7 +7,8 @@ temporary file (on disk beyond SPOOL_BYTES) while its SHA-256 and size are
 computed, so it is never held whole in memory and is read once more to go to S3.
 
 Each field the upload reads is taken once: a second `file`, `mode` or `notify` is a
-400 rather than a part silently dropped. Part headers are read as Latin-1, which
+400 rather than a part silently dropped. Any other field is a 422 naming it, as an
+unknown member of a JSON body is: a misspelt `Mode=validate` must not run an import. Part headers are read as Latin-1, which
 decodes any byte, so that a file name that is not UTF-8 is told apart (a 422 naming
 the field) from a broken form (400).
 """
@@ -41,6 +42,9 @@ from conveyor_producer.imports.errors import (
 FILE_FIELD = "file"
 TEXT_FIELDS = frozenset({"mode", "notify"})
 READ_FIELDS = TEXT_FIELDS | {FILE_FIELD}
+UNKNOWN_FIELD_MESSAGE = "is not a field of the upload form (file, mode, notify)"
+# Of an unknown field's name, in the problem that names it.
+MAX_SHOWN_NAME_CHARS = 100
 # Room for `notify` at its cap: MAX_RECIPIENTS addresses of EMAIL_LENGTH, with separators.
 MAX_TEXT_FIELD_BYTES = 8 * 1024
 # A part's header line: room for a file name of 8,000 characters, even of two bytes
@@ -96,10 +100,12 @@ class _FormReader:
         self.fields: dict[str, str] = {}
 
     def start(self, segment: MultipartSegment) -> _Part:
-        if segment.name in READ_FIELDS:
-            if segment.name in self._seen:
-                raise RepeatedField(segment.name)
-            self._seen.add(segment.name)
+        if segment.name not in READ_FIELDS:
+            name = segment.name[:MAX_SHOWN_NAME_CHARS]
+            raise InvalidFileRequest([FieldError(name, UNKNOWN_FIELD_MESSAGE)])
+        if segment.name in self._seen:
+            raise RepeatedField(segment.name)
+        self._seen.add(segment.name)
         if segment.name == FILE_FIELD and segment.filename is not None:
             self._meta = (_utf8_file_name(segment.filename), segment.content_type)
             return _Part(segment, sink=self._file)
@@ -113,8 +119,8 @@ class _FormReader:
             self._digest.update(data)
             part.sink.write(data)
         else:
-            # Every other part is bounded too, even one this form ignores (an unknown
-            # field, a `file` part without a file name): else it could stream forever.
+            # Every other part is bounded too, even one this form ignores (a `file`
+            # part without a file name): else it could stream forever.
             part.size += len(data)
             if part.size > MAX_TEXT_FIELD_BYTES:
                 raise FileTooLarge(

@@ -12,7 +12,9 @@ from conveyor_producer.http.request_body import decode_request
 from conveyor_producer.imports.errors import InvalidFileRequest
 
 
-class PresignedUploadRequest(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class PresignedUploadRequest(
+    msgspec.Struct, frozen=True, kw_only=True, rename="camel", forbid_unknown_fields=True
+):
     """A file to upload straight to S3: its name, type, exact size and import mode."""
 
     # Longer names are cut to MAX_FILE_NAME_LENGTH; a path is cut to its last segment.
