@@ -198,6 +198,17 @@ def test_ids_and_skus_refuse_invisible_format_characters_but_names_keep_them(cha
     assert f"U+{ord(char):04X} at position 0" in found["items[0].sku"]
 
 
+def test_ids_and_skus_are_composed_so_an_accent_either_way_is_one_id() -> None:
+    decomposed = "Cafe\u0301-1"  # e + combining acute
+    body = a_body(customerId=decomposed, customerName=decomposed)
+    body["items"] = [{"sku": decomposed, "quantity": 1, "unitPrice": "1.00"}]
+
+    order = normalise(body)
+
+    assert order.customer_id == order.items[0].sku == "Caf\u00e9-1"
+    assert order.customer_name == decomposed  # names are kept as written
+
+
 def test_an_id_with_a_control_character_gets_one_error() -> None:
     assert failures(a_body(customerId="a\x00\u200b")) == {
         "customerId": "must not contain control characters or line breaks "

@@ -29,6 +29,7 @@ from conveyor_common.text import (
     IDENTIFIER_RULE,
     documented_email,
     documented_text,
+    composed,
     refuse_control_characters,
     refuse_format_characters,
     to_email_address,
@@ -349,7 +350,7 @@ def _required_text(field: str, value: str, errors: list[FieldError]) -> str:
 
 def _identifier(field: str, value: str, errors: list[FieldError]) -> str:
     found = len(errors)
-    trimmed = _required_text(field, value, errors)
+    trimmed = composed(_required_text(field, value, errors))
     problem = refuse_format_characters(field, trimmed)
     if problem is not None and len(errors) == found:  # one problem per field
         errors.append(problem)

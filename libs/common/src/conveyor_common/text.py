@@ -8,7 +8,9 @@ surrogate; an e-mail subject or a one-line cell breaks at LF, CR, NEL (U+0085)
 and the Unicode line and paragraph separators. DEL and the C1 controls are
 invisible and only ever smuggle terminal or log escapes.
 
-Identifiers (a customer's id, a SKU, a file's order reference) also refuse the
+Identifiers (a customer's id, a SKU, a file's order reference) are taken in Unicode's
+composed form (NFC), so that an id typed with a composed or a decomposed accent is
+one id, and they refuse the
 invisible format characters (Unicode category Cf: zero-width spaces and joiners,
 bidirectional overrides, the soft hyphen): with one, two ids that print the same are
 different orders' or customers', and a bidirectional override reorders how an id
@@ -49,7 +51,10 @@ _MULTI_LINE = re.compile(f"[{_MULTI_LINE_REFUSED}{_SURROGATES}]")
 
 # Unicode's general category of the invisible format characters identifiers refuse.
 FORMAT_CATEGORY = "Cf"
-IDENTIFIER_RULE = "Trimmed; not blank; no invisible format characters (Unicode category Cf)."
+IDENTIFIER_RULE = (
+    "Trimmed and NFC-normalised; not blank; no invisible format characters (Unicode "
+    "category Cf)."
+)
 
 # RFC 5321's limit on a forward path, and the width of the e-mail columns.
 EMAIL_LENGTH = 254
@@ -77,6 +82,11 @@ def refuse_control_characters(
         field,
         f"must not contain {kind} (found U+{ord(found.group()):04X} at position {found.start()})",
     )
+
+
+def composed(value: str) -> str:
+    """An identifier in Unicode's composed form (NFC): one id however its accents came."""
+    return value if value.isascii() else unicodedata.normalize("NFC", value)
 
 
 def refuse_format_characters(field: str, value: str) -> FieldError | None:

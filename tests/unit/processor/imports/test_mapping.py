@@ -41,6 +41,17 @@ def test_a_good_csv_order_is_normalised_with_its_stable_id() -> None:
     assert [item.name for item in order.items] == ["Widget", None]
 
 
+def test_an_order_reference_is_one_order_however_its_accents_came() -> None:
+    composed_ref = csv_order("CAF\u00c9-1,c,e@x.io,EUR,S,,1,1.00,")
+    decomposed_ref = csv_order("CAFE\u0301-1,c,e@x.io,EUR,S,,1,1.00,")
+
+    assert isinstance(composed_ref, Order)
+    assert isinstance(decomposed_ref, Order)
+    assert (
+        composed_ref.order_id == decomposed_ref.order_id == imported_order_id("acme", "CAF\u00c9-1")
+    )
+
+
 def test_the_order_id_is_per_tenant() -> None:
     assert imported_order_id("acme", "A-1") != imported_order_id("globex", "A-1")
 

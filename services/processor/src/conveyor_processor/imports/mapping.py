@@ -16,6 +16,7 @@ from conveyor_common.imports.model import (
     order_ref_errors,
 )
 from conveyor_common.orders import Order, decode_order_request, normalise_order
+from conveyor_common.text import composed
 from conveyor_processor.imports.file_order import FileOrder
 from conveyor_processor.imports.rejections import Rejection, rejection_code
 
@@ -24,7 +25,8 @@ _ITEM_PATH = re.compile(r"^items\[(?P<index>\d+)\]\.(?P<leaf>.+)$")
 
 def to_order(read: FileOrder, *, tenant_id: str, uploaded_at: datetime) -> Order | list[Rejection]:
     """The order, or every problem found: the reference's, the reader's and the order's."""
-    ref = read.order_ref.strip()
+    # One reference, so one order, however its accents came (as the API's identifiers).
+    ref = composed(read.order_ref.strip())
     problems = [*_ref_problems(read, ref), *read.problems]
     if read.request is None:
         return problems
