@@ -27,9 +27,9 @@ from conveyor_common.money import CURRENCY_INPUT_LENGTH, to_currency, to_money
 from conveyor_common.text import (
     EMAIL_LENGTH,
     IDENTIFIER_RULE,
+    composed,
     documented_email,
     documented_text,
-    composed,
     refuse_control_characters,
     refuse_format_characters,
     to_email_address,

@@ -52,8 +52,7 @@ _MULTI_LINE = re.compile(f"[{_MULTI_LINE_REFUSED}{_SURROGATES}]")
 # Unicode's general category of the invisible format characters identifiers refuse.
 FORMAT_CATEGORY = "Cf"
 IDENTIFIER_RULE = (
-    "Trimmed and NFC-normalised; not blank; no invisible format characters (Unicode "
-    "category Cf)."
+    "Trimmed and NFC-normalised; not blank; no invisible format characters (Unicode category Cf)."
 )
 
 # RFC 5321's limit on a forward path, and the width of the e-mail columns.
