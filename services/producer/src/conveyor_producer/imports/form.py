@@ -8,9 +8,9 @@ computed, so it is never held whole in memory and is read once more to go to S3.
 
 Each field the upload reads is taken once: a second `file`, `mode` or `notify` is a
 400 rather than a part silently dropped. Any other field is a 422 naming it, as an
-unknown member of a JSON body is: a misspelt `Mode=validate` must not run an import. Part headers are read as Latin-1, which
-decodes any byte, so that a file name that is not UTF-8 is told apart (a 422 naming
-the field) from a broken form (400).
+unknown member of a JSON body is: a misspelt `Mode=validate` must not run an import.
+Part headers are read as Latin-1, which decodes any byte, so that a file name that is
+not UTF-8 is told apart (a 422 naming the field) from a broken form (400).
 """
 
 from __future__ import annotations
