@@ -7,6 +7,7 @@ trimming, blank and control-character checks, e-mail, currency and money.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
@@ -116,6 +117,11 @@ class OrderRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True, f
 ORDER_REQUEST_DECODER = msgspec.json.Decoder(OrderRequest)
 # A CSV row's cells are text: numbers are read from it.
 _CELLS = data_conversion(strict=False)
+# A number's text in a cell, in ASCII digits; long enough for any quantity, short enough
+# that reading it is cheap (a longer cell is left to the decoder, which refuses it).
+_NUMBER_TEXT = re.compile(
+    r"[+-]?(?:[0-9]{1,20}(?:\.[0-9]{0,20})?|\.[0-9]{1,20})(?:[eE][+-]?[0-9]{1,2})?"
+)
 
 
 def decode_order_request(data: bytes | Mapping[str, Any]) -> OrderRequest:
@@ -125,6 +131,8 @@ def decode_order_request(data: bytes | Mapping[str, Any]) -> OrderRequest:
     A request that does not fit raises ValidationFailed naming every problem (see
     order_request_errors); bytes that are not JSON at all raise msgspec.DecodeError.
     """
+    if not isinstance(data, bytes):
+        data = _exact_quantities(data)
     try:
         if isinstance(data, bytes):
             return ORDER_REQUEST_DECODER.decode(data)
@@ -132,6 +140,25 @@ def decode_order_request(data: bytes | Mapping[str, Any]) -> OrderRequest:
     except msgspec.ValidationError as exc:
         first = [field_error(str(exc))]
         raise ValidationFailed(order_request_errors(data, first=first)) from exc
+
+
+def _exact_quantities(cells: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The items' quantity cells read exactly. msgspec reads an integer from text through
+    a float, which takes 2.0000000000000001 for 2; here a cell that is a number is a whole
+    one (2, 2.0, 2e0) or a decimal, which the decoder refuses as no integer."""
+    items = cells.get("items")
+    if not isinstance(items, list):
+        return cells
+    return {**cells, "items": [_exact_quantity(item) for item in items]}
+
+
+def _exact_quantity(item: Any) -> Any:
+    text = item.get("quantity") if isinstance(item, Mapping) else None
+    if not isinstance(text, str) or not _NUMBER_TEXT.fullmatch(text):
+        return item  # not a number's text: the decoder says so
+    number = Decimal(text)
+    whole = number == number.to_integral_value()
+    return {**item, "quantity": int(number) if whole else number}
 
 
 def order_request_errors(

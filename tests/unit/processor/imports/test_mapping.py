@@ -52,6 +52,24 @@ def test_an_order_reference_is_one_order_however_its_accents_came() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("cell", "quantity"), [("2", 2), ("+2", 2), ("2.0", 2), ("2e0", 2), ("1E3", 1000)]
+)
+def test_a_whole_number_cell_is_a_quantity_whatever_its_notation(cell: str, quantity: int) -> None:
+    order = csv_order(f"A,c,e@x.io,EUR,S,,{cell},1.00,")
+    assert isinstance(order, Order)
+    assert order.items[0].quantity == quantity
+
+
+@pytest.mark.parametrize(
+    "cell", ["2.0000000000000001", "0.99999999999999999", "99999.999999999999", "1.5", "1_0"]
+)
+def test_a_quantity_cell_that_is_no_whole_number_is_never_rounded(cell: str) -> None:
+    assert csv_order(f"A,c,e@x.io,EUR,S,,{cell},1.00,") == [
+        (2, "quantity", RejectionCode.TYPE_ERROR)
+    ]
+
+
 def test_the_order_id_is_per_tenant() -> None:
     assert imported_order_id("acme", "A-1") != imported_order_id("globex", "A-1")
 
