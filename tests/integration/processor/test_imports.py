@@ -43,6 +43,7 @@ from conveyor_processor.imports.files import S3ImportFiles
 from conveyor_processor.imports.history import import_history
 from conveyor_processor.imports.kind import ImportJobs, ImportRunner
 from conveyor_processor.imports.ports import BatchOutcome, ImportSession
+from conveyor_processor.imports.source import MAX_LINE_CHARS
 from conveyor_processor.imports.upserts import SqlOrderUpserts
 from conveyor_processor.jobs.announcer import SnsAnnouncer
 from conveyor_processor.jobs.runner import Outcome
@@ -476,6 +477,17 @@ def test_every_line_of_an_order_rejected_for_one_line_is_reported(
             "the JSON file has half a surrogate pair (\\udfff) at offset 36: "
             "it escapes no character",
         ),
+        (
+            FileType.NDJSON,
+            b'{"orderId": "a"}\n' + b"x" * (MAX_LINE_CHARS + 1),
+            f"line 2 is longer than {MAX_LINE_CHARS:,} characters",
+        ),
+        (
+            FileType.CSV,
+            f"{HEADER}\rA-1,cust-1,a@example.com,,EUR,SKU-1,,1,1.00\r".encode(),
+            "the CSV header is malformed: a line ends with CR alone: save the file with LF "
+            "or CRLF line endings",
+        ),
     ],
     ids=[
         "csv-missing-column",
@@ -485,6 +497,8 @@ def test_every_line_of_an_order_rejected_for_one_line_is_reported(
         "json-object",
         "ndjson",
         "json-half-a-surrogate-pair",
+        "ndjson-a-line-without-end",
+        "csv-cr-line-endings",
     ],
 )
 def test_an_unparseable_file_fails_with_a_located_reason(

@@ -184,3 +184,20 @@ def test_padded_csv_cells_read_as_their_trimmed_values() -> None:
         (2, Decimal("1.50")),
         (3, Decimal("2.00")),
     ]
+
+
+def test_a_line_longer_than_the_limit_fails_the_file_naming_it() -> None:
+    data = b"a,b\n" + b"x" * 100
+    reader = CountingReader(io.BytesIO(data))
+    with pytest.raises(FileUnreadable, match=r"^line 2 is longer than 64 characters$"):
+        list(utf8_lines(reader.chunks(8), max_line_chars=64))
+
+
+def test_a_file_whose_lines_end_with_cr_alone_says_so() -> None:
+    small = f"{HEADER}\rA,c,e@x.io,EUR,S1,1,1.00\r".encode()
+    with pytest.raises(FileUnreadable, match="ends with CR alone: save the file with LF or CRLF"):
+        list(csv_orders(iter(lines(small))))
+    large = small * 40
+    reader = CountingReader(io.BytesIO(large))
+    with pytest.raises(FileUnreadable, match="seem to end with CR alone"):
+        list(utf8_lines(reader.chunks(64), max_line_chars=512))

@@ -25,6 +25,8 @@ ITEM_FIELDS = {"sku": "sku", "itemName": "name", "quantity": "quantity", "unitPr
 COLUMN_OF_FIELD = {"name": "itemName"}
 
 _Line = tuple[int, list[str]]
+# How the csv module says that a line ended with CR alone (old Mac line endings).
+_LONE_CR = "new-line character seen in unquoted field"
 
 
 def csv_orders(lines: Iterator[str], *, header: list[str] | None = None) -> Iterator[FileOrder]:
@@ -90,7 +92,10 @@ def _records(reader: Any) -> Iterator[_Line]:
             yield end + 1, cells
             end = reader.line_num
     except csv.Error as exc:
-        raise FileUnreadable(f"the CSV file is malformed at line {reader.line_num}: {exc}") from exc
+        problem = _csv_problem(exc)
+        raise FileUnreadable(
+            f"the CSV file is malformed at line {reader.line_num}: {problem}"
+        ) from exc
 
 
 def _header(reader: Any) -> list[str]:
@@ -99,7 +104,7 @@ def _header(reader: Any) -> list[str]:
     except StopIteration:
         raise FileUnreadable("the file is empty: it has no header row") from None
     except csv.Error as exc:
-        raise FileUnreadable(f"the CSV header is malformed: {exc}") from exc
+        raise FileUnreadable(f"the CSV header is malformed: {_csv_problem(exc)}") from exc
     for name in names:
         if name not in CSV_COLUMNS:
             raise FileUnreadable(f"the header has an unknown column {name!r}")
@@ -109,6 +114,13 @@ def _header(reader: Any) -> list[str]:
         if name not in names and name not in CSV_OPTIONAL_COLUMNS:
             raise FileUnreadable(f"the header lacks the column {name!r}")
     return names
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    """The csv module's complaint, in words an uploader can act on where it has none."""
+    if _LONE_CR in str(exc):
+        return "a line ends with CR alone: save the file with LF or CRLF line endings"
+    return str(exc)
 
 
 def _ref(cells: Sequence[str], ref_at: int) -> str:

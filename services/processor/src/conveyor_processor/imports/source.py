@@ -11,6 +11,10 @@ from conveyor_processor.imports.file_order import FileUnreadable
 
 CHUNK_BYTES = 256 * 1024
 UTF8_BOM = codecs.BOM_UTF8
+# The longest line read: a CSV line is one order item (a few KiB at most), a JSON Lines
+# line one order (at most 250 KiB once normalised; written with escapes, some times
+# that). Without a bound, a presigned file of no LF (1 GiB) would be held whole.
+MAX_LINE_CHARS = 8 * 1024 * 1024
 
 
 class Readable(Protocol):
@@ -74,21 +78,33 @@ class DigitRunGuard:
 _DIGITS_AS_ZEROS = bytes.maketrans(b"0123456789", b"0" * 10)
 
 
-def utf8_lines(chunks: Iterator[bytes]) -> Iterator[str]:
+def utf8_lines(chunks: Iterator[bytes], *, max_line_chars: int = MAX_LINE_CHARS) -> Iterator[str]:
     """The text's lines (split at LF only, endings kept), a leading BOM dropped;
-    FileUnreadable at the first byte that is not UTF-8, naming its offset in the file."""
+    FileUnreadable at the first byte that is not UTF-8, naming its offset in the file,
+    or at a line longer than `max_line_chars`, naming the line."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     offset = 0  # bytes handed to the decoder before this chunk
     pending = ""
+    line_number = 1  # of the pending line
     for chunk in chunks:
         text = _decode(decoder, chunk, offset=offset)
         offset += len(chunk)
         *lines, pending = (pending + text).split("\n")
         for line in lines:
             yield line + "\n"
+        line_number += len(lines)
+        if len(pending) > max_line_chars:
+            raise FileUnreadable(_too_long(line_number, pending, max_line_chars))
     pending += _decode(decoder, b"", offset=offset, final=True)
     if pending:
         yield pending
+
+
+def _too_long(line_number: int, line: str, max_line_chars: int) -> str:
+    reason = f"line {line_number} is longer than {max_line_chars:,} characters"
+    if "\r" in line:
+        return f"{reason}: its lines seem to end with CR alone; save the file with LF or CRLF"
+    return reason
 
 
 def _decode(
