@@ -47,8 +47,9 @@ UNKNOWN_FIELD_MESSAGE = "is not a field of the upload form (file, mode, notify)"
 MAX_SHOWN_NAME_CHARS = 100
 # Room for `notify` at its cap: MAX_RECIPIENTS addresses of EMAIL_LENGTH, with separators.
 MAX_TEXT_FIELD_BYTES = 8 * 1024
-# A part's header line: room for a file name of 8,000 characters, even of two bytes
-# each (the name is then cut to MAX_FILE_NAME_LENGTH); a longer line is a 400.
+# A part's header line: room for a file name of 8,000 characters of up to two bytes
+# each in UTF-8 (about 4,000 of four bytes; the name is then cut to
+# MAX_FILE_NAME_LENGTH); a longer line is a 400.
 MAX_PART_HEADER_BYTES = 16 * 1024
 SPOOL_BYTES = 1024 * 1024
 MAX_PARTS = 8
