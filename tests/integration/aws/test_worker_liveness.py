@@ -88,6 +88,8 @@ def worker_env(aws: dict[str, str], tmp_path: Path) -> dict[str, str]:
         "WORKER_THREADS": "1",
         "EXPORT_TEMP_DIR": str(tmp_path / "exports"),
         "LOG_JSON": "false",
+        # Where the processor's e-mailed links would lead; no test here follows one.
+        "PUBLIC_API_URL": "http://127.0.0.1:8000",
     }
 
 

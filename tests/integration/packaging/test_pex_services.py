@@ -72,6 +72,8 @@ def service_env(aws: dict[str, str], migrated_database: str, tmp_path: Path) -> 
         "LOG_JSON": "false",
         "METRICS_HOST": LOOPBACK,
         "EXPORT_TEMP_DIR": str(tmp_path / "exports"),
+        # Where the processor's e-mailed links would lead; no test here follows one.
+        "PUBLIC_API_URL": f"http://{LOOPBACK}:8000",
     }
 
 

@@ -297,8 +297,15 @@ def test_service_policies_are_scoped(applied: dict[str, Any]) -> None:
     assert {"s3:ListBucketMultipartUploads", "s3:AbortMultipartUpload"} <= processor
     assert "ses:SendEmail" in notifier
     assert "sns:Publish" not in notifier
-    # e-mailed links are presigned by the processor; the producer only presigns reads
+    # e-mailed links lead through the producer: the notifier touches no file, and the
+    # processor writes exports without reading one back
     assert not any(a.startswith(("s3:", "kms:")) for a in notifier)
+    assert s3_actions_by_bucket(applied, "processor")["exports"] == {
+        "s3:PutObject",
+        "s3:AbortMultipartUpload",
+        "s3:ListBucket",
+        "s3:ListBucketMultipartUploads",
+    }
     # the producer presigns reads of exports, and streams or presigns uploads into the
     # uploads bucket (and reads them back: HEAD, which needs ListBucket to tell a missing
     # key, and error-report links)

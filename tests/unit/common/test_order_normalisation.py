@@ -209,6 +209,14 @@ def test_ids_and_skus_are_composed_so_an_accent_either_way_is_one_id() -> None:
     assert order.customer_name == decomposed  # names are kept as written
 
 
+def test_an_id_that_composing_lengthens_past_its_column_is_refused() -> None:
+    # U+FB2C composes to three characters: 128 of them fit the request, not the column.
+    assert failures(a_body(customerId="\ufb2c" * 128)) == {
+        "customerId": f"must be at most {CUSTOMER_ID_LENGTH} characters once NFC-normalised"
+    }
+    assert normalise(a_body(customerId="\ufb2c" * 42)).customer_id == "\u05e9\u05bc\u05c1" * 42
+
+
 def test_an_id_with_a_control_character_gets_one_error() -> None:
     assert failures(a_body(customerId="a\x00\u200b")) == {
         "customerId": "must not contain control characters or line breaks "

@@ -67,3 +67,16 @@ def test_export_temporary_files_go_under_the_system_temp_dir_unless_set(
     )
     environment.setenv("EXPORT_TEMP_DIR", str(tmp_path))
     assert load(ProcessorSettings).export_temp_dir == tmp_path
+
+
+@pytest.mark.parametrize("url", ["https://api.example.com/?x=1", "https://api.example.com/#top"])
+def test_an_api_address_with_a_query_or_fragment_stops_the_process(
+    environment: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    environment.setenv("PUBLIC_API_URL", url)
+
+    with pytest.raises(SystemExit) as exited:
+        load(ProcessorSettings)
+
+    assert exited.value.code == EXIT_CONFIG_ERROR
+    assert "PUBLIC_API_URL" in capsys.readouterr().err

@@ -44,7 +44,7 @@ variable "public_subnet_ids" {
 }
 
 variable "api_ingress_cidr_blocks" {
-  description = "Who may reach the API's load balancer on 443."
+  description = "Who may reach the API's load balancer on 443: the e-mailed download links lead through it too."
   type        = list(string)
   default     = ["0.0.0.0/0"]
 }

@@ -8,9 +8,11 @@ data "aws_iam_policy_document" "processor" {
     data.aws_iam_policy_document.storage_key.json,
   ]
 
+  # Writes export files; never reads one back (e-mailed links lead through the API,
+  # which signs each download).
   statement {
-    sid       = "ReadUploadsWriteExports"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
+    sid       = "WriteExports"
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
     resources = ["${var.exports_bucket_arn}/*"]
   }
 

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any, cast
 
 import msgspec
@@ -375,10 +376,14 @@ def _required_text(field: str, value: str, errors: list[FieldError]) -> str:
     return trimmed
 
 
-def _identifier(field: str, value: str, errors: list[FieldError]) -> str:
+def _identifier(field: str, value: str, errors: list[FieldError], *, width: int) -> str:
     found = len(errors)
     trimmed = composed(_required_text(field, value, errors))
     problem = refuse_format_characters(field, trimmed)
+    # Composing can lengthen text (a few characters compose to three): the column's
+    # width is checked again on what is stored, else PostgreSQL would refuse it later.
+    if problem is None and len(trimmed) > width:
+        problem = FieldError(field, f"must be at most {width} characters once NFC-normalised")
     if problem is not None and len(errors) == found:  # one problem per field
         errors.append(problem)
     return trimmed
@@ -439,7 +444,7 @@ def _rules(struct_type: type[msgspec.Struct], rules: Mapping[str, _Rule]) -> _Ru
 _ORDER_RULES = _rules(
     OrderRequest,
     {
-        "customer_id": _identifier,
+        "customer_id": partial(_identifier, width=CUSTOMER_ID_LENGTH),
         "customer_email": _email,
         "currency": _currency,
         "customer_name": _optional_text,
@@ -447,5 +452,5 @@ _ORDER_RULES = _rules(
 )
 _ITEM_RULES = _rules(
     OrderItemRequest,
-    {"unit_price": _money, "sku": _identifier, "name": _optional_text},
+    {"unit_price": _money, "sku": partial(_identifier, width=SKU_LENGTH), "name": _optional_text},
 )

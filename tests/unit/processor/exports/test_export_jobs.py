@@ -74,6 +74,8 @@ class FakeFiles:
     open_uploads: list[str] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     abort_uploads_error: Exception | None = None
+    # The keys of the files e-mail links were made for.
+    links: list[str] = field(default_factory=list)
 
     @contextmanager
     def open(self, key: str, *, content_type: str, file_name: str) -> Iterator[Sink]:
@@ -95,6 +97,7 @@ class FakeFiles:
         return len(under)
 
     def link(self, key: str, *, expires_at: datetime) -> str:
+        self.links.append(key)
         return f"https://files.example/{key}?until={expires_at.isoformat()}"
 
 
@@ -340,6 +343,18 @@ def test_a_redelivery_after_a_crash_before_the_announcement_announces_once(world
     [announced] = world.announcer.published
     assert announced.event_id == outcome_event_id(world.job.export_id, JobStatus.FAILED)
     assert [row.status for row in world.history.rows] == [JobStatus.FAILED] * 2
+
+
+def test_a_redelivery_after_the_announcement_stores_no_second_link(world: World) -> None:
+    # given an export completed and announced with its e-mail's link
+    assert world.run() is Outcome.COMPLETED
+
+    # when delivered again
+    assert world.run() is Outcome.ALREADY_FINISHED
+
+    # then the one link record is the announced one's
+    assert world.files.links == [world.current.object_key]
+    assert len(world.announcer.published) == 1
 
 
 def test_a_job_interrupted_too_often_fails_without_running(world: World) -> None:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 import pytest
+from structlog.testing import capture_logs
 from tests.unit.processor.jobs.fakes import FakeAnnouncer, FakeStates, ten_seconds_per_reading
 
 from conveyor_common.envelope import Envelope, wrap
@@ -228,6 +229,24 @@ def test_a_file_malformed_past_its_first_batches_fails_saying_what_was_imported(
     [published] = announcer.published
     assert isinstance(published.payload, FileFailed)
     assert published.payload.reason == failed.error
+
+
+def test_a_lease_lost_after_a_committed_batch_is_left_to_the_new_owner() -> None:
+    rows = "".join(f"O-{n},c,e@x.io,EUR,S,1,1.00\n" for n in range(25))
+    body = (HEADER + rows).encode()
+    job, envelope = job_and_event(body)
+    upserts = FakeUpserts()
+    runner, states, _, announcer, _ = runner_for(job, body, upserts=upserts, batch_orders=10)
+    upserts.on_apply.append(
+        lambda: states.put(msgspec.structs.replace(states.jobs[job.file_id], lease_owner="other"))
+    )
+
+    with capture_logs() as logs:
+        assert runner.run(envelope) is Outcome.LEASE_LOST
+
+    assert states.jobs[job.file_id].status is JobStatus.PROCESSING
+    assert [log["event"] for log in logs if log["log_level"] == "error"] == []
+    assert announcer.published == []
 
 
 def test_a_cancel_records_the_counts_of_the_committed_batches() -> None:

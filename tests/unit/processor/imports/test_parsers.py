@@ -193,6 +193,12 @@ def test_a_line_longer_than_the_limit_fails_the_file_naming_it() -> None:
         list(utf8_lines(reader.chunks(8), max_line_chars=64))
 
 
+def test_a_long_line_that_ends_in_a_later_chunk_fails_the_file_too() -> None:
+    chunks = iter([b"ok\n" + b"x" * 8, b"xxxx\nnext\n"])
+    with pytest.raises(FileUnreadable, match=r"^line 2 is longer than 10 characters$"):
+        list(utf8_lines(chunks, max_line_chars=10))
+
+
 def test_a_file_whose_lines_end_with_cr_alone_says_so() -> None:
     small = f"{HEADER}\rA,c,e@x.io,EUR,S1,1,1.00\r".encode()
     with pytest.raises(FileUnreadable, match="ends with CR alone: save the file with LF or CRLF"):

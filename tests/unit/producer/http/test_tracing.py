@@ -14,6 +14,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from conveyor_aws import tracing
+from conveyor_common.links import LINKS_PATH, new_token
 from conveyor_producer.app import create_app
 from conveyor_producer.composition import Adapters
 from conveyor_producer.settings import ProducerSettings
@@ -46,6 +47,17 @@ def test_each_api_request_is_a_server_span_named_by_its_route(
     assert span.attributes is not None
     assert span.attributes["http.route"] == span.name.removeprefix("GET ")
     assert str(order_id) not in span.name, span.name
+
+
+def test_a_followed_link_leaves_no_span_to_read_its_token_from(
+    exporter: InMemorySpanExporter, settings: ProducerSettings, adapters: Adapters
+) -> None:
+    token = new_token()
+    with TestClient(create_app(settings, adapters)) as client:
+        assert client.get(f"{LINKS_PATH}/{token}").status_code == 404
+
+    assert [span for span in exporter.get_finished_spans() if token in str(span.to_json())] == []
+    assert exporter.get_finished_spans() == ()
 
 
 def test_without_tracing_the_app_has_no_plugin(

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 from litestar.testing import TestClient
 from tests.unit.producer.conftest import EXPORTS_BUCKET, FakeClock, FakeStore
 
@@ -38,6 +39,24 @@ def test_a_link_redirects_to_a_freshly_signed_url_without_a_bearer_token(
     assert answer.status_code == 303
     expected = f"https://{EXPORTS_BUCKET}.example/{KEY}?expires={REDIRECT_URL_SECONDS}"
     assert answer.headers["location"] == expected
+    assert answer.headers["cache-control"] == "no-store"
+    assert answer.headers["referrer-policy"] == "no-referrer"
+
+
+def test_a_state_store_outage_is_503_with_retry_after(
+    client: TestClient[Any], store: FakeStore, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = issued(store, clock)
+
+    def unreachable(pk: str, sk: str) -> None:
+        raise EndpointConnectionError(endpoint_url="http://dynamodb")
+
+    monkeypatch.setattr(store, "get", unreachable)
+
+    answer = client.get(f"{LINKS_PATH}/{token}", follow_redirects=False)
+
+    assert answer.status_code == 503
+    assert "retry-after" in answer.headers
 
 
 def test_a_lapsed_link_is_gone(client: TestClient[Any], store: FakeStore, clock: FakeClock) -> None:

@@ -25,7 +25,7 @@ from conveyor_processor.imports.ports import ImportFiles, ImportHistory, OrderUp
 from conveyor_processor.imports.readable import NOUN, readable_import_reason
 from conveyor_processor.imports.report import ErrorReport
 from conveyor_processor.imports.source import CountingReader, utf8_lines
-from conveyor_processor.jobs.failures import Cancelled, FailedPartway
+from conveyor_processor.jobs.failures import Cancelled, FailedPartway, LeaseLost
 from conveyor_processor.jobs.ports import JobProgress
 from conveyor_processor.jobs.runner import JobRunner
 
@@ -125,7 +125,10 @@ def _raise_partway(exc: Exception, committed: Counts, *, wrote: bool) -> None:
     """A file that fails for good (malformed past its first batches) keeps the orders its
     committed batches wrote: the failed job then says how many, as a cancelled one does.
     A transient failure is retried instead, and the retry writes the same orders again."""
-    if wrote and committed.rows_imported and not is_transient(exc):
+    # A lost lease is no failure: the job's new owner finishes it.
+    if isinstance(exc, LeaseLost) or is_transient(exc):
+        return
+    if wrote and committed.rows_imported:
         rows = committed.rows_imported
         message = f"the {rows} rows of orders before it were imported"
         raise FailedPartway(message, partial_result=_result(committed, None)) from exc

@@ -91,8 +91,10 @@ def utf8_lines(chunks: Iterator[bytes], *, max_line_chars: int = MAX_LINE_CHARS)
         offset += len(chunk)
         *lines, pending = (pending + text).split("\n")
         for line in lines:
+            if len(line) > max_line_chars:
+                raise FileUnreadable(_too_long(line_number, line, max_line_chars))
             yield line + "\n"
-        line_number += len(lines)
+            line_number += 1
         if len(pending) > max_line_chars:
             raise FileUnreadable(_too_long(line_number, pending, max_line_chars))
     pending += _decode(decoder, b"", offset=offset, final=True)

@@ -284,6 +284,12 @@ class _Delivery(Generic[J, R, Q]):
         return Outcome.ALREADY_FINISHED
 
     def _announce(self, job: J) -> None:
+        announcer = self._runner.announcer
+        event_id = outcome_event_id(self._job_id, job.status)
+        # Checked before the event is built: building one may store a link record
+        # (an e-mail's lasting link), which a redelivery must not add again.
+        if announcer.announced(self._job_id, event_id):
+            return
         now = self._runner.clock()
         payload = self._hooks.outcome_event(job, now=now)
         if payload is None:
@@ -292,9 +298,7 @@ class _Delivery(Generic[J, R, Q]):
             payload,
             tenant_id=job.tenant_id,
             correlation_id=self._correlation_id,
-            event_id=outcome_event_id(self._job_id, job.status),
+            event_id=event_id,
             occurred_at=now,
         )
-        announcer = self._runner.announcer
-        if not announcer.announced(self._job_id, envelope.event_id):
-            announcer.announce(self._job_id, envelope, expires_at=job.expires_at)
+        announcer.announce(self._job_id, envelope, expires_at=job.expires_at)

@@ -18,9 +18,13 @@ from litestar.types import BeforeRequestHookHandler, Scope
 from opentelemetry import trace
 
 from conveyor_aws import tracing
+from conveyor_common.links import LINKS_PATH
 from conveyor_producer.http.metrics import METRICS_PATH
 
 UNTRACED_PATHS = ("/health", "/ready", METRICS_PATH)
+# Paths that hold a secret (a lasting link's token): a span would record it in
+# http.target and http.url, and whoever reads traces could follow the link.
+SECRET_PATH_PREFIXES = (f"{LINKS_PATH}/",)
 
 
 def tracing_plugins() -> list[PluginProtocol]:
@@ -31,7 +35,10 @@ def tracing_plugins() -> list[PluginProtocol]:
     config = OpenTelemetryConfig(
         tracer_provider=provider,
         scope_span_details_extractor=method_only,
-        exclude=[f"^{path}$" for path in UNTRACED_PATHS],
+        exclude=[
+            *(f"^{path}$" for path in UNTRACED_PATHS),
+            *(f"^{prefix}" for prefix in SECRET_PATH_PREFIXES),
+        ],
         # One span per request: the ASGI receive and send events would add two more each.
         exclude_spans=["receive", "send"],
     )

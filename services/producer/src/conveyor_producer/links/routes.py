@@ -15,6 +15,7 @@ from conveyor_common.links import LINKS_PATH, REDIRECT_URL_SECONDS, TOKEN_PATTER
 from conveyor_producer.http.problems import documented_problems
 from conveyor_producer.links.service import LinkService
 
+NOT_KEPT_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 # Documented only: text of another shape is no link (404), as an unknown token is.
 Token = Annotated[str, PathParameter(schema_extra={"pattern": TOKEN_PATTERN})]
 
@@ -36,4 +37,8 @@ class LinksController(Controller):
         responses=documented_problems(400, 404, 410, 503),
     )
     def follow(self, token: Token, links: NamedDependency[LinkService]) -> Redirect:
-        return Redirect(links.follow(token), status_code=HTTP_303_SEE_OTHER)
+        # The answer is the signed URL: no cache keeps it, no page it leads to learns
+        # the link it came from.
+        return Redirect(
+            links.follow(token), status_code=HTTP_303_SEE_OTHER, headers=NOT_KEPT_HEADERS
+        )

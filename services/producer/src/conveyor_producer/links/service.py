@@ -8,6 +8,7 @@ from conveyor_common.clock import Clock, utc_now
 from conveyor_common.links import REDIRECT_URL_SECONDS, is_token
 from conveyor_producer.links.errors import LinkExpired, LinkNotFound
 from conveyor_producer.links.ports import FileSigner, LinkStore
+from conveyor_producer.outages import STATE_STORE, outages_of
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,7 +22,10 @@ class LinkService:
     def follow(self, token: str) -> str:
         """The URL to redirect to; LinkNotFound or LinkExpired otherwise."""
         # Text that cannot be a token costs no read.
-        link = self.records.get(token) if is_token(token) else None
+        link = None
+        if is_token(token):
+            with outages_of(STATE_STORE):
+                link = self.records.get(token)
         if link is None or link.bucket not in self.buckets:
             raise LinkNotFound("no such link")
         if link.lapsed(self.clock()):
