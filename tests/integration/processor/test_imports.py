@@ -485,8 +485,8 @@ def test_every_line_of_an_order_rejected_for_one_line_is_reported(
         (
             FileType.CSV,
             f"{HEADER}\rA-1,cust-1,a@example.com,,EUR,SKU-1,,1,1.00\r".encode(),
-            "the CSV header is malformed: a line ends with CR alone: save the file with LF "
-            "or CRLF line endings",
+            "the CSV header is malformed: its lines seem to end with CR alone: save the file "
+            "with LF or CRLF line endings",
         ),
     ],
     ids=[

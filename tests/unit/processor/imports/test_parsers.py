@@ -201,9 +201,12 @@ def test_a_long_line_that_ends_in_a_later_chunk_fails_the_file_too() -> None:
 
 def test_a_file_whose_lines_end_with_cr_alone_says_so() -> None:
     small = f"{HEADER}\rA,c,e@x.io,EUR,S1,1,1.00\r".encode()
-    with pytest.raises(FileUnreadable, match="ends with CR alone: save the file with LF or CRLF"):
+    with pytest.raises(FileUnreadable, match="end with CR alone: save the file with LF or CRLF"):
         list(csv_orders(iter(lines(small))))
     large = small * 40
     reader = CountingReader(io.BytesIO(large))
     with pytest.raises(FileUnreadable, match="seem to end with CR alone"):
         list(utf8_lines(reader.chunks(64), max_line_chars=512))
+    json_lines = b'{"orderId": "A"}\r{"orderId": "B"}\r'
+    with pytest.raises(FileUnreadable, match=r"^malformed JSON at line 1, .*end with CR alone"):
+        list(ndjson_orders(iter(lines(json_lines))))

@@ -14,7 +14,7 @@ from conveyor_common.imports.model import (
     RejectionCode,
 )
 from conveyor_common.orders import MAX_ITEMS
-from conveyor_processor.imports.file_order import FileOrder, FileUnreadable
+from conveyor_processor.imports.file_order import CR_ALONE, FileOrder, FileUnreadable
 from conveyor_processor.imports.rejections import Rejection
 
 # The order's own cells: read from an order's first line, repeated (or blank) on the others.
@@ -119,7 +119,7 @@ def _header(reader: Any) -> list[str]:
 def _csv_problem(exc: csv.Error) -> str:
     """The csv module's complaint, in words an uploader can act on where it has none."""
     if _LONE_CR in str(exc):
-        return "a line ends with CR alone: save the file with LF or CRLF line endings"
+        return CR_ALONE
     return str(exc)
 
 

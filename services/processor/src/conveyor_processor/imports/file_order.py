@@ -14,6 +14,11 @@ class FileUnreadable(ReadableFailure):
     """The file cannot be parsed at all; the message locates the problem."""
 
 
+# What a reader adds when the file's lines seem to end with CR alone (old Mac line
+# endings): the readers split lines at LF, so such a file reads as one long line.
+CR_ALONE = "its lines seem to end with CR alone: save the file with LF or CRLF line endings"
+
+
 @dataclass(frozen=True)
 class FileOrder:
     """One order of a file, or a row that is no order at all (`request` None).

@@ -14,7 +14,7 @@ import ijson
 import msgspec
 
 from conveyor_common.imports.model import MAX_ORDER_NESTING, ORDER_REF_FIELD, RejectionCode
-from conveyor_processor.imports.file_order import FileOrder, FileUnreadable
+from conveyor_processor.imports.file_order import CR_ALONE, FileOrder, FileUnreadable
 from conveyor_processor.imports.json_escapes import SurrogateEscapeGuard
 from conveyor_processor.imports.json_nesting import Element, array_elements, nested_deeper_than
 from conveyor_processor.imports.json_position import locate_json_error, long_digit_run_error
@@ -204,4 +204,6 @@ def _malformed(number: int, data: bytes, exc: msgspec.DecodeError) -> FileUnread
     at = int(found["at"]) if found else len(data)
     column = len(data[:at].decode("utf-8", errors="ignore")) + 1
     reason = _AT_BYTE.sub("", str(exc)).strip()
+    if b"\r" in data[:at]:  # JSON takes a CR as a space: the next line reads as trailing
+        reason = f"{reason}; {CR_ALONE}"
     return FileUnreadable(f"malformed JSON at line {number}, column {column}: {reason}")

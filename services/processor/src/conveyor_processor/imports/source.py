@@ -7,7 +7,7 @@ import codecs
 from collections.abc import Iterator
 from typing import Protocol
 
-from conveyor_processor.imports.file_order import FileUnreadable
+from conveyor_processor.imports.file_order import CR_ALONE, FileUnreadable
 
 CHUNK_BYTES = 256 * 1024
 UTF8_BOM = codecs.BOM_UTF8
@@ -105,7 +105,7 @@ def utf8_lines(chunks: Iterator[bytes], *, max_line_chars: int = MAX_LINE_CHARS)
 def _too_long(line_number: int, line: str, max_line_chars: int) -> str:
     reason = f"line {line_number} is longer than {max_line_chars:,} characters"
     if "\r" in line:
-        return f"{reason}: its lines seem to end with CR alone; save the file with LF or CRLF"
+        return f"{reason}: {CR_ALONE}"
     return reason
 
 
