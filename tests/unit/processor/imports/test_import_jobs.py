@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
 import msgspec
 import pytest
@@ -231,15 +232,31 @@ def test_a_file_malformed_past_its_first_batches_fails_saying_what_was_imported(
     assert published.payload.reason == failed.error
 
 
-def test_a_lease_lost_after_a_committed_batch_is_left_to_the_new_owner() -> None:
+class Batched(NamedTuple):
+    runner: ImportRunner
+    states: FakeStates[ImportJob]
+    announcer: FakeAnnouncer
+    upserts: FakeUpserts
+    job: ImportJob
+    envelope: Envelope
+
+
+def changed_after_each_batch(**change: Any) -> Batched:
+    """25 orders read in batches of ten; after each batch the job's record takes `change`
+    (another worker, or its owner, acting meanwhile)."""
     rows = "".join(f"O-{n},c,e@x.io,EUR,S,1,1.00\n" for n in range(25))
     body = (HEADER + rows).encode()
     job, envelope = job_and_event(body)
     upserts = FakeUpserts()
     runner, states, _, announcer, _ = runner_for(job, body, upserts=upserts, batch_orders=10)
     upserts.on_apply.append(
-        lambda: states.put(msgspec.structs.replace(states.jobs[job.file_id], lease_owner="other"))
+        lambda: states.put(msgspec.structs.replace(states.jobs[job.file_id], **change))
     )
+    return Batched(runner, states, announcer, upserts, job, envelope)
+
+
+def test_a_lease_lost_after_a_committed_batch_is_left_to_the_new_owner() -> None:
+    runner, states, announcer, _, job, envelope = changed_after_each_batch(lease_owner="other")
 
     with capture_logs() as logs:
         assert runner.run(envelope) is Outcome.LEASE_LOST
@@ -250,13 +267,8 @@ def test_a_lease_lost_after_a_committed_batch_is_left_to_the_new_owner() -> None
 
 
 def test_a_cancel_records_the_counts_of_the_committed_batches() -> None:
-    rows = "".join(f"O-{n},c,e@x.io,EUR,S,1,1.00\n" for n in range(25))
-    body = (HEADER + rows).encode()
-    job, envelope = job_and_event(body)
-    upserts = FakeUpserts()
-    runner, states, _, announcer, _ = runner_for(job, body, upserts=upserts, batch_orders=10)
-    upserts.on_apply.append(
-        lambda: states.put(msgspec.structs.replace(states.jobs[job.file_id], cancel_requested=True))
+    runner, states, announcer, upserts, job, envelope = changed_after_each_batch(
+        cancel_requested=True
     )
 
     assert runner.run(envelope) is Outcome.CANCELLED
