@@ -149,11 +149,14 @@ def the_order_request(collector: Collector, route: str) -> ReceivedSpan | None:
 
 
 def complete(spans: list[ReceivedSpan]) -> list[ReceivedSpan] | None:
-    """The trace once the notifier's SES send is in it."""
+    """The trace once the notifier's SES send and each worker's handling are in it. A
+    handling span ends, and is exported, only after its handler returns: the e-mail can
+    be sent, and its span exported, before the processor's handling span reaches us."""
     sent = any(
         s.service == NOTIFIER and s.attributes.get("rpc.method") == "SendEmail" for s in spans
     )
-    return spans if sent else None
+    handled = {s.service for s in spans if s.kind == CONSUMER}
+    return spans if sent and {PROCESSOR, NOTIFIER} <= handled else None
 
 
 def one(spans: list[ReceivedSpan], **wanted: Any) -> ReceivedSpan:
